@@ -1,0 +1,43 @@
+//! Real leak patterns ported to Rust, each leaky version next to its fixed twin.
+//!
+//! Every module takes one shape from the incident reports that motivated
+//! leaktest (tracking sets nobody prunes, subscribers never removed, intervals
+//! never cleared, fire-and-forget tasks, servers never closed, reference
+//! cycles, caches without expiry) and writes it twice: the way it shipped and
+//! the way it was fixed. `tests/leaks.rs` runs both under `#[leak_test]`: the
+//! leaky version must be reported as a leak (`should_leak`), the fixed twin
+//! must pass.
+//!
+//! A second group of modules is benign on purpose: lazy initialisation, bounded
+//! caches, reused buffers, large short-lived allocations, pools started on
+//! first use, memory freed on another thread. A one-shot "memory before vs
+//! after" check flags most of them; leaktest must not.
+//!
+//! The `README.md` next to this crate has the full table of patterns, the
+//! incident each comes from, and the expected verdict.
+
+// Sync patterns that leak, with their fixed twins.
+pub mod background_worker;
+pub mod closed_ids;
+pub mod every_kth;
+pub mod handles;
+pub mod rc_cycle;
+pub mod subscribers;
+pub mod threads;
+pub mod tiny_leak;
+
+// Benign patterns that a naive before/after check would flag.
+pub mod amortised_buffer;
+pub mod bounded_cache;
+pub mod deferred_drop;
+pub mod large_allocations;
+pub mod lazy_init;
+pub mod reused_buffer;
+pub mod thread_pool;
+
+// Async (tokio) patterns.
+pub mod channel_task;
+pub mod interval;
+pub mod manager;
+pub mod structured;
+pub mod timeouts;

@@ -1,0 +1,91 @@
+//! The child side of isolation: run one test in this process and write its record.
+
+use crate::driver::Driver;
+use crate::model::{Outcome, TestRecord};
+use crate::protocol::{ENV_ITERATIONS, ENV_PARENT_PID, ENV_RECORD_PATH};
+use crate::registry::{self, default_warmup, LeakTest};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Exit code of a child asked for a test the binary does not have.
+pub const EXIT_UNKNOWN_TEST: i32 = 3;
+/// Exit code of a child that could not write its record.
+pub const EXIT_RECORD_UNWRITABLE: i32 = 4;
+
+/// Runs the test named by [`crate::protocol::ENV_CHILD_TEST`] and exits.
+pub fn run_child_and_exit(test_name: &str) -> ! {
+    die_with_parent();
+    let Some(test) = registry::all_tests()
+        .into_iter()
+        .find(|test| test.full_name() == test_name)
+    else {
+        eprintln!("leaktest: this binary has no leak test named `{test_name}` (run it with --list to see them)");
+        std::process::exit(EXIT_UNKNOWN_TEST);
+    };
+    let iterations_override = std::env::var(ENV_ITERATIONS)
+        .ok()
+        .and_then(|value| value.parse::<u64>().ok())
+        .filter(|&iterations| iterations > 0);
+    let record = run_test(test, iterations_override);
+    let Some(path) = std::env::var_os(ENV_RECORD_PATH).map(PathBuf::from) else {
+        eprintln!("leaktest: {ENV_RECORD_PATH} is not set; printing the record instead");
+        println!("{}", serde_json::to_string(&record).unwrap_or_default());
+        std::process::exit(0);
+    };
+    let written = serde_json::to_vec(&record)
+        .map_err(std::io::Error::other)
+        .and_then(|json| std::fs::write(&path, json));
+    if let Err(error) = written {
+        eprintln!("leaktest: could not write the record to {}: {error}", path.display());
+        std::process::exit(EXIT_RECORD_UNWRITABLE);
+    }
+    std::process::exit(0);
+}
+
+/// Runs one test in this process and returns its record.
+pub fn run_test(test: &LeakTest, iterations_override: Option<u64>) -> TestRecord {
+    let started = Instant::now();
+    let mut settings = test.config.settings();
+    if let Some(iterations) = iterations_override {
+        settings.iterations = iterations;
+        if settings.warmup >= iterations {
+            settings.warmup = default_warmup(iterations);
+        }
+    }
+    if !crate::alloc::is_installed() {
+        let mut driver = Driver::new(settings, test.config.runtime);
+        driver.record_failure(
+            "the counting allocator is not installed: end the test file with \
+             `leaktest_core::main!();` (or `main!(allocator = YourAlloc)` if you have \
+             your own global allocator)"
+                .to_owned(),
+        );
+        return driver.into_record(test.full_name(), test.location(), started.elapsed());
+    }
+    let mut driver = Driver::new(settings, test.config.runtime);
+    (test.run)(&mut driver);
+    let record = driver.into_record(test.full_name(), test.location(), started.elapsed());
+    debug_assert!(!matches!(record.outcome, Outcome::Ignored { .. }));
+    record
+}
+
+/// Ends this process when the parent dies, so an interrupted run leaves no
+/// test running on.
+fn die_with_parent() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl with PR_SET_PDEATHSIG takes a plain signal number.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        }
+        let expected_parent = std::env::var(ENV_PARENT_PID)
+            .ok()
+            .and_then(|pid| pid.parse::<i32>().ok());
+        // SAFETY: getppid has no preconditions.
+        let parent = unsafe { libc::getppid() };
+        if expected_parent.is_some_and(|expected| expected != parent) {
+            std::process::exit(EXIT_UNKNOWN_TEST);
+        }
+    }
+}
+

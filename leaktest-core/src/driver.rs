@@ -1,0 +1,306 @@
+//! Runs a test body through its iterations, samples after each one, lets the
+//! process settle, judges the series, and extends the run once when a single
+//! late step needs confirming.
+
+use crate::alloc;
+use crate::analysis::{self, Verdict};
+use crate::census;
+use crate::model::{Outcome, Resource, ResourceReport, Settings, TestRecord, Unmeasured, SCHEMA_VERSION};
+use crate::registry::RuntimeKind;
+use crate::sampling::{Sample, SampleLog, SampledResources};
+use std::any::Any;
+use std::fmt::Debug;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+/// What one iteration of a body returns: `Err` carries the failure message.
+pub type TestResult = Result<(), String>;
+
+/// Turns what a test body returns into a [`TestResult`], as `#[test]` accepts
+/// `()` and `Result<(), E: Debug>`.
+pub trait IntoTestResult {
+    /// Converts the body's return value.
+    fn into_test_result(self) -> TestResult;
+}
+
+impl IntoTestResult for () {
+    fn into_test_result(self) -> TestResult {
+        Ok(())
+    }
+}
+
+impl<E: Debug> IntoTestResult for Result<(), E> {
+    fn into_test_result(self) -> TestResult {
+        self.map_err(|error| format!("Error: {error:?}"))
+    }
+}
+
+/// Interval between readings of the settle window.
+const SETTLE_INTERVAL: Duration = Duration::from_millis(5);
+/// Readings that must not fall further before the counters count as settled.
+const SETTLE_QUIET_READINGS: usize = 4;
+/// The confirming extension runs the test to this many times its iterations.
+const CONFIRMATION_FACTOR: u64 = 2;
+
+/// A failure of the body, with the iteration it happened in.
+#[derive(Debug, Clone)]
+struct BodyFailure {
+    message: String,
+    iteration: Option<u64>,
+}
+
+/// Drives one leak test. Created by the harness; the `#[leak_test]` expansion
+/// calls one of its `run_*` methods with the body.
+pub struct Driver {
+    settings: Settings,
+    runtime_kind: RuntimeKind,
+    log: SampleLog,
+    iterations_run: u64,
+    failure: Option<BodyFailure>,
+    reports: Vec<ResourceReport>,
+    unmeasured: Vec<Unmeasured>,
+    ran: bool,
+}
+
+impl Driver {
+    /// A driver for a test with these settings.
+    pub fn new(settings: Settings, runtime_kind: RuntimeKind) -> Self {
+        let capacity = (settings.iterations * CONFIRMATION_FACTOR) as usize + 1;
+        Driver {
+            settings,
+            runtime_kind,
+            log: SampleLog::with_capacity(capacity),
+            iterations_run: 0,
+            failure: None,
+            reports: Vec::new(),
+            unmeasured: Vec::new(),
+            ran: false,
+        }
+    }
+
+    /// Runs a sync body with no state.
+    pub fn run_sync<F: FnMut() -> TestResult>(&mut self, mut body: F) {
+        self.measure(&mut body, &mut std::thread::sleep, None);
+    }
+
+    /// Builds state with `setup` once, then runs the body against it every iteration.
+    /// The state is dropped after the verdict, outside the measured series.
+    pub fn run_sync_with_setup<S, Setup, F>(&mut self, setup: Setup, mut body: F)
+    where
+        Setup: FnOnce() -> S,
+        F: FnMut(&mut S) -> TestResult,
+    {
+        let mut state = match catch_unwind(AssertUnwindSafe(setup)) {
+            Ok(state) => state,
+            Err(payload) => {
+                self.fail_setup(payload);
+                return;
+            }
+        };
+        self.measure(&mut || body(&mut state), &mut std::thread::sleep, None);
+        drop(state);
+    }
+
+    fn fail_setup(&mut self, payload: Box<dyn Any + Send>) {
+        self.ran = true;
+        self.failure = Some(BodyFailure {
+            message: format!("setup panicked: {}", panic_message(&*payload)),
+            iteration: None,
+        });
+    }
+
+    /// The iteration loop shared by every body kind.
+    ///
+    /// `step` runs one iteration, `idle` waits while letting background work run
+    /// (a plain sleep, or the tokio runtime driving its tasks), `alive_tasks`
+    /// reads the tokio task census.
+    pub(crate) fn measure(
+        &mut self,
+        step: &mut dyn FnMut() -> TestResult,
+        idle: &mut dyn FnMut(Duration),
+        alive_tasks: Option<&dyn Fn() -> i64>,
+    ) {
+        self.ran = true;
+        let which = SampledResources {
+            census: census::unmeasured_reason().is_none(),
+            tasks: alive_tasks.is_some(),
+        };
+        self.note_unmeasured(which);
+        let read = |which| Sample::take(which, alive_tasks.map(|tasks| tasks()));
+        alloc::reset_peak();
+        let mut target = self.settings.iterations;
+        let mut confirming = false;
+        loop {
+            while self.iterations_run < target {
+                let iteration = self.iterations_run;
+                let outcome = catch_unwind(AssertUnwindSafe(&mut *step));
+                let error = match outcome {
+                    Ok(Ok(())) => None,
+                    Ok(Err(message)) => Some(message),
+                    Err(payload) => Some(format!("panicked: {}", panic_message(&*payload))),
+                };
+                if let Some(message) = error {
+                    self.failure = Some(BodyFailure {
+                        message,
+                        iteration: Some(iteration),
+                    });
+                    return;
+                }
+                self.log.push(read(which));
+                self.iterations_run += 1;
+            }
+            let settled = self.settle(which, idle, &read);
+            self.log.replace_last(settled);
+            match self.judge(which, confirming) {
+                Some(reports) => {
+                    self.reports = reports;
+                    return;
+                }
+                None => {
+                    confirming = true;
+                    target = self.settings.iterations * CONFIRMATION_FACTOR;
+                }
+            }
+        }
+    }
+
+    /// Re-reads the counters until no resource falls any further (or the settle
+    /// window ends), and returns the last reading.
+    fn settle(
+        &self,
+        which: SampledResources,
+        idle: &mut dyn FnMut(Duration),
+        read: &dyn Fn(SampledResources) -> Sample,
+    ) -> Sample {
+        let last = self.settled_reading(which, idle, read);
+        // The settle window's own bookkeeping was heap memory: re-read the heap
+        // now that it is freed.
+        let heap = alloc::HeapStats::now();
+        Sample {
+            heap_bytes: heap.live_bytes,
+            heap_blocks: heap.live_blocks,
+            ..last
+        }
+    }
+
+    fn settled_reading(
+        &self,
+        which: SampledResources,
+        idle: &mut dyn FnMut(Duration),
+        read: &dyn Fn(SampledResources) -> Sample,
+    ) -> Sample {
+        let resources = which.resources();
+        let deadline = Instant::now() + Duration::from_millis(self.settings.settle_ms);
+        let mut readings: Vec<Sample> = Vec::with_capacity(64);
+        readings.push(read(which));
+        while Instant::now() < deadline {
+            idle(SETTLE_INTERVAL);
+            readings.push(read(which));
+            let settled = resources.iter().all(|&resource| {
+                let series: Vec<i64> = readings.iter().map(|r| r.get(resource)).collect();
+                analysis::has_settled(&series, SETTLE_QUIET_READINGS)
+            });
+            if settled {
+                break;
+            }
+        }
+        readings.last().copied().unwrap_or_default()
+    }
+
+    /// Judges every sampled resource. Returns `None` when one needs confirming
+    /// (the reports are dropped before the run goes on, so they are not counted
+    /// as growth of the extension).
+    fn judge(&self, which: SampledResources, confirming: bool) -> Option<Vec<ResourceReport>> {
+        let warmup = self.settings.warmup as usize;
+        let mut reports = Vec::new();
+        for resource in which.resources() {
+            let series = self.log.series(resource);
+            let analysed = analysis::analyze(&series, warmup, confirming);
+            if analysed.verdict == Verdict::NeedsConfirmation && !confirming {
+                return None;
+            }
+            reports.push(ResourceReport {
+                resource,
+                series,
+                judgement: analysed.judgement(),
+            });
+        }
+        Some(reports)
+    }
+
+    fn note_unmeasured(&mut self, which: SampledResources) {
+        self.unmeasured.clear();
+        if let Some(why) = census::unmeasured_reason() {
+            for resource in [Resource::Fds, Resource::Threads, Resource::ChildProcesses] {
+                self.unmeasured.push(Unmeasured {
+                    resource,
+                    why: why.to_owned(),
+                });
+            }
+        }
+        if !which.tasks && self.runtime_kind != RuntimeKind::None {
+            self.unmeasured.push(Unmeasured {
+                resource: Resource::TokioTasks,
+                why: "the tokio runtime did not report its tasks".to_owned(),
+            });
+        }
+    }
+
+    /// The record of this run.
+    pub fn into_record(self, name: String, location: String, duration: Duration) -> TestRecord {
+        let leaked = self.reports.iter().any(|report| report.judgement.leaking);
+        let outcome = match (&self.failure, self.ran) {
+            (Some(failure), _) => Outcome::Failed {
+                message: failure.message.clone(),
+                iteration: failure.iteration,
+            },
+            (None, false) => Outcome::Failed {
+                message: "the test body was never run (leaktest-macros and leaktest-core versions differ?)".to_owned(),
+                iteration: None,
+            },
+            (None, true) => match (leaked, self.settings.should_leak) {
+                (true, false) => Outcome::Leaked,
+                (false, true) => Outcome::LeakNotFound,
+                _ => Outcome::Passed,
+            },
+        };
+        TestRecord {
+            schema_version: SCHEMA_VERSION,
+            name,
+            location,
+            outcome,
+            settings: self.settings,
+            iterations_run: self.iterations_run,
+            resources: self.reports,
+            unmeasured: self.unmeasured,
+            peak_heap_bytes: alloc::peak_live_bytes(),
+            duration_ms: duration.as_millis() as u64,
+            stdout_tail: String::new(),
+            stderr_tail: String::new(),
+        }
+    }
+
+    /// The runtime kind of the test being driven.
+    pub fn runtime_kind(&self) -> RuntimeKind {
+        self.runtime_kind
+    }
+
+    pub(crate) fn record_failure(&mut self, message: String) {
+        self.ran = true;
+        self.failure = Some(BodyFailure {
+            message,
+            iteration: None,
+        });
+    }
+}
+
+/// The message of a panic payload (`&str` or `String`), else a placeholder.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_owned()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}

@@ -1,0 +1,292 @@
+//! Runs one leak test in a child process: the test binary started again for
+//! that one test. A child that crashes, hangs or exits without delivering its
+//! record becomes a record saying so, never a pass.
+
+use crate::model::{Outcome, TestDescription, TestRecord, SCHEMA_VERSION};
+use crate::protocol::{self, ProtocolError};
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Bytes of each output stream kept for the report.
+pub const OUTPUT_TAIL_BYTES: usize = 8 * 1024;
+/// How long to wait for the output pipes to close once the child has exited
+/// (a grandchild may hold them open).
+const PIPE_DRAIN_GRACE: Duration = Duration::from_millis(500);
+/// How often a waiting parent checks for cancellation.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// One test to run in a child process.
+#[derive(Debug, Clone)]
+pub struct ChildSpec {
+    /// The harness binary.
+    pub binary: PathBuf,
+    /// The test, as the binary described it.
+    pub test: TestDescription,
+    /// Kill the child after this long.
+    pub timeout: Duration,
+    /// Override the test's iterations.
+    pub iterations_override: Option<u64>,
+    /// Capture stdout/stderr (kept as tails in the record); otherwise inherit them.
+    pub capture_output: bool,
+    /// Extra environment for the child.
+    pub env: Vec<(OsString, OsString)>,
+    /// Working directory of the child (the package root under cargo).
+    pub current_dir: Option<PathBuf>,
+    /// Set to stop waiting: the child is killed and [`IsolationError::Cancelled`] returned.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+/// Why no record could be produced at all.
+#[derive(Debug, thiserror::Error)]
+pub enum IsolationError {
+    /// The child could not be started, or its record is from another schema.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// A temporary file for the record could not be made.
+    #[error("could not create a temporary file for the test record: {0}")]
+    TempFile(std::io::Error),
+    /// The run was cancelled (Ctrl-C); the child was killed.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// The last [`OUTPUT_TAIL_BYTES`] of a stream, shared with its reader thread.
+#[derive(Clone, Default)]
+struct Tail(Arc<Mutex<VecDeque<u8>>>);
+
+impl Tail {
+    fn spawn_reader(&self, mut stream: impl Read + Send + 'static) {
+        let tail = self.clone();
+        thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(read) = stream.read(&mut buffer) {
+                if read == 0 {
+                    break;
+                }
+                if let Ok(mut kept) = tail.0.lock() {
+                    kept.extend(&buffer[..read]);
+                    let excess = kept.len().saturating_sub(OUTPUT_TAIL_BYTES);
+                    kept.drain(..excess);
+                }
+            }
+        });
+    }
+
+    fn text(&self) -> String {
+        match self.0.lock() {
+            Ok(kept) => {
+                let bytes: Vec<u8> = kept.iter().copied().collect();
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            Err(_) => String::new(),
+        }
+    }
+}
+
+/// Runs the test in a child process and returns its record.
+///
+/// Crashes, timeouts and missing records come back as records with
+/// [`Outcome::Crashed`] or [`Outcome::TimedOut`]; only a failure to start the
+/// child, an unreadable record or cancellation is an `Err`.
+pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
+    let record_file = tempfile::Builder::new()
+        .prefix("leaktest-record-")
+        .suffix(".json")
+        .tempfile()
+        .map_err(IsolationError::TempFile)?;
+    let record_path = record_file.path().to_owned();
+    let started = Instant::now();
+
+    let mut command = Command::new(&spec.binary);
+    command
+        .env(protocol::ENV_CHILD_TEST, &spec.test.name)
+        .env(protocol::ENV_RECORD_PATH, &record_path)
+        .env(protocol::ENV_PARENT_PID, std::process::id().to_string())
+        .env_remove(protocol::ENV_DESCRIBE)
+        .stdin(Stdio::null());
+    if let Some(iterations) = spec.iterations_override {
+        command.env(protocol::ENV_ITERATIONS, iterations.to_string());
+    }
+    for (key, value) in &spec.env {
+        command.env(key, value);
+    }
+    if let Some(dir) = &spec.current_dir {
+        command.current_dir(dir);
+    }
+    if spec.capture_output {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    own_process_group(&mut command);
+
+    let mut child = command.spawn().map_err(|source| ProtocolError::Spawn {
+        binary: spec.binary.clone(),
+        source,
+    })?;
+    let stdout_tail = Tail::default();
+    let stderr_tail = Tail::default();
+    if let Some(stdout) = child.stdout.take() {
+        stdout_tail.spawn_reader(stdout);
+    }
+    if let Some(stderr) = child.stderr.take() {
+        stderr_tail.spawn_reader(stderr);
+    }
+    let pid = child.id();
+    let (status_tx, status_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = status_tx.send(child.wait());
+    });
+
+    let deadline = started + spec.timeout;
+    let mut timed_out = false;
+    let status = loop {
+        let now = Instant::now();
+        let wait = deadline.saturating_duration_since(now).min(CANCEL_POLL);
+        match status_rx.recv_timeout(wait) {
+            Ok(status) => break status.ok(),
+            Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        let cancelled = spec
+            .cancel
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed));
+        if cancelled {
+            kill_group(pid);
+            let _ = status_rx.recv();
+            return Err(IsolationError::Cancelled);
+        }
+        if Instant::now() >= deadline {
+            timed_out = true;
+            kill_group(pid);
+            break status_rx.recv().ok().and_then(Result::ok);
+        }
+    };
+    // Whatever the test left running in its process group (leaked child
+    // processes) would hold the output pipes open: it goes too.
+    kill_group(pid);
+    let drain_until = Instant::now() + PIPE_DRAIN_GRACE;
+    while Arc::strong_count(&stdout_tail.0) + Arc::strong_count(&stderr_tail.0) > 2
+        && Instant::now() < drain_until
+    {
+        thread::sleep(Duration::from_millis(2));
+    }
+
+    let elapsed = started.elapsed();
+    let record_written = std::fs::metadata(&record_path).is_ok_and(|meta| meta.len() > 0);
+    let mut record = if timed_out {
+        placeholder(
+            spec,
+            Outcome::TimedOut {
+                timeout_ms: spec.timeout.as_millis() as u64,
+            },
+            elapsed,
+        )
+    } else if record_written && status.is_some_and(|status| status.success()) {
+        protocol::read_record(&record_path)?
+    } else {
+        placeholder(spec, crashed(status, record_written), elapsed)
+    };
+    record.stdout_tail = stdout_tail.text();
+    record.stderr_tail = stderr_tail.text();
+    Ok(record)
+}
+
+fn placeholder(spec: &ChildSpec, outcome: Outcome, elapsed: Duration) -> TestRecord {
+    TestRecord {
+        schema_version: SCHEMA_VERSION,
+        name: spec.test.name.clone(),
+        location: spec.test.location.clone(),
+        outcome,
+        settings: spec.test.settings.clone(),
+        iterations_run: 0,
+        resources: Vec::new(),
+        unmeasured: Vec::new(),
+        peak_heap_bytes: 0,
+        duration_ms: elapsed.as_millis() as u64,
+        stdout_tail: String::new(),
+        stderr_tail: String::new(),
+    }
+}
+
+fn crashed(status: Option<ExitStatus>, record_written: bool) -> Outcome {
+    let Some(status) = status else {
+        return Outcome::Crashed {
+            exit_code: None,
+            signal: None,
+            description: "the test process could not be waited for".to_owned(),
+        };
+    };
+    let signal = exit_signal(&status);
+    let description = match (status.code(), signal) {
+        (_, Some(signal)) => format!("killed by {}", signal_name(signal)),
+        (Some(0), None) if !record_written => {
+            "exited with code 0 before delivering its result (std::process::exit in the test?)"
+                .to_owned()
+        }
+        (Some(code), None) => format!("exited with code {code} before delivering its result"),
+        (None, None) => "ended without an exit code".to_owned(),
+    };
+    Outcome::Crashed {
+        exit_code: status.code(),
+        signal,
+        description,
+    }
+}
+
+#[cfg(unix)]
+fn exit_signal(status: &ExitStatus) -> Option<i32> {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal()
+}
+
+#[cfg(not(unix))]
+fn exit_signal(_status: &ExitStatus) -> Option<i32> {
+    None
+}
+
+/// `SIGSEGV (segmentation fault)` and the like; the number for others.
+pub fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        4 => "SIGILL (illegal instruction)",
+        6 => "SIGABRT (abort)",
+        7 => "SIGBUS (bus error)",
+        8 => "SIGFPE (arithmetic error)",
+        9 => "SIGKILL",
+        11 => "SIGSEGV (segmentation fault; a stack overflow shows as this too)",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        _ => return format!("signal {signal}"),
+    };
+    name.to_owned()
+}
+
+#[cfg(unix)]
+fn own_process_group(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+}
+
+#[cfg(not(unix))]
+fn own_process_group(_command: &mut Command) {}
+
+#[cfg(unix)]
+fn kill_group(pid: u32) {
+    // SAFETY: kill has no memory-safety preconditions; the group id is the
+    // child's pid (it leads its own group), which is not reused before we reap it.
+    unsafe {
+        libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_group(_pid: u32) {}

@@ -1,0 +1,134 @@
+//! # leaktest: memory and resource leaks as ordinary failing tests
+//!
+//! A leak test runs its body many times, in a process of its own, under a
+//! counting global allocator and a census of handles (file descriptors,
+//! threads, child processes, tokio tasks). After each iteration every counter
+//! is sampled; the series is then judged: a resource leaks when what it keeps
+//! (its *retained floor*, the samples never freed again) still rises in the
+//! second half of the run by more than the noise seen. Lazy one-time
+//! initialisation, caches that fill up and plateau, reused buffers and memory
+//! freed a moment later by another thread do not leak; one block every tenth
+//! iteration, or one byte every iteration, does.
+//!
+//! ```ignore
+//! // tests/leaks.rs, with `[[test]] name = "leaks" harness = false` in Cargo.toml
+//! use leaktest_core::leak_test;
+//!
+//! #[leak_test(iterations = 100)]
+//! fn parse_does_not_leak() {
+//!     my_crate::parse("x").unwrap();
+//! }
+//!
+//! #[leak_test(iterations = 50, should_leak)] // passes only if a leak is found
+//! fn known_leak_is_detected() {
+//!     Box::leak(Box::new([0u8; 64]));
+//! }
+//!
+//! leaktest_core::main!();
+//! ```
+//!
+//! `cargo test` runs them like any test; a leak fails with a report such as
+//! `heap: +64 B/iter (+2.8 KiB over 45 iters) ▁▂▃▄▅▆▇█`.
+//!
+//! ## The verdict rule
+//! For each resource, with `n` iterations of which the first `warmup` are not judged:
+//! 1. After the last iteration the process *settles*: counters are re-read
+//!    every 5 ms until they stop falling (at most `settle`, 200 ms by default),
+//!    and the settled reading replaces the last sample.
+//! 2. The retained floor at iteration `i` is the minimum of the samples from
+//!    `i` to the end: what was still held and never released afterwards.
+//! 3. Noise is how far samples rose above the floor (transient memory).
+//! 4. The resource leaks when the floor rises during the second half of the
+//!    run (iterations `n/2..n`) by more than the noise, in at least two steps.
+//!    A single late step may be the last resize of a bounded structure or the
+//!    next doubling of an unbounded one: the run is extended to `2n`
+//!    iterations, and it leaks if the floor rose again in the new second half.
+//!
+//! See [`analysis`] for the pure functions behind it.
+
+#![warn(missing_docs)]
+
+pub mod alloc;
+pub mod analysis;
+pub mod census;
+mod child;
+pub mod driver;
+mod harness;
+pub mod isolation;
+pub mod model;
+pub mod protocol;
+pub mod registry;
+pub mod render;
+#[cfg(feature = "tokio")]
+mod runtime;
+pub mod sampling;
+#[cfg(feature = "tokio")]
+mod setup;
+pub mod summary;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use alloc::{CountingAlloc, HeapStats};
+pub use leaktest_macros::leak_test;
+pub use model::{Outcome, Resource, TestRecord};
+
+/// Ends a leak-test file: installs the counting global allocator and runs every
+/// `#[leak_test]` of the binary with libtest's command line.
+///
+/// - `main!()` counts allocations of the system allocator.
+/// - `main!(allocator = PATH)` wraps your own unit-struct allocator, for example
+///   `main!(allocator = mimalloc::MiMalloc)`.
+/// - `main!(allocator: TYPE = CONST_EXPR)` wraps an allocator built by a constant expression.
+/// - `main!(allocator = installed)` when you declared
+///   `#[global_allocator] static A: leaktest_core::CountingAlloc<YourAlloc> = ...;`
+///   yourself.
+///
+/// ```ignore
+/// leaktest_core::main!();
+/// ```
+#[macro_export]
+macro_rules! main {
+    () => {
+        $crate::main!(allocator = ::std::alloc::System);
+    };
+    (allocator = installed) => {
+        fn main() {
+            $crate::__private::run_main()
+        }
+    };
+    (allocator = $allocator:path) => {
+        #[global_allocator]
+        static __LEAKTEST_GLOBAL_ALLOCATOR: $crate::CountingAlloc<$allocator> =
+            $crate::CountingAlloc::new($allocator);
+        $crate::main!(allocator = installed);
+    };
+    (allocator: $allocator:ty = $init:expr) => {
+        #[global_allocator]
+        static __LEAKTEST_GLOBAL_ALLOCATOR: $crate::CountingAlloc<$allocator> =
+            $crate::CountingAlloc::new($init);
+        $crate::main!(allocator = installed);
+    };
+}
+
+/// Used by async `#[leak_test]` expansions: nothing with the `tokio` feature on.
+#[cfg(feature = "tokio")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_tokio {
+    () => {};
+}
+
+/// Used by async `#[leak_test]` expansions: a clear error with the `tokio` feature off.
+#[cfg(not(feature = "tokio"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_tokio {
+    () => {
+        ::core::compile_error!(
+            "async #[leak_test] functions run on tokio: enable leaktest-core's `tokio` feature \
+             (it is on by default; remove `default-features = false` or add `features = [\"tokio\"]`)"
+        );
+    };
+}

@@ -1,0 +1,180 @@
+//! How a parent process talks to a leaktest harness binary.
+//!
+//! Both the harness under `cargo test` and `cargo leaktest` start the test
+//! binary again with environment variables saying what to do:
+//!
+//! - [`ENV_DESCRIBE`]`=1`: print [`DESCRIBE_MARKER`] followed by a JSON
+//!   [`HarnessDescription`] on one stdout line, then exit 0. A binary that is
+//!   not a leaktest harness prints no such line: that is how harnesses are told
+//!   apart from ordinary test binaries.
+//! - [`ENV_CHILD_TEST`]`=<test name>` and [`ENV_RECORD_PATH`]`=<file>`: run that
+//!   one test in this process and write its [`TestRecord`] as JSON to the file.
+//! - [`ENV_ITERATIONS`]`=<n>` (optional): run every test for `n` iterations.
+//!
+//! Records carry [`SCHEMA_VERSION`], checked on read.
+
+use crate::model::{HarnessDescription, TestRecord, SCHEMA_VERSION};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Set to `1` to make a harness binary describe its tests and exit.
+pub const ENV_DESCRIBE: &str = "LEAKTEST_DESCRIBE";
+/// The full name of the one test a child process runs.
+pub const ENV_CHILD_TEST: &str = "LEAKTEST_CHILD";
+/// Where the child writes its record.
+pub const ENV_RECORD_PATH: &str = "LEAKTEST_RECORD";
+/// Overrides the iterations of every test.
+pub const ENV_ITERATIONS: &str = "LEAKTEST_ITERATIONS";
+/// The process id of the parent, so a child dies with it.
+pub const ENV_PARENT_PID: &str = "LEAKTEST_PARENT_PID";
+/// Prefix of the description line printed under [`ENV_DESCRIBE`].
+pub const DESCRIBE_MARKER: &str = "leaktest-describe:";
+
+/// What went wrong talking to a harness binary.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    /// The binary could not be started.
+    #[error("could not run {binary}: {source}")]
+    Spawn {
+        /// The binary.
+        binary: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A record or description file could not be read.
+    #[error("could not read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A record or description is not valid JSON of the expected shape.
+    #[error("{what} from {origin} is malformed: {source}")]
+    Malformed {
+        /// `record` or `description`.
+        what: &'static str,
+        /// Where it came from.
+        origin: String,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// The other side speaks another schema version.
+    #[error(
+        "{origin} speaks leaktest schema {found}, this program speaks {expected}: \
+         rebuild both with the same leaktest version"
+    )]
+    SchemaMismatch {
+        /// Where it came from.
+        origin: String,
+        /// Version found.
+        found: u32,
+        /// Version expected.
+        expected: u32,
+    },
+}
+
+#[derive(serde::Deserialize)]
+struct VersionProbe {
+    schema_version: u32,
+}
+
+fn check_version(json: &str, origin: &str) -> Result<(), ProtocolError> {
+    let probe: VersionProbe =
+        serde_json::from_str(json).map_err(|source| ProtocolError::Malformed {
+            what: "schema version",
+            origin: origin.to_owned(),
+            source,
+        })?;
+    if probe.schema_version != SCHEMA_VERSION {
+        return Err(ProtocolError::SchemaMismatch {
+            origin: origin.to_owned(),
+            found: probe.schema_version,
+            expected: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+/// Parses a record, checking its schema version first.
+pub fn parse_record(json: &str, origin: &str) -> Result<TestRecord, ProtocolError> {
+    check_version(json, origin)?;
+    serde_json::from_str(json).map_err(|source| ProtocolError::Malformed {
+        what: "record",
+        origin: origin.to_owned(),
+        source,
+    })
+}
+
+/// Reads the record a child wrote to `path`.
+pub fn read_record(path: &Path) -> Result<TestRecord, ProtocolError> {
+    let json = std::fs::read_to_string(path).map_err(|source| ProtocolError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_record(&json, &path.display().to_string())
+}
+
+/// Finds the description line in a binary's stdout; `Ok(None)` when there is
+/// none (not a leaktest harness).
+pub fn parse_description(stdout: &str, origin: &str) -> Result<Option<HarnessDescription>, ProtocolError> {
+    let Some(json) = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix(DESCRIBE_MARKER))
+    else {
+        return Ok(None);
+    };
+    check_version(json, origin)?;
+    serde_json::from_str(json)
+        .map(Some)
+        .map_err(|source| ProtocolError::Malformed {
+            what: "description",
+            origin: origin.to_owned(),
+            source,
+        })
+}
+
+/// Asks `binary` to describe its leak tests. `Ok(None)` when it is not a
+/// leaktest harness. The binary runs with `--list` too, so an ordinary libtest
+/// binary only lists its tests instead of running them.
+pub fn describe_harness(binary: &Path) -> Result<Option<HarnessDescription>, ProtocolError> {
+    let output = Command::new(binary)
+        .arg("--list")
+        .env(ENV_DESCRIBE, "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|source| ProtocolError::Spawn {
+            binary: binary.to_owned(),
+            source,
+        })?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    parse_description(&stdout, &binary.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_of_another_schema_is_refused_with_the_fix() {
+        let error = parse_record(r#"{"schema_version": 999}"#, "child").unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("schema 999"), "{message}");
+        assert!(message.contains("same leaktest version"), "{message}");
+    }
+
+    #[test]
+    fn output_without_the_marker_is_not_a_harness() {
+        let parsed = parse_description("test a ... ok\n", "bin").unwrap();
+        assert!(parsed.is_none());
+    }
+
+    #[test]
+    fn the_marker_line_is_parsed() {
+        let line = format!(
+            "noise\n{DESCRIBE_MARKER}{{\"schema_version\":{SCHEMA_VERSION},\"leaktest_version\":\"0.1.0\",\"tests\":[]}}\n"
+        );
+        let parsed = parse_description(&line, "bin").unwrap().unwrap();
+        assert_eq!(parsed.tests.len(), 0);
+    }
+}

@@ -1,0 +1,164 @@
+//! Tests registered by `#[leak_test]`, collected at link time with `inventory`.
+
+use crate::driver::Driver;
+use crate::model::{Settings, TestDescription};
+use std::time::Duration;
+
+/// Default number of iterations when the attribute gives none.
+pub const DEFAULT_ITERATIONS: u64 = 100;
+/// Default per-test timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default longest settle window after the last iteration.
+pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
+
+/// Default warm-up for `iterations`: a tenth of the run, at least 1 and at most 50,
+/// and always fewer than `iterations`.
+pub fn default_warmup(iterations: u64) -> u64 {
+    (iterations / 10).clamp(1, 50).min(iterations.saturating_sub(1))
+}
+
+/// The runtime an async body runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeKind {
+    /// A sync body: no runtime.
+    None,
+    /// tokio's current-thread runtime.
+    CurrentThread,
+    /// tokio's multi-thread runtime with this many workers (`None`: tokio's default).
+    MultiThread {
+        /// `worker_threads = N`, if given.
+        worker_threads: Option<usize>,
+    },
+}
+
+impl RuntimeKind {
+    /// The flavor name as written in the attribute, `None` for sync bodies.
+    pub fn flavor_name(self) -> Option<&'static str> {
+        match self {
+            RuntimeKind::None => None,
+            RuntimeKind::CurrentThread => Some("current_thread"),
+            RuntimeKind::MultiThread { .. } => Some("multi_thread"),
+        }
+    }
+}
+
+/// The attribute's arguments, as the macro wrote them (unset values are `None`).
+#[derive(Debug, Clone, Copy)]
+pub struct TestConfig {
+    /// `iterations = N`.
+    pub iterations: Option<u64>,
+    /// `warmup = N`.
+    pub warmup: Option<u64>,
+    /// `should_leak`.
+    pub should_leak: bool,
+    /// `ignore` (`Some("")`) or `ignore = "reason"`.
+    pub ignore: Option<&'static str>,
+    /// `timeout = "30s"`, in milliseconds.
+    pub timeout_ms: Option<u64>,
+    /// `settle = "200ms"`, in milliseconds.
+    pub settle_ms: Option<u64>,
+    /// The runtime of async bodies.
+    pub runtime: RuntimeKind,
+    /// Whether `setup = path` was given.
+    pub has_setup: bool,
+}
+
+impl TestConfig {
+    /// Settings after defaults, before any command-line override.
+    pub fn settings(&self) -> Settings {
+        let iterations = self.iterations.unwrap_or(DEFAULT_ITERATIONS).max(1);
+        let warmup = self
+            .warmup
+            .unwrap_or_else(|| default_warmup(iterations))
+            .min(iterations.saturating_sub(1));
+        Settings {
+            iterations,
+            warmup,
+            should_leak: self.should_leak,
+            timeout_ms: self
+                .timeout_ms
+                .unwrap_or(DEFAULT_TIMEOUT.as_millis() as u64),
+            settle_ms: self.settle_ms.unwrap_or(DEFAULT_SETTLE.as_millis() as u64),
+            runtime: self.runtime.flavor_name().map(str::to_owned),
+            has_setup: self.has_setup,
+        }
+    }
+}
+
+/// One `#[leak_test]` function, registered by the macro.
+pub struct LeakTest {
+    /// The function's name.
+    pub name: &'static str,
+    /// `module_path!()` at the function.
+    pub module_path: &'static str,
+    /// `file!()` at the function.
+    pub file: &'static str,
+    /// `line!()` at the function.
+    pub line: u32,
+    /// The attribute's arguments.
+    pub config: TestConfig,
+    /// Runs the test's iterations through the driver.
+    pub run: fn(&mut Driver),
+}
+
+inventory::collect!(LeakTest);
+
+impl LeakTest {
+    /// The name libtest would give: module path without the crate name, then `::name`.
+    pub fn full_name(&self) -> String {
+        match self.module_path.split_once("::") {
+            Some((_crate, rest)) => format!("{rest}::{}", self.name),
+            None => self.name.to_owned(),
+        }
+    }
+
+    /// `file:line` of the function.
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+
+    /// The description shown by `--list` and the describe handshake.
+    pub fn description(&self) -> TestDescription {
+        TestDescription {
+            name: self.full_name(),
+            location: self.location(),
+            settings: self.config.settings(),
+            ignored: self.config.ignore.map(str::to_owned),
+        }
+    }
+}
+
+/// Every registered test, sorted by full name.
+pub fn all_tests() -> Vec<&'static LeakTest> {
+    let mut tests: Vec<&'static LeakTest> = inventory::iter::<LeakTest>.into_iter().collect();
+    tests.sort_by_key(|t| t.full_name());
+    tests
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_warmup_is_a_tenth_bounded() {
+        assert_eq!(default_warmup(100), 10);
+        assert_eq!(default_warmup(5), 1);
+        assert_eq!(default_warmup(1), 0);
+        assert_eq!(default_warmup(2000), 50);
+    }
+
+    #[test]
+    fn explicit_warmup_is_kept_below_iterations() {
+        let config = TestConfig {
+            iterations: Some(10),
+            warmup: Some(20),
+            should_leak: false,
+            ignore: None,
+            timeout_ms: None,
+            settle_ms: None,
+            runtime: RuntimeKind::None,
+            has_setup: false,
+        };
+        assert_eq!(config.settings().warmup, 9);
+    }
+}

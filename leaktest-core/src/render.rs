@@ -1,0 +1,341 @@
+//! Plain-text rendering of series and judgements for terminal reports.
+//!
+//! Pure functions from numbers to strings, shared by the harness and
+//! `cargo leaktest` so that both print a resource the same way:
+//!
+//! ```text
+//! heap: +1,024 B/iter (+96.0 KiB over 96 iters) ▁▂▃▄▅▆▇█
+//! fds: +1/iter (+96 over 96 iters) ▁▂▃▄▅▆▇█
+//! ```
+
+use crate::model::{Judgement, Resource};
+
+/// Characters of a [`sparkline`], lowest first.
+const SPARK_LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Binary units above bytes, as used by [`format_bytes`].
+const BYTE_UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+
+/// Widest sparkline [`growth_line`] draws, in characters.
+pub const SPARKLINE_WIDTH: usize = 40;
+
+/// A one-line chart of `series` using `▁▂▃▄▅▆▇█`, scaled from its lowest to its
+/// highest value.
+///
+/// A series longer than `width` is cut into `width` consecutive buckets of
+/// (nearly) equal length, each drawn as its largest sample, so that spikes stay
+/// visible. A flat series is all `▁`; an empty series or a zero width gives an
+/// empty string.
+///
+/// ```
+/// use leaktest_core::render::sparkline;
+///
+/// assert_eq!(sparkline(&[0, 1, 2, 3, 4, 5, 6, 7], 40), "▁▂▃▄▅▆▇█");
+/// assert_eq!(sparkline(&[0, 7, 0, 0], 2), "█▁");
+/// assert_eq!(sparkline(&[3, 3, 3], 40), "▁▁▁");
+/// ```
+pub fn sparkline(series: &[i64], width: usize) -> String {
+    let peaks = bucket_peaks(series, width);
+    let (Some(&lowest), Some(&highest)) = (peaks.iter().min(), peaks.iter().max()) else {
+        return String::new();
+    };
+    let span = i128::from(highest) - i128::from(lowest);
+    peaks
+        .iter()
+        .map(|&peak| spark_level(i128::from(peak) - i128::from(lowest), span))
+        .collect()
+}
+
+/// The largest sample of each of at most `width` consecutive buckets of `series`.
+fn bucket_peaks(series: &[i64], width: usize) -> Vec<i64> {
+    if series.len() <= width {
+        return series.to_vec();
+    }
+    let bucket_start =
+        |bucket: usize| (bucket as u128 * series.len() as u128 / width as u128) as usize;
+    (0..width)
+        .filter_map(|bucket| {
+            let bucket_samples = series.get(bucket_start(bucket)..bucket_start(bucket + 1))?;
+            bucket_samples.iter().max().copied()
+        })
+        .collect()
+}
+
+/// The character for a value `height` above the lowest, out of `span`.
+fn spark_level(height: i128, span: i128) -> char {
+    let top = (SPARK_LEVELS.len() - 1) as i128;
+    let level = if span == 0 {
+        0
+    } else {
+        (height * top + span / 2) / span
+    };
+    SPARK_LEVELS[level.clamp(0, top) as usize]
+}
+
+/// An amount of memory: bytes below 1 KiB, otherwise one decimal in binary
+/// units (`KiB`, `MiB`, `GiB`, ...). Negative amounts keep their sign.
+///
+/// ```
+/// use leaktest_core::render::format_bytes;
+///
+/// assert_eq!(format_bytes(512), "512 B");
+/// assert_eq!(format_bytes(96 * 1024), "96.0 KiB");
+/// assert_eq!(format_bytes(3 * 1024 * 1024 + 512 * 1024), "3.5 MiB");
+/// assert_eq!(format_bytes(-2048), "-2.0 KiB");
+/// ```
+pub fn format_bytes(bytes: i64) -> String {
+    let sign = if bytes < 0 { "-" } else { "" };
+    let magnitude = bytes.unsigned_abs();
+    if magnitude < 1024 {
+        return format!("{sign}{magnitude} B");
+    }
+    let mut scaled = magnitude as f64 / 1024.0;
+    let mut unit = 0;
+    // Move up a unit whenever one decimal would round to 1024.0 or more.
+    while scaled >= 1023.95 && unit + 1 < BYTE_UNITS.len() {
+        scaled /= 1024.0;
+        unit += 1;
+    }
+    format!("{sign}{scaled:.1} {}", BYTE_UNITS[unit])
+}
+
+/// A count with thousands separators: `1,024`, `-12,345`.
+///
+/// ```
+/// use leaktest_core::render::format_count;
+///
+/// assert_eq!(format_count(1024), "1,024");
+/// assert_eq!(format_count(-1_000_000), "-1,000,000");
+/// assert_eq!(format_count(999), "999");
+/// ```
+pub fn format_count(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{}", group_thousands(n.unsigned_abs()))
+}
+
+/// The digits of `n` with a comma every three from the right.
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (position, digit) in digits.chars().enumerate() {
+        if position > 0 && (digits.len() - position) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+/// One line summing up the growth of a resource: per iteration, in total over the
+/// judged iterations, and a [`sparkline`] of the whole series.
+///
+/// Byte amounts carry their unit (`B` per iteration, [`format_bytes`] in total);
+/// counts have none. The per-iteration figure has thousands separators and one
+/// decimal when it is not a whole number; figures that one decimal would show
+/// as `0.0` get the decimals needed to show their first digit (`+0.01/iter`).
+///
+/// ```
+/// use leaktest_core::model::{Judgement, Resource};
+/// use leaktest_core::render::growth_line;
+///
+/// let judgement = Judgement {
+///     leaking: true,
+///     retained_growth: 96,
+///     growth_per_iteration: 1.0,
+///     judged_iterations: 96,
+///     reason: String::new(),
+/// };
+/// let series = [0, 1, 2, 3, 4, 5, 6, 7];
+/// assert_eq!(
+///     growth_line(Resource::Fds, &judgement, &series),
+///     "fds: +1/iter (+96 over 96 iters) ▁▂▃▄▅▆▇█"
+/// );
+/// ```
+pub fn growth_line(resource: Resource, judgement: &Judgement, series: &[i64]) -> String {
+    let bytes = resource.is_bytes();
+    let unit = if bytes { " B" } else { "" };
+    let per_iteration = format_rate(judgement.growth_per_iteration);
+    let total = signed_amount(judgement.retained_growth, bytes);
+    let iterations = judgement.judged_iterations;
+    let iterations_noun = if iterations == 1 { "iter" } else { "iters" };
+    let mut line = format!(
+        "{}: {per_iteration}{unit}/iter ({total} over {} {iterations_noun})",
+        resource.short_name(),
+        group_thousands(iterations),
+    );
+    let chart = sparkline(series, SPARKLINE_WIDTH);
+    if !chart.is_empty() {
+        line.push(' ');
+        line.push_str(&chart);
+    }
+    line
+}
+
+/// An amount with an explicit sign, in bytes or as a count.
+fn signed_amount(amount: i64, bytes: bool) -> String {
+    let text = if bytes {
+        format_bytes(amount)
+    } else {
+        format_count(amount)
+    };
+    if amount < 0 {
+        text
+    } else {
+        format!("+{text}")
+    }
+}
+
+/// A rate with an explicit sign, thousands separators and at most one decimal
+/// (more only when one would hide a non-zero rate).
+fn format_rate(rate: f64) -> String {
+    if !rate.is_finite() {
+        return format!("{rate}");
+    }
+    let sign = if rate < 0.0 { "-" } else { "+" };
+    let magnitude = rate.abs();
+    let tenths = (magnitude * 10.0).round();
+    if magnitude > 0.0 && tenths == 0.0 {
+        let decimals = (-magnitude.log10()).ceil().clamp(2.0, 18.0) as usize;
+        return format!("{sign}{magnitude:.decimals$}");
+    }
+    // Saturating float-to-int conversion: rates beyond u64 are not meaningful here.
+    let tenths = tenths as u64;
+    let whole = group_thousands(tenths / 10);
+    if magnitude.fract() == 0.0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{}", tenths % 10)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judgement(
+        retained_growth: i64,
+        growth_per_iteration: f64,
+        judged_iterations: u64,
+    ) -> Judgement {
+        Judgement {
+            leaking: true,
+            retained_growth,
+            growth_per_iteration,
+            judged_iterations,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn sparkline_scales_from_lowest_to_highest() {
+        assert_eq!(sparkline(&[0, 1, 2, 3, 4, 5, 6, 7], 8), "▁▂▃▄▅▆▇█");
+        assert_eq!(sparkline(&[-70, 0], 8), "▁█");
+        assert_eq!(sparkline(&[100, 150, 200], 8), "▁▅█");
+    }
+
+    #[test]
+    fn sparkline_of_a_flat_series_is_all_lowest() {
+        assert_eq!(sparkline(&[42; 5], 8), "▁▁▁▁▁");
+    }
+
+    #[test]
+    fn sparkline_of_nothing_is_empty() {
+        assert_eq!(sparkline(&[], 8), "");
+        assert_eq!(sparkline(&[1, 2, 3], 0), "");
+    }
+
+    #[test]
+    fn sparkline_downsamples_to_the_width_keeping_peaks() {
+        let series: Vec<i64> = (0..100).map(|i| if i == 55 { 1000 } else { 0 }).collect();
+        let chart = sparkline(&series, 10);
+        assert_eq!(chart.chars().count(), 10);
+        assert_eq!(chart, "▁▁▁▁▁█▁▁▁▁");
+        let rising: Vec<i64> = (0..1000).collect();
+        assert_eq!(sparkline(&rising, 8), "▁▂▃▄▅▆▇█");
+        assert_eq!(sparkline(&rising, 7).chars().count(), 7);
+    }
+
+    #[test]
+    fn sparkline_survives_extreme_values() {
+        assert_eq!(sparkline(&[i64::MIN, 0, i64::MAX], 3), "▁▅█");
+    }
+
+    #[test]
+    fn bytes_below_a_kibibyte_are_exact() {
+        assert_eq!(format_bytes(0), "0 B");
+        assert_eq!(format_bytes(512), "512 B");
+        assert_eq!(format_bytes(1023), "1023 B");
+        assert_eq!(format_bytes(-512), "-512 B");
+    }
+
+    #[test]
+    fn larger_byte_amounts_have_binary_units() {
+        assert_eq!(format_bytes(1024), "1.0 KiB");
+        assert_eq!(format_bytes(96 * 1024), "96.0 KiB");
+        assert_eq!(format_bytes(3 * 1024 * 1024 + 512 * 1024), "3.5 MiB");
+        assert_eq!(format_bytes(1_288_490_189), "1.2 GiB");
+        assert_eq!(format_bytes(-(3 << 20) - (1 << 19)), "-3.5 MiB");
+        assert_eq!(format_bytes((1 << 20) - 1), "1.0 MiB");
+        assert_eq!(format_bytes(i64::MAX), "8.0 EiB");
+        assert_eq!(format_bytes(i64::MIN), "-8.0 EiB");
+    }
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(format_count(0), "0");
+        assert_eq!(format_count(1024), "1,024");
+        assert_eq!(format_count(123_456), "123,456");
+        assert_eq!(format_count(1_234_567), "1,234,567");
+        assert_eq!(format_count(-1024), "-1,024");
+        assert_eq!(format_count(i64::MIN), "-9,223,372,036,854,775,808");
+    }
+
+    #[test]
+    fn growth_line_of_bytes() {
+        let series = [0, 1, 2, 3, 4, 5, 6, 7];
+        assert_eq!(
+            growth_line(
+                Resource::HeapBytes,
+                &judgement(96 * 1024, 1024.0, 96),
+                &series
+            ),
+            "heap: +1,024 B/iter (+96.0 KiB over 96 iters) ▁▂▃▄▅▆▇█"
+        );
+        assert_eq!(
+            growth_line(Resource::HeapBytes, &judgement(96, 1.0, 96), &series),
+            "heap: +1 B/iter (+96 B over 96 iters) ▁▂▃▄▅▆▇█"
+        );
+        assert_eq!(
+            growth_line(Resource::HeapBytes, &judgement(160, 1.6, 100), &[]),
+            "heap: +1.6 B/iter (+160 B over 100 iters)"
+        );
+    }
+
+    #[test]
+    fn growth_line_of_counts() {
+        let series = [0, 1, 2, 3, 4, 5, 6, 7];
+        assert_eq!(
+            growth_line(Resource::Fds, &judgement(96, 1.0, 96), &series),
+            "fds: +1/iter (+96 over 96 iters) ▁▂▃▄▅▆▇█"
+        );
+        assert_eq!(
+            growth_line(Resource::HeapBlocks, &judgement(9, 0.1, 90), &[5, 5]),
+            "blocks: +0.1/iter (+9 over 90 iters) ▁▁"
+        );
+        assert_eq!(
+            growth_line(Resource::Threads, &judgement(0, 0.0, 1), &[]),
+            "threads: +0/iter (+0 over 1 iter)"
+        );
+    }
+
+    #[test]
+    fn rates_show_one_decimal_unless_whole_or_tiny() {
+        assert_eq!(format_rate(1024.0), "+1,024");
+        assert_eq!(format_rate(1234.56), "+1,234.6");
+        assert_eq!(format_rate(0.96), "+1.0");
+        assert_eq!(format_rate(-2.5), "-2.5");
+        assert_eq!(format_rate(0.0), "+0");
+        assert_eq!(format_rate(1.0 / 96.0), "+0.01");
+        assert_eq!(format_rate(0.004), "+0.004");
+    }
+}

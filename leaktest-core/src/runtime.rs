@@ -1,0 +1,94 @@
+//! Async bodies on a tokio runtime built once per test and kept across
+//! iterations, so tasks leaked by one iteration are still alive in the next.
+
+use crate::driver::{panic_message, Driver, TestResult};
+use crate::registry::RuntimeKind;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use tokio::runtime::{Builder, Runtime};
+
+fn build_runtime(kind: RuntimeKind) -> std::io::Result<Runtime> {
+    match kind {
+        RuntimeKind::MultiThread { worker_threads } => {
+            let mut builder = Builder::new_multi_thread();
+            if let Some(workers) = worker_threads {
+                builder.worker_threads(workers);
+            }
+            builder.enable_all().build()
+        }
+        RuntimeKind::CurrentThread | RuntimeKind::None => {
+            Builder::new_current_thread().enable_all().build()
+        }
+    }
+}
+
+impl Driver {
+    fn runtime_or_fail(&mut self) -> Option<Runtime> {
+        match build_runtime(self.runtime_kind()) {
+            Ok(runtime) => Some(runtime),
+            Err(error) => {
+                self.record_failure(format!("could not build the tokio runtime: {error}"));
+                None
+            }
+        }
+    }
+
+    /// Runs an async body with no state on the test's runtime.
+    pub fn run_async<F, Fut>(&mut self, mut body: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = TestResult>,
+    {
+        let Some(runtime) = self.runtime_or_fail() else {
+            return;
+        };
+        let handle = runtime.handle().clone();
+        let alive_tasks = || handle.metrics().num_alive_tasks() as i64;
+        self.measure(
+            &mut || runtime.block_on(body()),
+            &mut |pause| runtime.block_on(async move { tokio::time::sleep(pause).await }),
+            Some(&alive_tasks),
+        );
+        shutdown(runtime);
+    }
+
+    /// Builds state with `setup` (awaited on the runtime) once, then runs the
+    /// async body against it every iteration. The state is dropped after the
+    /// verdict, inside the runtime, outside the measured series.
+    pub fn run_async_with_setup<S, SetupFut, F>(&mut self, setup: impl FnOnce() -> SetupFut, mut body: F)
+    where
+        SetupFut: Future<Output = S>,
+        F: for<'a> FnMut(&'a mut S) -> Pin<Box<dyn Future<Output = TestResult> + 'a>>,
+    {
+        let Some(runtime) = self.runtime_or_fail() else {
+            return;
+        };
+        let built = catch_unwind(AssertUnwindSafe(|| runtime.block_on(setup())));
+        let mut state = match built {
+            Ok(state) => state,
+            Err(payload) => {
+                self.record_failure(format!("setup panicked: {}", panic_message(&*payload)));
+                shutdown(runtime);
+                return;
+            }
+        };
+        let handle = runtime.handle().clone();
+        let alive_tasks = || handle.metrics().num_alive_tasks() as i64;
+        self.measure(
+            &mut || runtime.block_on(body(&mut state)),
+            &mut |pause| runtime.block_on(async move { tokio::time::sleep(pause).await }),
+            Some(&alive_tasks),
+        );
+        {
+            let _entered = runtime.enter();
+            drop(state);
+        }
+        shutdown(runtime);
+    }
+}
+
+fn shutdown(runtime: Runtime) {
+    // Leaked tasks may never finish: do not wait for them.
+    runtime.shutdown_background();
+}

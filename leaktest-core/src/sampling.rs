@@ -1,0 +1,121 @@
+//! One sample of every measured counter, and the series they form.
+
+use crate::alloc::HeapStats;
+use crate::census::HandleCounts;
+use crate::model::Resource;
+
+/// Which counters a test samples. Heap is always sampled; the census only
+/// where the platform measures it, tokio tasks only for async tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampledResources {
+    /// Sample the handle census (fds, threads, children).
+    pub census: bool,
+    /// Sample alive tokio tasks.
+    pub tasks: bool,
+}
+
+impl SampledResources {
+    /// The resources sampled, in report order.
+    pub fn resources(self) -> Vec<Resource> {
+        Resource::ALL
+            .into_iter()
+            .filter(|resource| match resource {
+                Resource::HeapBytes | Resource::HeapBlocks => true,
+                Resource::Fds | Resource::Threads | Resource::ChildProcesses => self.census,
+                Resource::TokioTasks => self.tasks,
+            })
+            .collect()
+    }
+}
+
+/// One reading of every sampled counter (unsampled ones are 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sample {
+    /// Live heap bytes.
+    pub heap_bytes: i64,
+    /// Live heap blocks.
+    pub heap_blocks: i64,
+    /// Open file descriptors.
+    pub fds: i64,
+    /// Threads.
+    pub threads: i64,
+    /// Unreaped child processes.
+    pub children: i64,
+    /// Alive tokio tasks.
+    pub tasks: i64,
+}
+
+impl Sample {
+    /// Reads the heap first (the census allocates transiently), then the census.
+    pub fn take(which: SampledResources, alive_tasks: Option<i64>) -> Sample {
+        let heap = HeapStats::now();
+        let handles = if which.census {
+            HandleCounts::now()
+        } else {
+            HandleCounts::default()
+        };
+        Sample {
+            heap_bytes: heap.live_bytes,
+            heap_blocks: heap.live_blocks,
+            fds: handles.fds.unwrap_or(0),
+            threads: handles.threads.unwrap_or(0),
+            children: handles.children.unwrap_or(0),
+            tasks: alive_tasks.unwrap_or(0),
+        }
+    }
+
+    /// The value of one resource.
+    pub fn get(&self, resource: Resource) -> i64 {
+        match resource {
+            Resource::HeapBytes => self.heap_bytes,
+            Resource::HeapBlocks => self.heap_blocks,
+            Resource::Fds => self.fds,
+            Resource::Threads => self.threads,
+            Resource::ChildProcesses => self.children,
+            Resource::TokioTasks => self.tasks,
+        }
+    }
+}
+
+/// Samples in iteration order, with room reserved up front so that recording a
+/// sample never allocates inside the measured run (which would look like growth).
+#[derive(Debug)]
+pub struct SampleLog {
+    samples: Vec<Sample>,
+}
+
+impl SampleLog {
+    /// A log with room for `capacity` samples.
+    pub fn with_capacity(capacity: usize) -> Self {
+        SampleLog {
+            samples: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Appends a sample; allocates only past the reserved capacity.
+    pub fn push(&mut self, sample: Sample) {
+        self.samples.push(sample);
+    }
+
+    /// Replaces the last sample (with the settled reading).
+    pub fn replace_last(&mut self, sample: Sample) {
+        if let Some(last) = self.samples.last_mut() {
+            *last = sample;
+        }
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// True when no sample was taken.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    /// The series of one resource.
+    pub fn series(&self, resource: Resource) -> Vec<i64> {
+        self.samples.iter().map(|s| s.get(resource)).collect()
+    }
+}

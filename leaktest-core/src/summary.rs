@@ -1,0 +1,126 @@
+//! Human text for one test's result: what leaked, by how much, and why.
+//! Used by the harness for failed tests and by `cargo leaktest` for details.
+
+use crate::model::{Outcome, TestRecord};
+use crate::render;
+use std::fmt::Write;
+
+/// Lines of each output stream shown under a failure.
+const OUTPUT_TAIL_LINES: usize = 20;
+
+/// Growth lines of the leaking resources, one per resource, e.g.
+/// `heap: +1,024 B/iter (+96.0 KiB over 96 iters) ▁▂▃▄▅▆▇█`.
+pub fn leak_lines(record: &TestRecord) -> Vec<String> {
+    record
+        .leaking_resources()
+        .map(|report| render::growth_line(report.resource, &report.judgement, &report.series))
+        .collect()
+}
+
+/// The full explanation of a test that did not pass: verdict, growth per
+/// leaking resource, why, where, and the tail of its output.
+pub fn failure_details(record: &TestRecord) -> String {
+    let mut text = String::new();
+    let settings = &record.settings;
+    let judged = record.iterations_run.saturating_sub(settings.warmup);
+    match &record.outcome {
+        Outcome::Passed => {
+            let _ = writeln!(text, "passed");
+        }
+        Outcome::Leaked => {
+            let _ = writeln!(
+                text,
+                "leak: memory or handles grow without bound over {judged} judged iterations \
+                 ({} run, {} warm-up):",
+                record.iterations_run, settings.warmup
+            );
+            for report in record.leaking_resources() {
+                let _ = writeln!(
+                    text,
+                    "  {}",
+                    render::growth_line(report.resource, &report.judgement, &report.series)
+                );
+                let _ = writeln!(text, "      {}", report.judgement.reason);
+            }
+        }
+        Outcome::LeakNotFound => {
+            let _ = writeln!(
+                text,
+                "expected a leak (should_leak) but none was found over {judged} judged iterations:"
+            );
+            for report in &record.resources {
+                let _ = writeln!(text, "  {}: {}", report.resource, report.judgement.reason);
+            }
+        }
+        Outcome::Failed { message, iteration } => {
+            match iteration {
+                Some(iteration) => {
+                    let _ = writeln!(text, "failed in iteration {iteration}: {message}");
+                }
+                None => {
+                    let _ = writeln!(text, "failed: {message}");
+                }
+            }
+        }
+        Outcome::Crashed { description, .. } => {
+            let _ = writeln!(text, "crashed: the test process {description}");
+        }
+        Outcome::TimedOut { timeout_ms } => {
+            let _ = writeln!(
+                text,
+                "timed out: still running after {}; killed. Raise it with \
+                 #[leak_test(timeout = \"...\")] if the test is just slow.",
+                format_duration_ms(*timeout_ms)
+            );
+        }
+        Outcome::Ignored { reason } => {
+            let _ = writeln!(text, "ignored{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default());
+        }
+    }
+    if record.peak_heap_bytes > 0 {
+        let _ = writeln!(text, "  peak heap: {}", render::format_bytes(record.peak_heap_bytes as i64));
+    }
+    let _ = writeln!(text, "  at {}", record.location);
+    for (label, tail) in [("stdout", &record.stdout_tail), ("stderr", &record.stderr_tail)] {
+        let lines = last_lines(tail, OUTPUT_TAIL_LINES);
+        if !lines.is_empty() {
+            let _ = writeln!(text, "---- {label} (last lines) ----\n{lines}");
+        }
+    }
+    text
+}
+
+fn last_lines(text: &str, count: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.len().saturating_sub(count);
+    lines[start..].join("\n")
+}
+
+/// `30s`, `1.5s`, `250ms`: a duration as the attribute spells it.
+pub fn format_duration_ms(millis: u64) -> String {
+    if millis >= 1000 && millis % 1000 == 0 {
+        format!("{}s", millis / 1000)
+    } else if millis >= 1000 {
+        format!("{:.1}s", millis as f64 / 1000.0)
+    } else {
+        format!("{millis}ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_the_attribute() {
+        assert_eq!(format_duration_ms(30_000), "30s");
+        assert_eq!(format_duration_ms(1_500), "1.5s");
+        assert_eq!(format_duration_ms(250), "250ms");
+    }
+
+    #[test]
+    fn last_lines_keeps_the_end() {
+        assert_eq!(last_lines("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(last_lines("", 2), "");
+    }
+}

@@ -1,0 +1,351 @@
+//! Parses the arguments of `#[leak_test(...)]` into [`LeakTestArgs`].
+//!
+//! Every argument is checked on its own here (value types, ranges, durations,
+//! duplicates); checks that also need the function (`flavor` on a sync fn,
+//! `setup` without a parameter) live in [`crate::signature`].
+
+use crate::errors::Errors;
+use proc_macro2::TokenStream;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, ExprPath, Lit, LitStr, Meta, Token};
+
+/// Iterations when the attribute gives none; mirrors
+/// `leaktest_core::registry::DEFAULT_ITERATIONS`, used to reject a lone `warmup`
+/// that would leave nothing to judge.
+pub(crate) const DEFAULT_ITERATIONS: u64 = 100;
+
+/// Every key the attribute accepts, in the order the error message lists them.
+const KEYS: [&str; 9] = [
+    "iterations",
+    "warmup",
+    "should_leak",
+    "ignore",
+    "timeout",
+    "settle",
+    "flavor",
+    "worker_threads",
+    "setup",
+];
+
+/// How each key is written, for error messages.
+fn example(key: &str) -> &'static str {
+    match key {
+        "iterations" => "iterations = 100",
+        "warmup" => "warmup = 10",
+        "should_leak" => "should_leak",
+        "ignore" => "ignore = \"reason\"",
+        "timeout" => "timeout = \"30s\"",
+        "settle" => "settle = \"200ms\"",
+        "flavor" => "flavor = \"multi_thread\"",
+        "worker_threads" => "worker_threads = 2",
+        _ => "setup = make_state",
+    }
+}
+
+/// A value together with the `key = value` it was written as, so later checks
+/// can underline the user's own tokens.
+pub(crate) struct Keyed<T> {
+    /// The parsed value.
+    pub(crate) value: T,
+    /// The argument as written.
+    pub(crate) source: Meta,
+}
+
+/// The tokio runtime flavor of an async test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// `flavor = "current_thread"` (the default).
+    CurrentThread,
+    /// `flavor = "multi_thread"`.
+    MultiThread,
+}
+
+/// The valid arguments of one `#[leak_test(...)]`; invalid ones are left unset
+/// and reported through [`Errors`].
+#[derive(Default)]
+pub(crate) struct LeakTestArgs {
+    /// `iterations = N`, N > 0.
+    pub(crate) iterations: Option<u64>,
+    /// `warmup = N`, N below the iterations.
+    pub(crate) warmup: Option<Keyed<u64>>,
+    /// `should_leak`.
+    pub(crate) should_leak: bool,
+    /// `ignore` (empty reason) or `ignore = "reason"`.
+    pub(crate) ignore: Option<String>,
+    /// `timeout = "30s"`, in milliseconds, > 0.
+    pub(crate) timeout_ms: Option<u64>,
+    /// `settle = "200ms"`, in milliseconds.
+    pub(crate) settle_ms: Option<u64>,
+    /// `flavor = "..."`.
+    pub(crate) flavor: Option<Keyed<Flavor>>,
+    /// `worker_threads = N`, N > 0.
+    pub(crate) worker_threads: Option<Keyed<usize>>,
+    /// `setup = path`.
+    pub(crate) setup: Option<Keyed<ExprPath>>,
+    /// Keys written so far, valid or not, to catch duplicates.
+    given: Vec<&'static str>,
+}
+
+impl LeakTestArgs {
+    /// Parses the attribute's arguments, recording every problem in `errors`.
+    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> LeakTestArgs {
+        let mut args = LeakTestArgs::default();
+        match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
+            Ok(metas) => {
+                for meta in metas {
+                    args.apply(meta, errors);
+                }
+                args.check_warmup(errors);
+            }
+            Err(error) => errors.push(error),
+        }
+        args
+    }
+
+    /// True when `key` was written, even with an invalid value.
+    pub(crate) fn was_given(&self, key: &str) -> bool {
+        self.given.contains(&key)
+    }
+
+    fn apply(&mut self, meta: Meta, errors: &mut Errors) {
+        let Some(key) = KEYS.into_iter().find(|key| meta.path().is_ident(key)) else {
+            let written = meta
+                .path()
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect::<Vec<_>>()
+                .join("::");
+            errors.at(
+                meta.path(),
+                format!(
+                    "unknown argument `{written}`; valid arguments are: {}",
+                    KEYS.join(", ")
+                ),
+            );
+            return;
+        };
+        if self.was_given(key) {
+            errors.at(
+                meta.path(),
+                format!("duplicate argument `{key}`: it is already given earlier in this attribute; remove one"),
+            );
+            return;
+        }
+        self.given.push(key);
+        if let Err(error) = self.apply_value(key, meta) {
+            errors.push(error);
+        }
+    }
+
+    fn apply_value(&mut self, key: &'static str, meta: Meta) -> syn::Result<()> {
+        match key {
+            "iterations" => self.iterations = Some(positive_int(key, &meta)?),
+            "warmup" => {
+                let value = int(key, &meta)?.0;
+                self.warmup = Some(Keyed {
+                    value,
+                    source: meta,
+                });
+            }
+            "should_leak" => {
+                flag(key, &meta)?;
+                self.should_leak = true;
+            }
+            "ignore" => self.ignore = Some(ignore_reason(&meta)?),
+            "timeout" => {
+                let (timeout_ms, lit) = duration_ms(key, &meta)?;
+                if timeout_ms == 0 {
+                    return Err(syn::Error::new_spanned(
+                        lit,
+                        "`timeout` must be longer than zero, like `timeout = \"30s\"`",
+                    ));
+                }
+                self.timeout_ms = Some(timeout_ms);
+            }
+            "settle" => self.settle_ms = Some(duration_ms(key, &meta)?.0),
+            "flavor" => {
+                let value = flavor(&meta)?;
+                self.flavor = Some(Keyed {
+                    value,
+                    source: meta,
+                });
+            }
+            "worker_threads" => {
+                let value = positive_int(key, &meta)?;
+                self.worker_threads = Some(Keyed {
+                    value,
+                    source: meta,
+                });
+            }
+            _ => {
+                let value = setup_path(&meta)?;
+                self.setup = Some(Keyed {
+                    value,
+                    source: meta,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Warm-up iterations are not judged, so at least one judged iteration must remain.
+    fn check_warmup(&self, errors: &mut Errors) {
+        let Some(warmup) = &self.warmup else { return };
+        let message = match self.iterations {
+            Some(iterations) if warmup.value >= iterations => format!(
+                "`warmup = {}` must be less than `iterations = {iterations}`: warm-up iterations are not judged; lower `warmup` or raise `iterations`",
+                warmup.value
+            ),
+            None if !self.was_given("iterations") && warmup.value >= DEFAULT_ITERATIONS => format!(
+                "`warmup = {}` must be less than the default {DEFAULT_ITERATIONS} iterations: warm-up iterations are not judged; lower `warmup` or add `iterations = N` with N above {}",
+                warmup.value, warmup.value
+            ),
+            _ => return,
+        };
+        errors.at(&warmup.source, message);
+    }
+}
+
+/// The `value` of `key = value`, or an error saying how to write the key.
+fn value<'m>(key: &str, meta: &'m Meta) -> syn::Result<&'m Expr> {
+    match meta {
+        Meta::NameValue(name_value) => Ok(&name_value.value),
+        Meta::Path(path) => Err(syn::Error::new_spanned(
+            path,
+            format!("`{key}` needs a value: write `{}`", example(key)),
+        )),
+        Meta::List(list) => Err(syn::Error::new_spanned(
+            list,
+            format!(
+                "`{key}` takes `= value`, not parentheses: write `{}`",
+                example(key)
+            ),
+        )),
+    }
+}
+
+fn int<'m, T>(key: &str, meta: &'m Meta) -> syn::Result<(T, &'m Expr)>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let expr = value(key, meta)?;
+    match expr {
+        // A negative literal can reach here as one token when the attribute was
+        // written by another macro.
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) if !int.base10_digits().starts_with('-') => Ok((int.base10_parse()?, expr)),
+        _ => Err(syn::Error::new_spanned(
+            expr,
+            format!("`{key}` expects a whole number, like `{}`", example(key)),
+        )),
+    }
+}
+
+fn positive_int<T>(key: &str, meta: &Meta) -> syn::Result<T>
+where
+    T: std::str::FromStr + Default + PartialEq,
+    T::Err: std::fmt::Display,
+{
+    let (number, expr) = int::<T>(key, meta)?;
+    if number == T::default() {
+        return Err(syn::Error::new_spanned(
+            expr,
+            format!("`{key}` must be at least 1, like `{}`", example(key)),
+        ));
+    }
+    Ok(number)
+}
+
+fn string<'m>(key: &str, meta: &'m Meta) -> syn::Result<&'m LitStr> {
+    match value(key, meta)? {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => Ok(lit),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` expects a string, like `{}`", example(key)),
+        )),
+    }
+}
+
+fn flag(key: &str, meta: &Meta) -> syn::Result<()> {
+    match meta {
+        Meta::Path(_) => Ok(()),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` is a flag and takes no value: write `{key}` alone"),
+        )),
+    }
+}
+
+fn ignore_reason(meta: &Meta) -> syn::Result<String> {
+    match meta {
+        Meta::Path(_) => Ok(String::new()),
+        _ => Ok(string("ignore", meta)?.value()),
+    }
+}
+
+fn duration_ms<'m>(key: &str, meta: &'m Meta) -> syn::Result<(u64, &'m LitStr)> {
+    let lit = string(key, meta)?;
+    match parse_duration_ms(&lit.value()) {
+        Some(ms) => Ok((ms, lit)),
+        None => Err(syn::Error::new_spanned(
+            lit,
+            format!(
+                "invalid duration {:?} for `{key}`: write a whole number followed by `ms`, `s` or `m`, like `{}`",
+                lit.value(),
+                example(key)
+            ),
+        )),
+    }
+}
+
+fn flavor(meta: &Meta) -> syn::Result<Flavor> {
+    let lit = string("flavor", meta)?;
+    match lit.value().as_str() {
+        "current_thread" => Ok(Flavor::CurrentThread),
+        "multi_thread" => Ok(Flavor::MultiThread),
+        other => Err(syn::Error::new_spanned(
+            lit,
+            format!("unknown flavor {other:?}: expected \"current_thread\" (the default) or \"multi_thread\""),
+        )),
+    }
+}
+
+fn setup_path(meta: &Meta) -> syn::Result<ExprPath> {
+    match value("setup", meta)? {
+        Expr::Path(path) => Ok(path.clone()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => Err(syn::Error::new_spanned(
+            lit,
+            format!("`setup` expects a path to a function, not a string: write `setup = {}`", lit.value()),
+        )),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "`setup` expects a path to a function called once before the iterations, like `setup = make_state` or `setup = Server::start`",
+        )),
+    }
+}
+
+/// Parses `"<int>ms"`, `"<int>s"` or `"<int>m"` into milliseconds; `None` when
+/// the text has another form or overflows.
+pub(crate) fn parse_duration_ms(text: &str) -> Option<u64> {
+    let (number, ms_per_unit) = if let Some(number) = text.strip_suffix("ms") {
+        (number, 1)
+    } else if let Some(number) = text.strip_suffix('s') {
+        (number, 1_000)
+    } else if let Some(number) = text.strip_suffix('m') {
+        (number, 60_000)
+    } else {
+        return None;
+    };
+    if number.is_empty() || !number.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    number.parse::<u64>().ok()?.checked_mul(ms_per_unit)
+}

@@ -1,0 +1,65 @@
+//! The `#[leak_test]` attribute of leaktest. Use it through `leaktest_core`,
+//! which re-exports it and provides everything the expansion calls.
+//!
+//! The macro stays thin: `args` parses the attribute into `LeakTestArgs`,
+//! `signature` checks the function, and `expand` emits the function
+//! unchanged plus an `inventory` registration whose body calls
+//! `leaktest_core::__private::Driver`. Every mistake is reported at the user's
+//! own tokens, all of them at once, and the function is still emitted so the
+//! rest of the crate keeps type-checking.
+
+mod args;
+mod errors;
+mod expand;
+mod signature;
+
+#[cfg(test)]
+mod tests;
+
+use proc_macro::TokenStream;
+
+/// Registers a function as a leak test: its body is one iteration, run many
+/// times in a child process while heap, file descriptors, threads, child
+/// processes and (for async tests) tokio tasks are sampled; the test fails when
+/// any of them keeps growing.
+///
+/// ```ignore
+/// use leaktest_core::leak_test;
+///
+/// #[leak_test]                                   // 100 iterations
+/// fn format_and_drop() {
+///     let _ = format!("{}", 42);
+/// }
+///
+/// #[leak_test(iterations = 200, warmup = 20, timeout = "30s")]
+/// fn round_trip() -> Result<(), String> {
+///     Ok(())
+/// }
+///
+/// #[leak_test(iterations = 500, setup = Server::start)]   // setup runs once
+/// async fn connect(server: &mut Server) {
+///     server.connect_and_close().await;
+/// }
+/// ```
+///
+/// Arguments, all optional:
+///
+/// | argument | meaning |
+/// | --- | --- |
+/// | `iterations = N` | iterations to run, N > 0 (default 100) |
+/// | `warmup = N` | leading iterations not judged, N < iterations (default: a tenth, at most 50) |
+/// | `should_leak` | the test passes only if a leak is found |
+/// | `ignore`, `ignore = "reason"` | skip the test unless ignored tests are asked for |
+/// | `timeout = "30s"` | kill the test process after this long (`ms`, `s` or `m`) |
+/// | `settle = "200ms"` | longest wait after the last iteration for resources to be released |
+/// | `flavor = "current_thread"` / `"multi_thread"` | tokio runtime of an `async fn` (default current-thread) |
+/// | `worker_threads = N` | workers of the `multi_thread` runtime |
+/// | `setup = path` | function (sync or async) called once; its value is passed as `&mut` to every iteration |
+///
+/// The function takes no parameter, or exactly one when `setup` is given, and
+/// returns `()` or `Result<(), E>` with `E: Debug`. It cannot be generic,
+/// `const`, `unsafe`, `extern` or a method.
+#[proc_macro_attribute]
+pub fn leak_test(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::leak_test(attr.into(), item.into()).into()
+}

@@ -1,0 +1,326 @@
+//! Unit tests of argument parsing and of the expansion's shape; the messages as
+//! users see them are pinned by the trybuild UI tests in the `leaktest-e2e` crate.
+
+use crate::args::{parse_duration_ms, Flavor, LeakTestArgs};
+use crate::errors::Errors;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+fn parse(tokens: TokenStream) -> (LeakTestArgs, Vec<String>) {
+    let mut errors = Errors::default();
+    let args = LeakTestArgs::parse(tokens, &mut errors);
+    let messages = match errors.into_result() {
+        Ok(()) => Vec::new(),
+        Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
+    };
+    (args, messages)
+}
+
+fn expand(attr: TokenStream, item: TokenStream) -> String {
+    crate::expand::leak_test(attr, item).to_string()
+}
+
+#[test]
+fn durations_take_ms_s_or_m() {
+    assert_eq!(parse_duration_ms("200ms"), Some(200));
+    assert_eq!(parse_duration_ms("30s"), Some(30_000));
+    assert_eq!(parse_duration_ms("2m"), Some(120_000));
+    assert_eq!(parse_duration_ms("0ms"), Some(0));
+}
+
+#[test]
+fn durations_reject_other_forms() {
+    for text in [
+        "", "30", "s", "ms", "1.5s", " 30s", "30 s", "-1s", "+1s", "30h", "30sec", "1e3ms",
+    ] {
+        assert_eq!(parse_duration_ms(text), None, "{text:?}");
+    }
+}
+
+#[test]
+fn durations_reject_overflow() {
+    assert_eq!(parse_duration_ms("18446744073709551615ms"), Some(u64::MAX));
+    assert_eq!(parse_duration_ms("18446744073709551615s"), None);
+    assert_eq!(parse_duration_ms("99999999999999999999ms"), None);
+}
+
+#[test]
+fn no_arguments_leave_everything_unset() {
+    let (args, errors) = parse(quote!());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(args.iterations, None);
+    assert!(args.warmup.is_none());
+    assert!(!args.should_leak);
+    assert_eq!(args.ignore, None);
+    assert!(args.flavor.is_none() && args.worker_threads.is_none() && args.setup.is_none());
+}
+
+#[test]
+fn every_key_parses() {
+    let (args, errors) = parse(quote!(
+        iterations = 200,
+        warmup = 20,
+        should_leak,
+        ignore = "needs a database",
+        timeout = "30s",
+        settle = "150ms",
+        flavor = "multi_thread",
+        worker_threads = 2,
+        setup = Server::start,
+    ));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(args.iterations, Some(200));
+    assert_eq!(args.warmup.map(|w| w.value), Some(20));
+    assert!(args.should_leak);
+    assert_eq!(args.ignore.as_deref(), Some("needs a database"));
+    assert_eq!(args.timeout_ms, Some(30_000));
+    assert_eq!(args.settle_ms, Some(150));
+    assert_eq!(args.flavor.map(|f| f.value), Some(Flavor::MultiThread));
+    assert_eq!(args.worker_threads.map(|w| w.value), Some(2));
+    let setup = args.setup.map(|s| s.value);
+    assert_eq!(quote!(#setup).to_string(), "Server :: start");
+}
+
+#[test]
+fn bare_ignore_has_an_empty_reason() {
+    let (args, errors) = parse(quote!(ignore));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(args.ignore.as_deref(), Some(""));
+}
+
+#[test]
+fn current_thread_flavor_parses() {
+    let (args, errors) = parse(quote!(flavor = "current_thread"));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(args.flavor.map(|f| f.value), Some(Flavor::CurrentThread));
+}
+
+#[test]
+fn unknown_key_lists_the_valid_ones() {
+    let (_, errors) = parse(quote!(iteration = 5));
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].contains("unknown argument `iteration`"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[0].contains("iterations, warmup, should_leak"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn duplicate_key_is_reported_once_and_the_first_value_kept() {
+    let (args, errors) = parse(quote!(iterations = 5, iterations = 6));
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].contains("duplicate argument `iterations`"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(args.iterations, Some(5));
+}
+
+#[test]
+fn wrong_value_types_are_reported() {
+    let cases = [
+        (quote!(iterations = "100"), "expects a whole number"),
+        (quote!(iterations), "needs a value"),
+        (quote!(iterations(100)), "not parentheses"),
+        (quote!(iterations = -1), "expects a whole number"),
+        (quote!(should_leak = true), "is a flag"),
+        (quote!(ignore = 1), "expects a string"),
+        (quote!(timeout = 30), "expects a string"),
+        (quote!(setup = "make_state"), "not a string"),
+        (quote!(setup = || make_state()), "expects a path"),
+        (quote!(flavor = multi_thread), "expects a string"),
+    ];
+    for (tokens, expected) in cases {
+        let text = tokens.to_string();
+        let (_, errors) = parse(tokens);
+        assert_eq!(errors.len(), 1, "{text}: {errors:?}");
+        assert!(errors[0].contains(expected), "{text}: {}", errors[0]);
+    }
+}
+
+#[test]
+fn out_of_range_values_are_reported() {
+    let cases = [
+        (quote!(iterations = 0), "`iterations` must be at least 1"),
+        (
+            quote!(worker_threads = 0),
+            "`worker_threads` must be at least 1",
+        ),
+        (
+            quote!(iterations = 10, warmup = 10),
+            "must be less than `iterations = 10`",
+        ),
+        (
+            quote!(warmup = 100),
+            "must be less than the default 100 iterations",
+        ),
+        (quote!(timeout = "0s"), "longer than zero"),
+        (quote!(timeout = "30"), "invalid duration \"30\""),
+        (quote!(settle = "1h"), "invalid duration \"1h\""),
+        (quote!(flavor = "multi"), "unknown flavor \"multi\""),
+        (quote!(iterations = 99999999999999999999), "too large"),
+    ];
+    for (tokens, expected) in cases {
+        let text = tokens.to_string();
+        let (_, errors) = parse(tokens);
+        assert_eq!(errors.len(), 1, "{text}: {errors:?}");
+        assert!(errors[0].contains(expected), "{text}: {}", errors[0]);
+    }
+}
+
+#[test]
+fn settle_may_be_zero_and_warmup_may_precede_iterations() {
+    let (args, errors) = parse(quote!(settle = "0ms", warmup = 99, iterations = 100));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(args.settle_ms, Some(0));
+    let (_, errors) = parse(quote!(warmup = 99));
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn a_warmup_against_invalid_iterations_is_not_judged() {
+    let (_, errors) = parse(quote!(iterations = 0, warmup = 5));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
+
+#[test]
+fn every_error_is_reported_not_just_the_first() {
+    let (_, errors) = parse(quote!(
+        iterations = 0,
+        bogus,
+        timeout = "soon",
+        warmup = 1,
+        warmup = 2
+    ));
+    assert_eq!(errors.len(), 4, "{errors:?}");
+}
+
+#[test]
+fn sync_test_registers_a_sync_run() {
+    let out = expand(
+        quote!(iterations = 200),
+        quote!(
+            fn a() {}
+        ),
+    );
+    assert!(out.starts_with("fn a () { }"), "{out}");
+    assert!(out.contains("run_sync (|| :: leaktest_core :: __private :: IntoTestResult :: into_test_result (a ()))"), "{out}");
+    assert!(out.contains("name : \"a\""), "{out}");
+    assert!(
+        out.contains("iterations : :: core :: option :: Option :: Some (200u64)"),
+        "{out}"
+    );
+    assert!(out.contains("RuntimeKind :: None"), "{out}");
+    assert!(!out.contains("__require_tokio"), "{out}");
+}
+
+#[test]
+fn async_test_requires_tokio_and_picks_the_flavor() {
+    let out = expand(
+        quote!(flavor = "multi_thread", worker_threads = 2),
+        quote!(
+            async fn g() {}
+        ),
+    );
+    assert!(
+        out.contains(":: leaktest_core :: __require_tokio ! ()"),
+        "{out}"
+    );
+    assert!(out.contains("run_async (|| async {"), "{out}");
+    assert!(
+        out.contains(
+            "MultiThread { worker_threads : :: core :: option :: Option :: Some (2usize) }"
+        ),
+        "{out}"
+    );
+
+    let out = expand(
+        quote!(),
+        quote!(
+            async fn f() {}
+        ),
+    );
+    assert!(out.contains("RuntimeKind :: CurrentThread"), "{out}");
+}
+
+#[test]
+fn setup_tests_pass_the_state_typed_as_the_parameter() {
+    let out = expand(
+        quote!(setup = Cache::new),
+        quote!(
+            fn i(cache: &mut Cache) {}
+        ),
+    );
+    assert!(
+        out.contains(
+            "run_sync_with_setup (|| Cache :: new () , | __leaktest_state : & mut Cache |"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("has_setup : true"), "{out}");
+
+    let out = expand(
+        quote!(setup = Server::start),
+        quote!(
+            async fn h(server: &mut Server) {}
+        ),
+    );
+    assert!(out.contains("AsyncSetupValue as _"), "{out}");
+    assert!(
+        out.contains("SetupWrap :: new (Server :: start ())"),
+        "{out}"
+    );
+    assert!(out.contains("run_async_with_setup"), "{out}");
+}
+
+#[test]
+fn raw_identifiers_are_registered_without_the_prefix() {
+    let out = expand(
+        quote!(),
+        quote!(
+            fn r#loop() {}
+        ),
+    );
+    assert!(out.contains("name : \"loop\""), "{out}");
+}
+
+#[test]
+fn errors_keep_the_item_and_add_compile_errors() {
+    let out = expand(
+        quote!(iterations = 0),
+        quote!(
+            fn a() {}
+        ),
+    );
+    assert!(out.starts_with("fn a () { }"), "{out}");
+    assert!(out.contains("compile_error"), "{out}");
+    assert!(!out.contains("inventory"), "{out}");
+
+    let out = expand(
+        quote!(),
+        quote!(
+            struct S;
+        ),
+    );
+    assert!(out.starts_with("struct S ;"), "{out}");
+    assert!(out.contains("applies only to functions"), "{out}");
+}
+
+#[test]
+fn signature_and_argument_errors_are_combined() {
+    let out = expand(
+        quote!(iterations = 0, flavor = "multi_thread"),
+        quote!(
+            const fn a<T>(x: T, y: T) {}
+        ),
+    );
+    // iterations, const, generics, extra parameter, missing setup, flavor on a sync fn.
+    assert_eq!(out.matches("compile_error").count(), 6, "{out}");
+}

@@ -1,0 +1,6 @@
+use leaktest_core::leak_test;
+
+#[leak_test]
+unsafe fn dangerous() {}
+
+fn main() {}

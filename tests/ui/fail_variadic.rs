@@ -1,0 +1,6 @@
+use leaktest_core::leak_test;
+
+#[leak_test]
+fn variadic(_: ...) {}
+
+fn main() {}
