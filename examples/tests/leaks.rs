@@ -1,1 +1,400 @@
-fn main() {}
+//! Every pattern of `leaktest-examples` under `#[leak_test]`.
+//!
+//! Leaky versions are marked `should_leak`: they pass only when leaktest
+//! reports the leak. Fixed twins and benign patterns are ordinary leak tests:
+//! they pass only when leaktest finds none. A green run therefore means the
+//! detector caught every leak and raised no false alarm.
+
+use leaktest_core::leak_test;
+use leaktest_examples::{
+    amortised_buffer::FrameAccumulator,
+    background_worker::Worker,
+    bounded_cache::{ProfileCache, UnboundedProfileCache},
+    closed_ids::{PrunedTracker, RememberingTracker},
+    deferred_drop::{self, Dropper},
+    every_kth::{BoundedDispatcher, Dispatcher},
+    handles::{self, NeverClosingFixture},
+    large_allocations, lazy_init, rc_cycle,
+    reused_buffer::LineEncoder,
+    subscribers::{self, EventBus},
+    thread_pool,
+    threads::{AccumulatingWatchers, Watcher},
+    tiny_leak,
+};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tempfile::NamedTempFile;
+
+/// A fresh number per call, for tests that need new keys each iteration.
+fn next_number() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+// ---------------------------------------------------------------------------
+// Tracking set nobody prunes.
+
+#[leak_test(iterations = 200, should_leak, setup = RememberingTracker::new)]
+fn closed_ids_unpruned_leaks(tracker: &mut RememberingTracker) {
+    let id = tracker.open();
+    tracker.close(id);
+    tracker.close(id);
+}
+
+#[leak_test(iterations = 200, setup = PrunedTracker::new)]
+fn closed_ids_pruned_is_clean(tracker: &mut PrunedTracker) -> Result<(), String> {
+    let id = tracker.open();
+    tracker.close(id);
+    if tracker.close(id) || !tracker.is_closed(id) {
+        return Err(format!("connection {id} closed twice"));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Subscribers never removed.
+
+#[leak_test(should_leak, setup = EventBus::new)]
+fn subscribers_never_removed_leaks(bus: &mut EventBus) {
+    subscribers::service_lifetime_without_unsubscribe(bus);
+}
+
+#[leak_test(setup = EventBus::new)]
+fn subscribers_removed_on_stop_is_clean(bus: &mut EventBus) {
+    subscribers::service_lifetime(bus);
+}
+
+// ---------------------------------------------------------------------------
+// Reference cycle.
+
+#[leak_test(should_leak)]
+fn rc_parent_child_cycle_leaks() {
+    black_box(rc_cycle::build_and_drop_strong_tree(3));
+}
+
+#[leak_test]
+fn weak_parent_link_is_clean() {
+    black_box(rc_cycle::build_and_drop_tree(3));
+}
+
+// ---------------------------------------------------------------------------
+// File and socket handles never closed.
+
+fn scratch_file() -> NamedTempFile {
+    let file = NamedTempFile::new().expect("create a scratch file");
+    std::fs::write(file.path(), b"\x89PNG\r\n\x1a\n0123456789abcdef").expect("write it");
+    file
+}
+
+#[leak_test(should_leak, setup = scratch_file)]
+fn forgotten_file_handle_leaks(file: &mut NamedTempFile) -> Result<(), String> {
+    handles::sniff_header_forgetting_handle(file.path()).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[leak_test(setup = scratch_file)]
+fn dropped_file_handle_is_clean(file: &mut NamedTempFile) -> Result<(), String> {
+    handles::sniff_header(file.path()).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[leak_test(should_leak, setup = NeverClosingFixture::new)]
+fn test_servers_never_closed_leaks(fixture: &mut NeverClosingFixture) -> Result<(), String> {
+    fixture.run_one_test().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[leak_test]
+fn test_servers_closed_is_clean() -> Result<(), String> {
+    handles::run_one_test_and_close().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Threads left running.
+
+#[leak_test(should_leak, setup = AccumulatingWatchers::new)]
+fn watcher_threads_left_running_leaks(watchers: &mut AccumulatingWatchers) {
+    watchers.reload("log_level");
+}
+
+#[leak_test(setup = Watcher::new)]
+fn watcher_thread_joined_is_clean(watcher: &mut Watcher) {
+    watcher.reload("log_level");
+}
+
+// ---------------------------------------------------------------------------
+// A tiny leak: three bytes per call.
+
+#[leak_test(iterations = 200, should_leak)]
+fn tiny_leaked_label_leaks() {
+    black_box(tiny_leak::status_label_leaked(418));
+}
+
+#[leak_test(iterations = 200)]
+fn borrowed_or_owned_label_is_clean() {
+    black_box(tiny_leak::status_label(418));
+    black_box(tiny_leak::status_label(404));
+}
+
+// ---------------------------------------------------------------------------
+// A leak on every tenth call.
+
+#[leak_test(iterations = 200, should_leak, setup = Dispatcher::new)]
+fn dead_letters_every_tenth_call_leaks(dispatcher: &mut Dispatcher) {
+    dispatcher.send_next();
+}
+
+#[leak_test(iterations = 200, setup = BoundedDispatcher::new)]
+fn bounded_dead_letters_is_clean(dispatcher: &mut BoundedDispatcher) {
+    dispatcher.send_next();
+}
+
+// ---------------------------------------------------------------------------
+// A leak on a background thread.
+
+#[leak_test(should_leak, setup = Worker::start_keeping_history)]
+fn background_worker_keeps_payloads_leaks(worker: &mut Worker) {
+    worker.submit(next_number());
+}
+
+#[leak_test(setup = Worker::start)]
+fn background_worker_drops_payloads_is_clean(worker: &mut Worker) {
+    worker.submit(next_number());
+}
+
+// ---------------------------------------------------------------------------
+// A cache without eviction, and a bounded one.
+
+#[leak_test(should_leak, setup = UnboundedProfileCache::new)]
+fn cache_without_eviction_leaks(cache: &mut UnboundedProfileCache) {
+    black_box(cache.get(next_number()));
+}
+
+#[leak_test(iterations = 200, setup = ProfileCache::new)]
+fn bounded_cache_fed_new_keys_is_clean(cache: &mut ProfileCache) -> Result<(), String> {
+    black_box(cache.get(next_number()));
+    if cache.len() > cache.capacity() {
+        return Err(format!("{} entries in a cache of {}", cache.len(), cache.capacity()));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Benign patterns.
+
+#[leak_test]
+fn lazy_one_time_init_is_clean() {
+    black_box(lazy_init::content_type("report.json"));
+}
+
+#[leak_test(setup = LineEncoder::new)]
+fn reused_buffer_is_clean(encoder: &mut LineEncoder) {
+    black_box(encoder.encode(next_number(), 200, "/health"));
+}
+
+#[leak_test(timeout = "30s")]
+fn megabytes_freed_each_iteration_is_clean() {
+    black_box(large_allocations::checksum_scratch(next_number()));
+}
+
+#[leak_test]
+fn thread_pool_started_on_first_use_is_clean() -> Result<(), String> {
+    match thread_pool::sum_on_pool(100) {
+        Some(4950) => Ok(()),
+        other => Err(format!("pool answered {other:?}")),
+    }
+}
+
+#[leak_test(setup = Dropper::start)]
+fn memory_freed_on_another_thread_is_clean(dropper: &mut Dropper) {
+    deferred_drop::serve_and_defer_drop(dropper, next_number());
+}
+
+#[leak_test(setup = FrameAccumulator::new)]
+fn amortised_buffer_up_to_4k_is_clean(frames: &mut FrameAccumulator) {
+    frames.push_chunk(next_number());
+}
+
+// ---------------------------------------------------------------------------
+// Async patterns, on both runtime flavors.
+
+/// Each async pattern on tokio's current-thread runtime.
+mod current_thread {
+    use leaktest_core::leak_test;
+    use leaktest_examples::channel_task::{self, SessionRegistry};
+    use leaktest_examples::manager::ConnectionManager;
+    use leaktest_examples::{interval, structured, timeouts};
+    use std::time::Duration;
+
+    #[leak_test(should_leak)]
+    async fn interval_never_aborted_leaks() {
+        interval::session_with_detached_heartbeat().await;
+    }
+
+    #[leak_test]
+    async fn interval_aborted_is_clean() {
+        interval::session_with_heartbeat().await;
+    }
+
+    #[leak_test(should_leak, setup = SessionRegistry::new)]
+    async fn channel_sender_kept_leaks(registry: &mut SessionRegistry) {
+        registry.run_session(7).await;
+    }
+
+    #[leak_test]
+    async fn channel_sender_dropped_is_clean() -> Result<(), String> {
+        match channel_task::run_session(7).await {
+            Some(8) => Ok(()),
+            other => Err(format!("transcript length {other:?}")),
+        }
+    }
+
+    #[leak_test(iterations = 200, should_leak, setup = ConnectionManager::new_unpruned)]
+    async fn manager_unpruned_leaks(manager: &mut ConnectionManager) {
+        manager.connect_and_close().await;
+    }
+
+    #[leak_test(iterations = 200, setup = ConnectionManager::new_pruned)]
+    async fn manager_pruned_is_clean(manager: &mut ConnectionManager) {
+        manager.connect_and_close().await;
+    }
+
+    #[leak_test(iterations = 200, should_leak, setup = ConnectionManager::start_unpruned)]
+    async fn manager_with_pump_unpruned_leaks(manager: &mut ConnectionManager) {
+        manager.connect_and_close().await;
+    }
+
+    #[leak_test(iterations = 200, setup = ConnectionManager::start_pruned)]
+    async fn manager_with_pump_pruned_is_clean(manager: &mut ConnectionManager) {
+        manager.connect_and_close().await;
+    }
+
+    #[leak_test]
+    async fn spawned_tasks_all_awaited_is_clean() {
+        structured::fan_out_sum(1000).await;
+    }
+
+    #[leak_test]
+    async fn spawn_blocking_is_clean() {
+        structured::checksum_on_blocking_pool(3).await;
+    }
+
+    #[leak_test]
+    async fn timeout_that_completes_is_clean() {
+        timeouts::within(Duration::from_secs(5), timeouts::query(Duration::ZERO)).await;
+    }
+
+    #[leak_test(should_leak)]
+    async fn timeout_orphans_spawned_task_leaks() {
+        let _ = timeouts::query_with_timeout_orphaning(Duration::MAX, Duration::from_millis(1))
+            .await;
+    }
+
+    #[leak_test]
+    async fn timeout_aborts_spawned_task_is_clean() {
+        let _ = timeouts::query_with_timeout(Duration::MAX, Duration::from_millis(1)).await;
+    }
+}
+
+/// The same async patterns on tokio's multi-thread runtime (two workers).
+mod multi_thread {
+    use leaktest_core::leak_test;
+    use leaktest_examples::channel_task::{self, SessionRegistry};
+    use leaktest_examples::manager::ConnectionManager;
+    use leaktest_examples::{interval, structured, timeouts};
+    use std::time::Duration;
+
+    #[leak_test(should_leak, flavor = "multi_thread", worker_threads = 2)]
+    async fn interval_never_aborted_leaks() {
+        interval::session_with_detached_heartbeat().await;
+    }
+
+    #[leak_test(flavor = "multi_thread", worker_threads = 2)]
+    async fn interval_aborted_is_clean() {
+        interval::session_with_heartbeat().await;
+    }
+
+    #[leak_test(should_leak, flavor = "multi_thread", worker_threads = 2, setup = SessionRegistry::new)]
+    async fn channel_sender_kept_leaks(registry: &mut SessionRegistry) {
+        registry.run_session(7).await;
+    }
+
+    #[leak_test(flavor = "multi_thread", worker_threads = 2)]
+    async fn channel_sender_dropped_is_clean() -> Result<(), String> {
+        match channel_task::run_session(7).await {
+            Some(8) => Ok(()),
+            other => Err(format!("transcript length {other:?}")),
+        }
+    }
+
+    #[leak_test(
+        iterations = 200,
+        should_leak,
+        flavor = "multi_thread",
+        worker_threads = 2,
+        setup = ConnectionManager::new_unpruned
+    )]
+    async fn manager_unpruned_leaks(manager: &mut ConnectionManager) {
+        manager.connect_and_close().await;
+    }
+
+    #[leak_test(
+        iterations = 200,
+        flavor = "multi_thread",
+        worker_threads = 2,
+        setup = ConnectionManager::new_pruned
+    )]
+    async fn manager_pruned_is_clean(manager: &mut ConnectionManager) {
+        manager.connect_and_close().await;
+    }
+
+    #[leak_test(
+        iterations = 200,
+        should_leak,
+        flavor = "multi_thread",
+        worker_threads = 2,
+        setup = ConnectionManager::start_unpruned
+    )]
+    async fn manager_with_pump_unpruned_leaks(manager: &mut ConnectionManager) {
+        manager.connect_and_close().await;
+    }
+
+    #[leak_test(
+        iterations = 200,
+        flavor = "multi_thread",
+        worker_threads = 2,
+        setup = ConnectionManager::start_pruned
+    )]
+    async fn manager_with_pump_pruned_is_clean(manager: &mut ConnectionManager) {
+        manager.connect_and_close().await;
+    }
+
+    #[leak_test(flavor = "multi_thread", worker_threads = 2)]
+    async fn spawned_tasks_all_awaited_is_clean() {
+        structured::fan_out_sum(1000).await;
+    }
+
+    #[leak_test(flavor = "multi_thread", worker_threads = 2)]
+    async fn spawn_blocking_is_clean() {
+        structured::checksum_on_blocking_pool(3).await;
+    }
+
+    #[leak_test(flavor = "multi_thread", worker_threads = 2)]
+    async fn timeout_that_completes_is_clean() {
+        timeouts::within(Duration::from_secs(5), timeouts::query(Duration::ZERO)).await;
+    }
+
+    #[leak_test(should_leak, flavor = "multi_thread", worker_threads = 2)]
+    async fn timeout_orphans_spawned_task_leaks() {
+        let _ = timeouts::query_with_timeout_orphaning(Duration::MAX, Duration::from_millis(1))
+            .await;
+    }
+
+    #[leak_test(flavor = "multi_thread", worker_threads = 2)]
+    async fn timeout_aborts_spawned_task_is_clean() {
+        let _ = timeouts::query_with_timeout(Duration::MAX, Duration::from_millis(1)).await;
+    }
+}
+
+leaktest_core::main!();

@@ -32,11 +32,18 @@
 //!    gained there (`10 - 6 = 4`) and `late_rises` how often it stepped up (4).
 //!    Bounded structures have stopped growing by then. (When the warm-up reaches
 //!    past the middle, the late part is every judged iteration after the first.)
-//! 6. **Verdict:**
+//! 6. **Quiet tail** is how many iterations have passed since the floor's last
+//!    rise. Growth counts as ongoing while the quiet tail is at most three times
+//!    the spacing of the rises (and at least a tenth of the run).
+//! 7. **Verdict:**
 //!    - no late growth: **not leaking** (it grew, then plateaued);
 //!    - late growth no larger than the noise: **not leaking** (within noise);
-//!    - two or more late rises: **leaking**, as in this example (`4 > 2`, 4 rises);
-//!    - exactly one late rise: **needs confirmation**.
+//!    - two or more late rises and growth ongoing: **leaking**, as in this
+//!      example (`4 > 2`, 4 rises, the last at the end);
+//!    - one late rise, or rises that stopped a while ago: **needs confirmation**.
+//!      The harness doubles the run and calls [`analyze`] again with
+//!      `confirming = true`: then late growth beyond the noise that is still
+//!      ongoing is **leaking**, and growth that stopped is **not leaking**.
 //!
 //! ```
 //! use leaktest_core::analysis::{analyze, Verdict};
@@ -153,24 +160,33 @@ impl SeriesAnalysis {
 /// assert_eq!(analyze(&series, 10, false).verdict, Verdict::NotLeaking);
 /// ```
 pub fn analyze(series: &[i64], warmup: usize, confirming: bool) -> SeriesAnalysis {
-    let judged = series.get(warmup..).unwrap_or_default();
-    if judged.len() < 2 {
-        return too_few_judged(judged.len());
+    let judged_count = series.len().saturating_sub(warmup);
+    if judged_count < 2 {
+        return too_few_judged(judged_count);
     }
+    // The last warm-up sample is the baseline, so the growth of every judged
+    // iteration is counted, the first one's included.
+    let baseline = warmup.saturating_sub(1);
+    let judged = &series[baseline..];
     let floor = retained_floor(judged);
     let first_floor = floor[0];
     let last_floor = floor[floor.len() - 1];
     let retained_growth = last_floor.saturating_sub(first_floor);
-    let judged_iterations = judged.len() as u64;
+    let judged_iterations = (judged.len() - 1) as u64;
     let noise = noise_amplitude(judged, &floor);
     let rises = rise_positions(&floor);
 
     // Position in `judged` of the first late sample; at least 1, so that a late
     // rise always has a judged sample before it.
-    let late_start = (series.len() / 2).max(warmup + 1) - warmup;
+    let late_start = (series.len() / 2).max(baseline + 1) - baseline;
     let late_growth = last_floor.saturating_sub(floor[late_start - 1]);
     let late_rises: Vec<usize> = rises.iter().copied().filter(|&j| j >= late_start).collect();
-    let iteration = |position: usize| (warmup + position) as u64;
+    let iteration = |position: usize| (baseline + position) as u64;
+
+    let last_position = judged.len() - 1;
+    let quiet_tail = rises.last().map_or(last_position, |&last| last_position - last);
+    let allowed_quiet = allowed_quiet_tail(&rises, &late_rises, series.len());
+    let growth_stopped = quiet_tail > allowed_quiet;
 
     let (verdict, plateau_from, reason) = if late_growth <= 0 {
         match rises.last() {
@@ -190,7 +206,29 @@ pub fn analyze(series: &[i64], warmup: usize, confirming: bool) -> SeriesAnalysi
             None,
             format!("growth within noise (±{noise})"),
         )
-    } else if late_rises.len() >= 2 {
+    } else if confirming && growth_stopped {
+        let last_rise = rises.last().map_or(0, |&j| j);
+        (
+            Verdict::NotLeaking,
+            Some(iteration(last_rise)),
+            format!(
+                "grew {retained_growth} until iteration {}, then stayed flat for the                  {quiet_tail} iterations of the extended run",
+                iteration(last_rise)
+            ),
+        )
+    } else if confirming {
+        let step = late_rises.last().map_or(late_start, |&j| j);
+        (
+            Verdict::Leaking,
+            None,
+            format!(
+                "growth continued after the run was extended to {} iterations \
+                 (+{late_growth} in the second half, last at iteration {})",
+                series.len(),
+                iteration(step)
+            ),
+        )
+    } else if late_rises.len() >= 2 && !growth_stopped {
         (
             Verdict::Leaking,
             None,
@@ -201,30 +239,27 @@ pub fn analyze(series: &[i64], warmup: usize, confirming: bool) -> SeriesAnalysi
                 iteration(late_start)
             ),
         )
+    } else if late_rises.len() >= 2 {
+        (
+            Verdict::NeedsConfirmation,
+            None,
+            format!(
+                "rose {} times in the second half but not in the last {quiet_tail} \
+                 iterations; more iterations are needed to tell whether it plateaued",
+                late_rises.len()
+            ),
+        )
     } else {
         let step = late_rises.first().map_or(late_start, |&j| j);
-        if confirming {
-            (
-                Verdict::Leaking,
-                None,
-                format!(
-                    "growth continued after the run was extended to {} iterations \
-                     (+{late_growth} at iteration {})",
-                    series.len(),
-                    iteration(step)
-                ),
-            )
-        } else {
-            (
-                Verdict::NeedsConfirmation,
-                None,
-                format!(
-                    "a single late step of +{late_growth} at iteration {}; \
-                     more iterations are needed to tell whether growth continues",
-                    iteration(step)
-                ),
-            )
-        }
+        (
+            Verdict::NeedsConfirmation,
+            None,
+            format!(
+                "a single late step of +{late_growth} at iteration {}; \
+                 more iterations are needed to tell whether growth continues",
+                iteration(step)
+            ),
+        )
     };
 
     SeriesAnalysis {
@@ -293,6 +328,19 @@ fn retained_floor(samples: &[i64]) -> Vec<i64> {
         .collect();
     floor.reverse();
     floor
+}
+
+/// How many iterations without a rise still count as "growing": three times the
+/// spacing of the rises (of the late ones when there are two or more, else of
+/// the last two), and at least a tenth of the run. Without two rises there is no
+/// spacing to go by, and any quiet tail is allowed.
+fn allowed_quiet_tail(rises: &[usize], late_rises: &[usize], run_length: usize) -> usize {
+    let spacing = match (late_rises, rises) {
+        ([first, .., last], _) => (last - first) / (late_rises.len() - 1),
+        (_, [.., before_last, last]) => last - before_last,
+        _ => return usize::MAX,
+    };
+    (3 * spacing).max(run_length / 10)
 }
 
 /// The largest amount by which a sample rose above its floor.

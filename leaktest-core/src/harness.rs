@@ -66,14 +66,6 @@ fn trial(
         }
     })
     .with_ignored_flag(ignored)
-    .with_kind(kind_label(test))
-}
-
-fn kind_label(test: &LeakTest) -> &'static str {
-    match test.config.runtime.flavor_name() {
-        Some(_) => "leak async",
-        None => "leak",
-    }
 }
 
 fn describe_and_exit() -> ! {

@@ -29,7 +29,7 @@ pub(crate) fn leak_test(attr: TokenStream, item: TokenStream) -> TokenStream {
             return with_errors(item, &errors);
         }
     };
-    let test_fn = signature::check(&item_fn, &args, &mut errors);
+    let test_fn = signature::check(&item_fn.sig, &args, &mut errors);
     if !errors.is_empty() {
         return with_errors(item, &errors);
     }

@@ -5,7 +5,7 @@ use crate::args::{Flavor, LeakTestArgs};
 use crate::errors::Errors;
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, ToTokens};
-use syn::{FnArg, ItemFn, Type};
+use syn::{FnArg, PatType, Signature, Type};
 
 /// What the expansion needs to know about a function that passed the checks.
 pub(crate) struct TestFn<'a> {
@@ -16,10 +16,22 @@ pub(crate) struct TestFn<'a> {
 }
 
 /// Checks the function and its fit with `args`, recording every problem in `errors`.
-pub(crate) fn check<'a>(item: &'a ItemFn, args: &LeakTestArgs, errors: &mut Errors) -> TestFn<'a> {
-    let sig = &item.sig;
-    let name = &sig.ident;
+pub(crate) fn check<'a>(
+    sig: &'a Signature,
+    args: &LeakTestArgs,
+    errors: &mut Errors,
+) -> TestFn<'a> {
+    check_qualifiers(sig, errors);
+    let state = check_parameters(sig, args, errors);
+    check_runtime(sig, args, errors);
+    TestFn {
+        is_async: sig.asyncness.is_some(),
+        state_type: state.map(|pat_type| &*pat_type.ty),
+    }
+}
 
+/// The harness calls the test as a plain, safe, non-generic Rust function.
+fn check_qualifiers(sig: &Signature, errors: &mut Errors) {
     if let Some(constness) = &sig.constness {
         errors.at(
             constness,
@@ -50,7 +62,16 @@ pub(crate) fn check<'a>(item: &'a ItemFn, args: &LeakTestArgs, errors: &mut Erro
             "a leak test cannot have a `where` clause; remove it",
         );
     }
+}
 
+/// No parameter, or exactly one receiving the value built by `setup`.
+/// Returns that parameter.
+fn check_parameters<'a>(
+    sig: &'a Signature,
+    args: &LeakTestArgs,
+    errors: &mut Errors,
+) -> Option<&'a PatType> {
+    let name = &sig.ident;
     let mut typed = Vec::new();
     for input in &sig.inputs {
         match input {
@@ -61,53 +82,47 @@ pub(crate) fn check<'a>(item: &'a ItemFn, args: &LeakTestArgs, errors: &mut Erro
             FnArg::Typed(pat_type) => typed.push(pat_type),
         }
     }
-    if let [_, extra @ ..] = typed.as_slice() {
-        if !extra.is_empty() {
-            errors.at(
-                quote!(#(#extra),*),
-                "a leak test takes at most one parameter, the value built by `setup`; gather these into one struct that `setup` returns",
-            );
-        }
+    if typed.len() > 1 {
+        let extra = &typed[1..];
+        errors.at(
+            quote!(#(#extra),*),
+            "a leak test takes at most one parameter, the value built by `setup`; gather these into one struct that `setup` returns",
+        );
     }
-    if let Some(first) = typed.first() {
-        if contains_impl_trait(first.ty.to_token_stream()) {
+    let state = typed.first().copied();
+    if let Some(state) = state {
+        if contains_impl_trait(state.ty.to_token_stream()) {
             errors.at(
-                &first.ty,
+                &state.ty,
                 "a leak test cannot be generic: name the type `setup` returns instead of `impl Trait`",
             );
         }
-    }
-    let has_receiver = typed.len() < sig.inputs.len();
-    match (&args.setup, typed.is_empty()) {
-        (None, false) if !args.was_given("setup") => errors.at(
-            &sig.inputs,
-            format!(
-                "`{name}` takes a parameter but the attribute has no `setup`: add `setup = path` naming a function that builds the value once, like `#[leak_test(setup = make_state)]`"
-            ),
-        ),
-        (Some(setup), true) if !has_receiver => errors.at(
-            &setup.source,
-            format!(
-                "`setup` is given but `{name}` has no parameter to receive its value: add one, like `fn {name}(state: &mut State)`, or remove `setup`"
-            ),
-        ),
-        _ => {}
-    }
-
-    let is_async = sig.asyncness.is_some();
-    if is_async {
-        let flavor_is_bad = args.was_given("flavor") && args.flavor.is_none();
-        let is_multi_thread =
-            matches!(&args.flavor, Some(flavor) if flavor.value == Flavor::MultiThread);
-        if let Some(worker_threads) = &args.worker_threads {
-            if !is_multi_thread && !flavor_is_bad {
-                errors.at(
-                    &worker_threads.source,
-                    "`worker_threads` needs `flavor = \"multi_thread\"`: the default current-thread runtime has no worker threads; add `flavor = \"multi_thread\"` or remove `worker_threads`",
-                );
-            }
+        if !args.was_given("setup") {
+            errors.at(
+                &sig.inputs,
+                format!(
+                    "`{name}` takes a parameter but the attribute has no `setup`: add `setup = path` naming a function that builds the value once, like `#[leak_test(setup = make_state)]`"
+                ),
+            );
         }
-    } else {
+    } else if let Some(setup) = &args.setup {
+        // A lone `self` is already reported; asking for a parameter would mislead.
+        if sig.inputs.is_empty() {
+            errors.at(
+                &setup.source,
+                format!(
+                    "`setup` is given but `{name}` has no parameter to receive its value: add one, like `fn {name}(state: &mut State)`, or remove `setup`"
+                ),
+            );
+        }
+    }
+    state
+}
+
+/// `flavor` and `worker_threads` configure the tokio runtime of an `async fn`.
+fn check_runtime(sig: &Signature, args: &LeakTestArgs, errors: &mut Errors) {
+    let name = &sig.ident;
+    if sig.asyncness.is_none() {
         if let Some(flavor) = &args.flavor {
             errors.at(
                 &flavor.source,
@@ -120,11 +135,19 @@ pub(crate) fn check<'a>(item: &'a ItemFn, args: &LeakTestArgs, errors: &mut Erro
                 format!("`worker_threads` applies only to `async fn` tests; remove it, or make `{name}` an `async fn`"),
             );
         }
+        return;
     }
-
-    TestFn {
-        is_async,
-        state_type: typed.first().map(|pat_type| &*pat_type.ty),
+    let is_multi_thread =
+        matches!(&args.flavor, Some(flavor) if flavor.value == Flavor::MultiThread);
+    // An unknown flavor is already reported; the user may have meant "multi_thread".
+    let flavor_is_unknown = args.was_given("flavor") && args.flavor.is_none();
+    if let Some(worker_threads) = &args.worker_threads {
+        if !is_multi_thread && !flavor_is_unknown {
+            errors.at(
+                &worker_threads.source,
+                "`worker_threads` needs `flavor = \"multi_thread\"`: the default current-thread runtime has no worker threads; add `flavor = \"multi_thread\"` or remove `worker_threads`",
+            );
+        }
     }
 }
 

@@ -211,7 +211,7 @@ fn sync_test_registers_a_sync_run() {
         ),
     );
     assert!(out.starts_with("fn a () { }"), "{out}");
-    assert!(out.contains("run_sync (|| :: leaktest_core :: __private :: IntoTestResult :: into_test_result (a ()))"), "{out}");
+    assert!(out.contains("run_sync (|| { let __leaktest_returned = a () ; :: leaktest_core :: __private :: IntoTestResult :: into_test_result (__leaktest_returned) })"), "{out}");
     assert!(out.contains("name : \"a\""), "{out}");
     assert!(
         out.contains("iterations : :: core :: option :: Option :: Some (200u64)"),
@@ -251,7 +251,7 @@ fn async_test_requires_tokio_and_picks_the_flavor() {
 }
 
 #[test]
-fn setup_tests_pass_the_state_typed_as_the_parameter() {
+fn setup_tests_pass_the_state_to_the_function() {
     let out = expand(
         quote!(setup = Cache::new),
         quote!(
@@ -260,7 +260,7 @@ fn setup_tests_pass_the_state_typed_as_the_parameter() {
     );
     assert!(
         out.contains(
-            "run_sync_with_setup (|| Cache :: new () , | __leaktest_state : & mut Cache |"
+            "run_sync_with_setup (|| Cache :: new () , | __leaktest_state | { let __leaktest_returned = i (__leaktest_state) ;"
         ),
         "{out}"
     );
