@@ -39,10 +39,13 @@
 //!    `i` to the end: what was still held and never released afterwards.
 //! 3. Noise is how far samples rose above the floor (transient memory).
 //! 4. The resource leaks when the floor rises during the second half of the
-//!    run (iterations `n/2..n`) by more than the noise, in at least two steps.
-//!    A single late step may be the last resize of a bounded structure or the
-//!    next doubling of an unbounded one: the run is extended to `2n`
-//!    iterations, and it leaks if the floor rose again in the new second half.
+//!    run (iterations `n/2..n`) by more than the noise, in at least two steps,
+//!    and is still rising at the end.
+//! 5. A single late step may be the last resize of a bounded structure or the
+//!    next doubling of an unbounded one, and rises that stopped a while ago may
+//!    be a cache that just filled up: the run is then extended to `2n`
+//!    iterations, and the resource leaks if its floor kept rising into the
+//!    extension.
 //!
 //! See [`analysis`] for the pure functions behind it.
 

@@ -8,7 +8,9 @@ pub struct Server {
 
 impl Server {
     pub async fn start() -> Server {
-        Server { connections: Vec::new() }
+        Server {
+            connections: Vec::new(),
+        }
     }
 
     pub async fn connect_and_close(&mut self) {
