@@ -2,17 +2,19 @@
 //! is reused.
 //!
 //! **Why a naive check flags it.** A frame accumulator starts empty and
-//! `Vec` doubles its capacity as chunks arrive: 64, 128, ... 4096 bytes. The
-//! heap grows in steps, the last one long after start-up (at the 65th chunk).
-//! A detector that only compares the end of the run with its middle sees that
-//! late step as growth. It is not: once the buffer holds a full frame it is
-//! flushed with `clear()`, which keeps the capacity, and never grows again.
+//! `Vec` doubles its capacity as 32-byte chunks arrive: 32, 64, ... 4096
+//! bytes. The heap grows in steps, the last one long after start-up (at the
+//! 65th chunk, past the middle of a 100-iteration run). A detector that only
+//! compares the end of a run with its middle sees that late step as growth. It
+//! is not: once the buffer holds a full frame it is flushed with `clear()`,
+//! which keeps the capacity, and it never grows again. leaktest extends the
+//! run to tell the two apart.
 
 /// The largest frame the accumulator buffers before flushing.
 pub const FRAME_BYTES: usize = 4096;
 
 /// Bytes appended per call.
-pub const CHUNK_BYTES: usize = 64;
+pub const CHUNK_BYTES: usize = 32;
 
 /// Collects chunks into frames of [`FRAME_BYTES`].
 #[derive(Debug, Default)]
@@ -66,6 +68,9 @@ mod tests {
             frames.push_chunk(seq);
         }
         assert_eq!(frames.capacity(), FRAME_BYTES);
-        assert_eq!(frames.frames_flushed(), 1000 / (FRAME_BYTES / CHUNK_BYTES) as u64);
+        assert_eq!(
+            frames.frames_flushed(),
+            1000 / (FRAME_BYTES / CHUNK_BYTES) as u64
+        );
     }
 }

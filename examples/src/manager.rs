@@ -281,7 +281,13 @@ mod tests {
     async fn only_pruning_managers_forget_closed_connections() {
         assert_eq!(exercise(ConnectionManager::new_unpruned()).await, (4, 4));
         assert_eq!(exercise(ConnectionManager::new_pruned()).await, (0, 0));
-        assert_eq!(exercise(ConnectionManager::start_unpruned().await).await, (4, 4));
-        assert_eq!(exercise(ConnectionManager::start_pruned().await).await, (0, 0));
+        assert_eq!(
+            exercise(ConnectionManager::start_unpruned().await).await,
+            (4, 4)
+        );
+        assert_eq!(
+            exercise(ConnectionManager::start_pruned().await).await,
+            (0, 0)
+        );
     }
 }

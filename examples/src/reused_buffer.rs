@@ -39,7 +39,10 @@ mod tests {
     #[test]
     fn the_buffer_is_reused() {
         let mut encoder = LineEncoder::new();
-        assert_eq!(encoder.encode(1, 200, "/"), "request=1 status=200 path=/ bytes=17");
+        assert_eq!(
+            encoder.encode(1, 200, "/"),
+            "request=1 status=200 path=/ bytes=17"
+        );
         let capacity = encoder.line.capacity();
         encoder.encode(2, 200, "/");
         assert_eq!(encoder.line.capacity(), capacity);

@@ -39,7 +39,10 @@ pub async fn query(delay: Duration) -> u64 {
 
 /// LEAKY: times out waiting on the spawned query and drops its handle; the
 /// query task stays alive. `Err(TimedOut)` means it timed out.
-pub async fn query_with_timeout_orphaning(delay: Duration, limit: Duration) -> Result<u64, TimedOut> {
+pub async fn query_with_timeout_orphaning(
+    delay: Duration,
+    limit: Duration,
+) -> Result<u64, TimedOut> {
     match tokio::time::timeout(limit, tokio::spawn(query(delay))).await {
         Ok(Ok(answer)) => Ok(answer),
         _ => Err(TimedOut),
@@ -74,9 +77,18 @@ mod tests {
     async fn timeouts_report_the_same_outcome() {
         let forever = Duration::MAX;
         let limit = Duration::from_millis(1);
-        assert_eq!(query_with_timeout_orphaning(forever, limit).await, Err(TimedOut));
+        assert_eq!(
+            query_with_timeout_orphaning(forever, limit).await,
+            Err(TimedOut)
+        );
         assert_eq!(query_with_timeout(forever, limit).await, Err(TimedOut));
-        assert_eq!(query_with_timeout(Duration::ZERO, Duration::from_secs(5)).await, Ok(42));
-        assert_eq!(within(Duration::from_secs(5), query(Duration::ZERO)).await, Some(42));
+        assert_eq!(
+            query_with_timeout(Duration::ZERO, Duration::from_secs(5)).await,
+            Ok(42)
+        );
+        assert_eq!(
+            within(Duration::from_secs(5), query(Duration::ZERO)).await,
+            Some(42)
+        );
     }
 }

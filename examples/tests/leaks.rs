@@ -175,7 +175,11 @@ fn cache_without_eviction_leaks(cache: &mut UnboundedProfileCache) {
 fn bounded_cache_fed_new_keys_is_clean(cache: &mut ProfileCache) -> Result<(), String> {
     black_box(cache.get(next_number()));
     if cache.len() > cache.capacity() {
-        return Err(format!("{} entries in a cache of {}", cache.len(), cache.capacity()));
+        return Err(format!(
+            "{} entries in a cache of {}",
+            cache.len(),
+            cache.capacity()
+        ));
     }
     Ok(())
 }
@@ -287,8 +291,8 @@ mod current_thread {
 
     #[leak_test(should_leak)]
     async fn timeout_orphans_spawned_task_leaks() {
-        let _ = timeouts::query_with_timeout_orphaning(Duration::MAX, Duration::from_millis(1))
-            .await;
+        let _ =
+            timeouts::query_with_timeout_orphaning(Duration::MAX, Duration::from_millis(1)).await;
     }
 
     #[leak_test]
@@ -387,8 +391,8 @@ mod multi_thread {
 
     #[leak_test(should_leak, flavor = "multi_thread", worker_threads = 2)]
     async fn timeout_orphans_spawned_task_leaks() {
-        let _ = timeouts::query_with_timeout_orphaning(Duration::MAX, Duration::from_millis(1))
-            .await;
+        let _ =
+            timeouts::query_with_timeout_orphaning(Duration::MAX, Duration::from_millis(1)).await;
     }
 
     #[leak_test(flavor = "multi_thread", worker_threads = 2)]

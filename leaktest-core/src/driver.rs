@@ -18,6 +18,10 @@ pub type TestResult = Result<(), String>;
 
 /// Turns what a test body returns into a [`TestResult`], as `#[test]` accepts
 /// `()` and `Result<(), E: Debug>`.
+#[diagnostic::on_unimplemented(
+    message = "a leak test must return `()` or `Result<(), E>` with `E: Debug`, not `{Self}`",
+    label = "this return type is not supported by #[leak_test]"
+)]
 pub trait IntoTestResult {
     /// Converts the body's return value.
     fn into_test_result(self) -> TestResult;
@@ -37,8 +41,9 @@ impl<E: Debug> IntoTestResult for Result<(), E> {
 
 /// Interval between readings of the settle window.
 const SETTLE_INTERVAL: Duration = Duration::from_millis(5);
-/// Readings that must not fall further before the counters count as settled.
-const SETTLE_QUIET_READINGS: usize = 4;
+/// Readings that must not fall further before the counters count as settled
+/// (with [`SETTLE_INTERVAL`], a quiet period of 25 ms).
+const SETTLE_QUIET_READINGS: usize = 5;
 /// The confirming extension runs the test to this many times its iterations.
 const CONFIRMATION_FACTOR: u64 = 2;
 

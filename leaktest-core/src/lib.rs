@@ -115,12 +115,13 @@ macro_rules! main {
     };
 }
 
-/// Used by async `#[leak_test]` expansions: nothing with the `tokio` feature on.
+/// Used by async `#[leak_test]` expansions: keeps the registration with the
+/// `tokio` feature on.
 #[cfg(feature = "tokio")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __require_tokio {
-    () => {};
+    ($($registration:tt)*) => { $($registration)* };
 }
 
 /// Used by async `#[leak_test]` expansions: a clear error with the `tokio` feature off.
@@ -128,7 +129,7 @@ macro_rules! __require_tokio {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __require_tokio {
-    () => {
+    ($($registration:tt)*) => {
         ::core::compile_error!(
             "async #[leak_test] functions run on tokio: enable leaktest-core's `tokio` feature \
              (it is on by default; remove `default-features = false` or add `features = [\"tokio\"]`)"

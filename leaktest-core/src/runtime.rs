@@ -6,21 +6,30 @@ use crate::registry::RuntimeKind;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::time::Duration;
 use tokio::runtime::{Builder, Runtime};
 
+/// How long an idle thread of the runtime's blocking pool lives. tokio's default
+/// (10 s) keeps threads started for `spawn_blocking` bursts alive past the end
+/// of a run, where they would look like a thread leak; this keeps them shorter
+/// than the settle window's quiet period, so they are gone by the verdict.
+const BLOCKING_THREAD_KEEP_ALIVE: Duration = Duration::from_millis(10);
+
 fn build_runtime(kind: RuntimeKind) -> std::io::Result<Runtime> {
-    match kind {
+    let mut builder = match kind {
         RuntimeKind::MultiThread { worker_threads } => {
             let mut builder = Builder::new_multi_thread();
             if let Some(workers) = worker_threads {
                 builder.worker_threads(workers);
             }
-            builder.enable_all().build()
+            builder
         }
-        RuntimeKind::CurrentThread | RuntimeKind::None => {
-            Builder::new_current_thread().enable_all().build()
-        }
-    }
+        RuntimeKind::CurrentThread | RuntimeKind::None => Builder::new_current_thread(),
+    };
+    builder
+        .enable_all()
+        .thread_keep_alive(BLOCKING_THREAD_KEEP_ALIVE)
+        .build()
 }
 
 impl Driver {

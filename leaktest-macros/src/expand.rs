@@ -54,9 +54,6 @@ fn registration(item: &ItemFn, args: &LeakTestArgs, test_fn: &TestFn) -> TokenSt
     let name_text = name.unraw().to_string();
     // `line!()` spanned at the name reports the function's line, not the attribute's.
     let line = quote_spanned!(name.span()=> ::core::line!());
-    let require_tokio = test_fn
-        .is_async
-        .then(|| quote!(::leaktest_core::__require_tokio!();));
     let setup_traits = (test_fn.is_async && args.setup.is_some()).then(|| {
         quote! {
             #[allow(unused_imports)]
@@ -65,24 +62,34 @@ fn registration(item: &ItemFn, args: &LeakTestArgs, test_fn: &TestFn) -> TokenSt
     });
     let run = run_call(item, args, test_fn);
     let config = config(args, test_fn);
+    let registration = quote! {
+        #setup_traits
+        fn __leaktest_run(__leaktest_driver: &mut ::leaktest_core::__private::Driver) {
+            #run
+        }
+        ::leaktest_core::__private::inventory::submit! {
+            ::leaktest_core::__private::LeakTest {
+                name: #name_text,
+                module_path: ::core::module_path!(),
+                file: ::core::file!(),
+                line: #line,
+                config: #config,
+                run: __leaktest_run,
+            }
+        }
+    };
+    // Async registrations pass through `__require_tokio!`, which keeps them when
+    // leaktest-core has its `tokio` feature and replaces them with one clear
+    // error when it does not.
+    let registration = if test_fn.is_async {
+        quote!(::leaktest_core::__require_tokio! { #registration })
+    } else {
+        registration
+    };
     quote! {
         #[doc(hidden)]
         const _: () = {
-            #require_tokio
-            #setup_traits
-            fn __leaktest_run(__leaktest_driver: &mut ::leaktest_core::__private::Driver) {
-                #run
-            }
-            ::leaktest_core::__private::inventory::submit! {
-                ::leaktest_core::__private::LeakTest {
-                    name: #name_text,
-                    module_path: ::core::module_path!(),
-                    file: ::core::file!(),
-                    line: #line,
-                    config: #config,
-                    run: __leaktest_run,
-                }
-            }
+            #registration
         };
     }
 }
@@ -91,32 +98,35 @@ fn registration(item: &ItemFn, args: &LeakTestArgs, test_fn: &TestFn) -> TokenSt
 fn run_call(item: &ItemFn, args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream {
     let name = &item.sig.ident;
     let output = &item.sig.output;
-    let setup = args.setup.as_ref().map(|setup| {
-        let path = &setup.value;
-        quote_spanned!(path.span()=> #path())
-    });
-    match (test_fn.is_async, setup, test_fn.state_type) {
-        (false, None, _) => {
+    // `signature::check` has made sure `setup` and the parameter come together.
+    let setup_and_state = args
+        .setup
+        .as_ref()
+        .zip(test_fn.state_type)
+        .map(|(setup, state_type)| {
+            let path = &setup.value;
+            (quote_spanned!(path.span()=> #path()), state_arg(state_type))
+        });
+    match (test_fn.is_async, setup_and_state) {
+        (false, None) => {
             let result = into_test_result(quote!(#name()), output);
             quote! {
                 __leaktest_driver.run_sync(|| #result);
             }
         }
-        (false, Some(setup), Some(state_type)) => {
-            let state = state_arg(state_type);
+        (false, Some((setup, state))) => {
             let result = into_test_result(quote!(#name(#state)), output);
             quote! {
                 __leaktest_driver.run_sync_with_setup(|| #setup, |__leaktest_state| #result);
             }
         }
-        (true, None, _) => {
+        (true, None) => {
             let result = into_test_result(quote!(#name().await), output);
             quote! {
                 __leaktest_driver.run_async(|| async { #result });
             }
         }
-        (true, Some(setup), Some(state_type)) => {
-            let state = state_arg(state_type);
+        (true, Some((setup, state))) => {
             let result = into_test_result(quote!(#name(#state).await), output);
             quote! {
                 __leaktest_driver.run_async_with_setup(
@@ -134,8 +144,6 @@ fn run_call(item: &ItemFn, args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream
                 );
             }
         }
-        // `signature::check` rejects `setup` without a parameter.
-        (_, Some(_), None) => unreachable!("setup without a parameter passed the checks"),
     }
 }
 

@@ -230,7 +230,7 @@ fn async_test_requires_tokio_and_picks_the_flavor() {
         ),
     );
     assert!(
-        out.contains(":: leaktest_core :: __require_tokio ! ()"),
+        out.contains(":: leaktest_core :: __require_tokio ! {"),
         "{out}"
     );
     assert!(out.contains("run_async (|| async {"), "{out}");

@@ -1,4 +1,5 @@
-//! Every valid form of `#[leak_test]` compiles.
+//! Every valid form of `#[leak_test]` compiles and registers its test with the
+//! configuration written in the attribute.
 
 use leaktest_core::leak_test;
 
@@ -121,4 +122,60 @@ mod nested {
 
 async fn tokio_free_yield() {}
 
-fn main() {}
+fn main() {
+    use leaktest_core::registry::{all_tests, RuntimeKind};
+
+    let tests = all_tests();
+    let names: Vec<String> = tests.iter().map(|test| test.full_name()).collect();
+    assert_eq!(
+        names,
+        [
+            "a",
+            "b",
+            "c",
+            "d",
+            "d_bare",
+            "driver",
+            "e",
+            "e_minutes",
+            "f",
+            "g",
+            "g_current_thread",
+            "g_default_workers",
+            "h",
+            "h_sync_setup",
+            "i",
+            "i_shared",
+            "nested::loop",
+            "state",
+        ]
+    );
+    let config = |name: &str| {
+        let test = tests.iter().find(|test| test.full_name() == name);
+        test.expect("registered").config
+    };
+
+    let b = config("b");
+    assert_eq!((b.iterations, b.warmup), (Some(200), Some(20)));
+    assert!(config("c").should_leak);
+    assert_eq!(config("d").ignore, Some("needs a database"));
+    assert_eq!(config("d_bare").ignore, Some(""));
+    let e = config("e");
+    assert_eq!((e.timeout_ms, e.settle_ms), (Some(30_000), Some(200)));
+    assert_eq!(config("e_minutes").timeout_ms, Some(120_000));
+    assert_eq!(config("a").runtime, RuntimeKind::None);
+    assert_eq!(config("f").runtime, RuntimeKind::CurrentThread);
+    assert_eq!(
+        config("g").runtime,
+        RuntimeKind::MultiThread {
+            worker_threads: Some(2)
+        }
+    );
+    assert_eq!(
+        config("g_default_workers").runtime,
+        RuntimeKind::MultiThread {
+            worker_threads: None
+        }
+    );
+    assert!(config("h").has_setup && config("i").has_setup && !config("a").has_setup);
+}

@@ -1,0 +1,98 @@
+//! Every way `cargo leaktest` can fail before reaching a verdict, each mapped
+//! to a documented exit code and rendered once, in `main`.
+
+use crate::exit_codes;
+use std::path::PathBuf;
+use std::process::ExitStatus;
+
+/// Why `cargo leaktest` stopped without a verdict on the tests.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `cargo metadata` failed (no manifest, invalid manifest, offline lock...).
+    #[error("could not read the workspace metadata: {source}")]
+    Metadata {
+        /// cargo_metadata's error, carrying cargo's own message.
+        source: cargo_metadata::Error,
+    },
+    /// `-p SPEC` names no workspace member.
+    #[error("package `{spec}` is not a member of the workspace; members: {members}")]
+    UnknownPackage {
+        /// The spec as given.
+        spec: String,
+        /// The workspace members, comma separated.
+        members: String,
+    },
+    /// `--test NAME` names no test target of the selected packages.
+    #[error("no test target named `{name}` in the selected packages; test targets: {available}")]
+    UnknownTestTarget {
+        /// The name as given.
+        name: String,
+        /// The test targets there are, comma separated.
+        available: String,
+    },
+    /// A package manifest could not be read to find its `harness = false` targets.
+    #[error("could not read {path}: {source}")]
+    ReadManifest {
+        /// The Cargo.toml.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A package manifest is not valid TOML.
+    #[error("could not parse {path}: {source}")]
+    ParseManifest {
+        /// The Cargo.toml.
+        path: PathBuf,
+        /// The TOML error.
+        source: Box<toml::de::Error>,
+    },
+    /// The arguments after `--` are not libtest arguments leaktest understands.
+    #[error("{0} (after `--`, leaktest reads filters, --exact, --skip NAME, --ignored, --include-ignored, --nocapture and --list)")]
+    HarnessArgs(String),
+    /// cargo could not be started.
+    #[error("could not run `{program}`: {source}")]
+    SpawnCargo {
+        /// The cargo program (`$CARGO` or `cargo`).
+        program: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Reading cargo's JSON messages failed.
+    #[error("could not read cargo's build messages: {0}")]
+    BuildMessages(std::io::Error),
+    /// The build failed; cargo has printed its diagnostics.
+    #[error("could not build the test targets: cargo {status} (its diagnostics are above)")]
+    BuildFailed {
+        /// cargo's exit status.
+        status: ExitStatus,
+    },
+    /// A harness binary could not describe its tests (crashed, or speaks another schema).
+    #[error("could not list the leak tests of {package}::{target}: {source}")]
+    Describe {
+        /// The package.
+        package: String,
+        /// The test target.
+        target: String,
+        /// What went wrong.
+        source: leaktest_core::protocol::ProtocolError,
+    },
+    /// The Ctrl-C handler could not be installed.
+    #[error("could not install the Ctrl-C handler: {0}")]
+    InterruptHandler(#[from] ctrlc::Error),
+    /// Writing the report failed (stdout closed, disk full).
+    #[error("could not write the report: {0}")]
+    Output(#[from] std::io::Error),
+    /// Ctrl-C before any test ran (during the build or discovery).
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    /// The exit code this error ends the process with.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Interrupted => exit_codes::INTERRUPTED,
+            _ => exit_codes::SETUP_ERROR,
+        }
+    }
+}
