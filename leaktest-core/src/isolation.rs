@@ -196,6 +196,7 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
     };
     record.stdout_tail = stdout_tail.text();
     record.stderr_tail = stderr_tail.text();
+    explain_stack_overflow(&mut record);
     Ok(record)
 }
 
@@ -213,6 +214,16 @@ fn placeholder(spec: &ChildSpec, outcome: Outcome, elapsed: Duration) -> TestRec
         duration_ms: elapsed.as_millis() as u64,
         stdout_tail: String::new(),
         stderr_tail: String::new(),
+    }
+}
+
+/// Rust reports a stack overflow on stderr and then aborts: say so instead of
+/// a bare SIGABRT.
+fn explain_stack_overflow(record: &mut TestRecord) {
+    if let Outcome::Crashed { description, .. } = &mut record.outcome {
+        if record.stderr_tail.contains("has overflowed its stack") {
+            *description = format!("overflowed its stack ({description})");
+        }
     }
 }
 

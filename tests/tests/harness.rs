@@ -1,0 +1,177 @@
+//! The harness under plain `cargo test`: a fixture crate with one leak test per
+//! way a test can end is built and its test binary run, as cargo would run it.
+//! Every outcome must be reported as such, and one test's crash must not stop
+//! the others.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_owned()
+}
+
+/// Fixtures share one target directory so leaktest-core compiles once for all.
+fn fixture_target_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("leaktest-e2e-fixtures")
+}
+
+/// Builds the fixture's `leaks` test binary and returns its path.
+fn build_fixture(name: &str) -> PathBuf {
+    let manifest = workspace_root().join("tests/fixtures").join(name).join("Cargo.toml");
+    let lock = manifest.with_file_name("Cargo.lock");
+    if !lock.exists() {
+        // Same dependency versions as the workspace: nothing to resolve anew.
+        std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
+    }
+    let output = Command::new(env!("CARGO"))
+        .args(["test", "--no-run", "--message-format", "json", "--test", "leaks"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(fixture_target_dir())
+        .output()
+        .expect("run cargo");
+    assert!(
+        output.status.success(),
+        "building the fixture failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["target"]["name"] == "leaks")
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .expect("cargo reported the leaks test executable")
+}
+
+struct HarnessRun {
+    exit_code: Option<i32>,
+    /// Test name to libtest status (`ok`, `FAILED`, `ignored`).
+    statuses: BTreeMap<String, String>,
+    /// Test name to the failure text printed under `---- name ----`.
+    failures: BTreeMap<String, String>,
+    stdout: String,
+}
+
+fn run_harness(binary: &Path, args: &[&str]) -> HarnessRun {
+    let output = Command::new(binary)
+        .args(args)
+        .output()
+        .expect("run the harness");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let statuses: BTreeMap<String, String> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("test "))
+        .filter_map(|rest| rest.split_once(" ... "))
+        .map(|(name, status)| (name.trim().to_owned(), status.trim().to_owned()))
+        .collect();
+    let mut failures = BTreeMap::new();
+    let mut current: Option<(String, String)> = None;
+    for line in stdout.lines() {
+        let header = line
+            .strip_prefix("---- ")
+            .and_then(|l| l.strip_suffix(" ----"))
+            .filter(|name| statuses.contains_key(*name));
+        if let Some(name) = header {
+            if let Some((name, text)) = current.take() {
+                failures.insert(name, text);
+            }
+            current = Some((name.to_owned(), String::new()));
+        } else if line == "failures:" {
+            if let Some((name, text)) = current.take() {
+                failures.insert(name, text);
+            }
+        } else if let Some((_, text)) = current.as_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    HarnessRun {
+        exit_code: output.status.code(),
+        statuses,
+        failures,
+        stdout,
+    }
+}
+
+#[test]
+fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
+    let binary = build_fixture("harness-outcomes");
+    let run = run_harness(&binary, &["--test-threads", "2"]);
+    let status = |name: &str| {
+        run.statuses
+            .get(name)
+            .unwrap_or_else(|| panic!("no status line for {name}:\n{}", run.stdout))
+            .as_str()
+    };
+    let failure = |name: &str| {
+        run.failures
+            .get(name)
+            .unwrap_or_else(|| panic!("no failure details for {name}:\n{}", run.stdout))
+            .as_str()
+    };
+
+    assert_eq!(run.exit_code, Some(101), "a failing run exits like libtest");
+    for passing in ["clean_passes", "expected_leak_passes"] {
+        assert_eq!(status(passing), "ok", "{passing}:\n{}", run.stdout);
+    }
+    assert_eq!(status("ignored_is_skipped"), "ignored");
+
+    let expected_failures = [
+        ("leaking_fails", "leak: memory or handles grow without bound"),
+        ("expected_leak_missing_fails", "expected a leak (should_leak) but none was found"),
+        ("returning_err_fails", "failed in iteration 0: Error: \"the body said no\""),
+        ("panicking_fails", "failed in iteration 0: panicked: the body panicked"),
+        ("aborting_crashes", "crashed: the test process killed by SIGABRT"),
+        ("segfaulting_crashes", "crashed: the test process killed by SIGSEGV"),
+        ("overflowing_the_stack_crashes", "crashed: the test process overflowed its stack"),
+        ("exiting_early_crashes", "exited with code 0 before delivering its result"),
+        ("hanging_times_out", "timed out: still running after 1s; killed"),
+    ];
+    for (name, expected) in expected_failures {
+        assert_eq!(status(name), "FAILED", "{name}:\n{}", run.stdout);
+        let details = failure(name);
+        assert!(details.contains(expected), "{name}: expected {expected:?} in:\n{details}");
+    }
+
+    let leak = failure("leaking_fails");
+    assert!(leak.contains("heap: +32 B/iter"), "growth per iteration shown:\n{leak}");
+    assert!(leak.contains("blocks: +1/iter"), "blocks shown:\n{leak}");
+    assert!(leak.contains("at tests/leaks.rs:"), "location shown:\n{leak}");
+    assert!(
+        failure("overflowing_the_stack_crashes").contains("has overflowed its stack"),
+        "the child's stderr tail explains the crash"
+    );
+}
+
+#[test]
+fn libtest_filters_and_list_work_on_the_harness() {
+    let binary = build_fixture("harness-outcomes");
+
+    let listed = Command::new(&binary).args(["--list"]).output().expect("list");
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains("clean_passes: test"), "{listed}");
+    assert!(listed.contains("hanging_times_out: test"), "{listed}");
+
+    let exact = run_harness(&binary, &["--exact", "clean_passes"]);
+    assert_eq!(exact.exit_code, Some(0));
+    assert_eq!(exact.statuses.len(), 1, "{}", exact.stdout);
+
+    let filtered = run_harness(&binary, &["expected_leak", "--skip", "missing"]);
+    assert_eq!(filtered.exit_code, Some(0), "{}", filtered.stdout);
+    assert_eq!(
+        filtered.statuses.keys().collect::<Vec<_>>(),
+        vec!["expected_leak_passes"]
+    );
+
+    let ignored = run_harness(&binary, &["--ignored"]);
+    assert_eq!(ignored.exit_code, Some(0), "{}", ignored.stdout);
+    assert_eq!(ignored.statuses.get("ignored_is_skipped").map(String::as_str), Some("ok"));
+}
