@@ -11,11 +11,11 @@ use crate::{churn, churn_on_threads, time_samples, Summary};
 
 /// Environment variable selecting the raw mode used by the ratio script.
 pub const RAW_MODE_ENV: &str = "LEAKTEST_BENCH_RAW";
-/// Allocator calls per thread in one timed run: about 2 ms with the system
+/// Allocator calls per thread in one timed run: about 1.5 ms with the system
 /// allocator, long enough to dwarf the timer, short enough for many samples.
-pub const OPERATIONS_PER_RUN: u64 = 100_000;
+pub const OPERATIONS_PER_RUN: u64 = 50_000;
 /// Timed runs per thread count in one raw-mode invocation.
-const RAW_SAMPLES: usize = 15;
+const RAW_SAMPLES: usize = 31;
 
 /// Runs the raw mode when [`RAW_MODE_ENV`] is set, printing for each thread
 /// count the median, fastest and slowest nanoseconds per allocator call.

@@ -93,7 +93,10 @@ pub fn churn(operations: u64, seed: u64) -> u64 {
                 *slot = (moved, size);
             } else {
                 checksum = checksum.wrapping_add(u64::from(ptr.read()));
-                dealloc(ptr, Layout::from_size_align_unchecked(old_size, CHURN_ALIGN));
+                dealloc(
+                    ptr,
+                    Layout::from_size_align_unchecked(old_size, CHURN_ALIGN),
+                );
                 *slot = (std::ptr::null_mut(), 0);
             }
         }
@@ -110,25 +113,32 @@ pub fn churn(operations: u64, seed: u64) -> u64 {
 /// Runs [`churn`] on `threads` threads at once, each with its own seed and
 /// `operations_per_thread` calls, released together by a barrier so that
 /// they contend for whatever the allocator shares. Returns the wall time
-/// from the release to the last thread's end.
+/// from the first thread's start to the last thread's end, as the threads
+/// saw it (the spawning thread may be descheduled at the release).
 pub fn churn_on_threads(threads: usize, operations_per_thread: u64) -> Duration {
-    let barrier = std::sync::Barrier::new(threads + 1);
+    let barrier = std::sync::Barrier::new(threads);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|index| {
                 let barrier = &barrier;
                 scope.spawn(move || {
                     barrier.wait();
-                    churn(operations_per_thread, 0x9E37_79B9 + index as u64)
+                    let started = Instant::now();
+                    black_box(churn(operations_per_thread, 0x9E37_79B9 + index as u64));
+                    (started, Instant::now())
                 })
             })
             .collect();
-        barrier.wait();
-        let started = Instant::now();
-        for worker in workers {
-            black_box(worker.join().unwrap_or_default());
+        let spans: Vec<(Instant, Instant)> = workers
+            .into_iter()
+            .filter_map(|worker| worker.join().ok())
+            .collect();
+        let first_start = spans.iter().map(|span| span.0).min();
+        let last_end = spans.iter().map(|span| span.1).max();
+        match (first_start, last_end) {
+            (Some(start), Some(end)) => end.duration_since(start),
+            _ => Duration::ZERO,
         }
-        started.elapsed()
     })
 }
 
@@ -146,7 +156,8 @@ pub fn realistic_body(round: u64) -> Result<(), String> {
         document.insert(format!("field_{field:02}"), value);
     }
     let text = serde_json::to_string(&document).map_err(|error| error.to_string())?;
-    let parsed: serde_json::Value = serde_json::from_str(&text).map_err(|error| error.to_string())?;
+    let parsed: serde_json::Value =
+        serde_json::from_str(&text).map_err(|error| error.to_string())?;
     match parsed.get("field_00").and_then(|value| value.as_str()) {
         Some(first) if first == format!("value-{round}-0") => Ok(()),
         other => Err(format!("field_00 came back as {other:?}")),

@@ -49,10 +49,39 @@ pub fn cargo_program() -> OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"))
 }
 
+impl BuildOptions {
+    /// Whether the features given enable every `required-features` of
+    /// `target`. cargo refuses to build a target named with `--test` whose
+    /// features are off, so such targets are left out of the build (and
+    /// reported as not built). Features enabled only indirectly (through
+    /// another feature) are not seen here.
+    pub fn enables_required_features(&self, target: &TestTarget) -> bool {
+        if self.all_features {
+            return true;
+        }
+        let given: Vec<&str> = self
+            .features
+            .iter()
+            .flat_map(|list| list.split([',', ' ']))
+            .map(|feature| feature.rsplit('/').next().unwrap_or(feature))
+            .filter(|feature| !feature.is_empty())
+            .collect();
+        target.required_features.iter().all(|required| {
+            given.contains(&required.as_str())
+                || (!self.no_default_features && target.default_features.contains(required))
+        })
+    }
+}
+
 /// The `cargo test --no-run` command line that builds `targets`.
 pub fn build_command(options: &BuildOptions, targets: &[&TestTarget]) -> Command {
     let mut command = Command::new(cargo_program());
-    command.args(["test", "--no-run", "--message-format", "json-render-diagnostics"]);
+    command.args([
+        "test",
+        "--no-run",
+        "--message-format",
+        "json-render-diagnostics",
+    ]);
     if let Some(path) = &options.manifest_path {
         command.arg("--manifest-path").arg(path);
     }
@@ -102,10 +131,16 @@ pub fn build_command(options: &BuildOptions, targets: &[&TestTarget]) -> Command
     command
 }
 
-/// Builds `targets` and returns their executables. cargo's progress and
-/// diagnostics go to stderr as they come.
+/// Builds `targets` (those whose required features are enabled) and returns
+/// their executables. cargo's progress and diagnostics go to stderr as they come.
 pub fn build(options: &BuildOptions, targets: &[&TestTarget]) -> Result<Executables, Error> {
     let mut executables = Executables::new();
+    let targets: Vec<&TestTarget> = targets
+        .iter()
+        .copied()
+        .filter(|target| options.enables_required_features(target))
+        .collect();
+    let targets = targets.as_slice();
     if targets.is_empty() {
         return Ok(executables);
     }
@@ -120,7 +155,9 @@ pub fn build(options: &BuildOptions, targets: &[&TestTarget]) -> Result<Executab
     if let Some(stdout) = child.stdout.take() {
         for message in Message::parse_stream(BufReader::new(stdout)) {
             match message.map_err(Error::BuildMessages)? {
-                Message::CompilerArtifact(artifact) if artifact.profile.test && artifact.target.is_test() => {
+                Message::CompilerArtifact(artifact)
+                    if artifact.profile.test && artifact.target.is_test() =>
+                {
                     if let Some(executable) = artifact.executable {
                         executables.insert(
                             (artifact.package_id, artifact.target.name),
@@ -158,6 +195,8 @@ mod tests {
             package_root: PathBuf::from(format!("/ws/{package}")),
             name: name.to_owned(),
             src_path: PathBuf::from(format!("/ws/{package}/tests/{name}.rs")),
+            required_features: Vec::new(),
+            default_features: Vec::new(),
             skip: None,
         }
     }
@@ -185,5 +224,30 @@ mod tests {
              --package a@0.1.0 --package b@0.1.0 --test leaks --test more \
              --features x,y --release --locked --color never"
         );
+    }
+
+    #[test]
+    fn targets_with_features_off_are_not_built() {
+        let mut gated = target("a", "gated");
+        gated.required_features = vec!["slow".to_owned()];
+        let off = BuildOptions::default();
+        assert!(!off.enables_required_features(&gated));
+        let named = BuildOptions {
+            features: vec!["fast,a/slow".to_owned()],
+            ..BuildOptions::default()
+        };
+        assert!(named.enables_required_features(&gated));
+        let all = BuildOptions {
+            all_features: true,
+            ..BuildOptions::default()
+        };
+        assert!(all.enables_required_features(&gated));
+        gated.default_features = vec!["slow".to_owned()];
+        assert!(off.enables_required_features(&gated));
+        let no_default = BuildOptions {
+            no_default_features: true,
+            ..BuildOptions::default()
+        };
+        assert!(!no_default.enables_required_features(&gated));
     }
 }

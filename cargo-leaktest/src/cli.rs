@@ -72,7 +72,11 @@ pub struct Args {
     pub exact: bool,
 
     /// Leave out tests whose name contains this string (repeatable; whole names with `--exact`).
-    #[arg(long, value_name = "FILTER", help_heading = "Target and Test Selection")]
+    #[arg(
+        long,
+        value_name = "FILTER",
+        help_heading = "Target and Test Selection"
+    )]
     pub skip: Vec<String>,
 
     /// Run only the ignored tests.
@@ -193,7 +197,12 @@ pub struct Args {
     pub color: ColorChoice,
 
     /// Print less: only failures and the summary.
-    #[arg(short, long, conflicts_with = "verbose", help_heading = "Output Options")]
+    #[arg(
+        short,
+        long,
+        conflicts_with = "verbose",
+        help_heading = "Output Options"
+    )]
     pub quiet: bool,
 
     /// Print more: growth lines of every leaking resource, cargo's commands (repeatable).
@@ -280,7 +289,9 @@ pub fn parse_harness_args(args: &[String]) -> Result<HarnessArgs, String> {
                     .parse::<u32>()
                     .ok()
                     .filter(|&threads| threads > 0)
-                    .ok_or_else(|| format!("`--test-threads {threads}` is not a positive number"))?;
+                    .ok_or_else(|| {
+                        format!("`--test-threads {threads}` is not a positive number")
+                    })?;
                 parsed.test_threads = Some(threads);
             }
             other if other.starts_with('-') => {
@@ -342,7 +353,8 @@ mod tests {
 
     #[test]
     fn cargo_s_subcommand_word_is_dropped() {
-        let args = strip_subcommand_word(["cargo-leaktest", "leaktest", "--list"].map(OsString::from));
+        let args =
+            strip_subcommand_word(["cargo-leaktest", "leaktest", "--list"].map(OsString::from));
         assert_eq!(args, ["cargo-leaktest", "--list"].map(OsString::from));
         let direct = strip_subcommand_word(["cargo-leaktest", "foo"].map(OsString::from));
         assert_eq!(direct, ["cargo-leaktest", "foo"].map(OsString::from));
@@ -362,9 +374,17 @@ mod tests {
 
     #[test]
     fn harness_args_read_like_libtest() {
-        let args: Vec<String> = ["foo", "--exact", "--skip", "bar", "--skip=baz", "--test-threads=2", "-q"]
-            .map(str::to_owned)
-            .to_vec();
+        let args: Vec<String> = [
+            "foo",
+            "--exact",
+            "--skip",
+            "bar",
+            "--skip=baz",
+            "--test-threads=2",
+            "-q",
+        ]
+        .map(str::to_owned)
+        .to_vec();
         let parsed = parse_harness_args(&args).unwrap();
         assert_eq!(parsed.filters, ["foo"]);
         assert!(parsed.exact);

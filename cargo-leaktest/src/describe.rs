@@ -58,7 +58,9 @@ pub fn describe(targets: Vec<TestTarget>, executables: &Executables) -> Result<D
                 tests: description.tests,
                 target,
             }),
-            Ok(None) => described.skipped.push((target, SkipReason::NotLeaktestHarness)),
+            Ok(None) => described
+                .skipped
+                .push((target, SkipReason::NotLeaktestHarness)),
             Err(source) => {
                 return Err(Error::Describe {
                     package: target.package,

@@ -87,6 +87,10 @@ pub struct TestTarget {
     pub name: String,
     /// Its main source file.
     pub src_path: PathBuf,
+    /// Features it needs (`required-features`) to be built at all.
+    pub required_features: Vec<String>,
+    /// What the package's `default` feature enables directly.
+    pub default_features: Vec<String>,
     /// `None` when it may be a leaktest harness; otherwise why it is not.
     pub skip: Option<SkipReason>,
 }
@@ -106,8 +110,6 @@ impl TestTarget {
 /// The workspace as far as `cargo leaktest` cares.
 #[derive(Debug)]
 pub struct Discovered {
-    /// The workspace root.
-    pub workspace_root: PathBuf,
     /// The test targets of the selected packages, in package then target order.
     pub targets: Vec<TestTarget>,
 }
@@ -128,29 +130,29 @@ pub fn discover(
         command.cargo_path(cargo);
     }
     command.no_deps().other_options(cargo_flags.to_vec());
-    let metadata = command
-        .exec()
-        .map_err(|source| Error::Metadata { source })?;
+    let metadata = command.exec().map_err(Error::metadata)?;
     let packages = select_packages(&metadata, selection)?;
     let mut targets = Vec::new();
     for package in packages {
         targets.extend(test_targets(package)?);
     }
     let targets = select_targets(targets, &selection.test_targets)?;
-    Ok(Discovered {
-        workspace_root: metadata.workspace_root.clone().into_std_path_buf(),
-        targets,
-    })
+    Ok(Discovered { targets })
 }
 
 fn matches_spec(package: &Package, spec: &str) -> bool {
     match spec.split_once('@') {
-        Some((name, version)) => package.name.as_str() == name && package.version.to_string() == version,
+        Some((name, version)) => {
+            package.name.as_str() == name && package.version.to_string() == version
+        }
         None => package.name.as_str() == spec,
     }
 }
 
-fn select_packages<'m>(metadata: &'m Metadata, selection: &Selection) -> Result<Vec<&'m Package>, Error> {
+fn select_packages<'m>(
+    metadata: &'m Metadata,
+    selection: &Selection,
+) -> Result<Vec<&'m Package>, Error> {
     let members = metadata.workspace_packages();
     let member_names = || {
         members
@@ -175,13 +177,23 @@ fn select_packages<'m>(metadata: &'m Metadata, selection: &Selection) -> Result<
         members
             .iter()
             .copied()
-            .filter(|package| !selection.exclude.iter().any(|spec| matches_spec(package, spec)))
+            .filter(|package| {
+                !selection
+                    .exclude
+                    .iter()
+                    .any(|spec| matches_spec(package, spec))
+            })
             .collect()
     } else if !selection.packages.is_empty() {
         members
             .iter()
             .copied()
-            .filter(|package| selection.packages.iter().any(|spec| matches_spec(package, spec)))
+            .filter(|package| {
+                selection
+                    .packages
+                    .iter()
+                    .any(|spec| matches_spec(package, spec))
+            })
             .collect()
     } else if let Some(root) = metadata.root_package() {
         vec![root]
@@ -200,6 +212,7 @@ fn test_targets(package: &Package) -> Result<Vec<TestTarget>, Error> {
         .iter()
         .any(|dependency| dependency.name == CORE_PACKAGE);
     let package_root = manifest.parent().unwrap_or(Path::new(".")).to_owned();
+    let default_features = package.features.get("default").cloned().unwrap_or_default();
     Ok(package
         .targets
         .iter()
@@ -219,6 +232,8 @@ fn test_targets(package: &Package) -> Result<Vec<TestTarget>, Error> {
                 package_root: package_root.clone(),
                 name: target.name.clone(),
                 src_path: target.src_path.clone().into_std_path_buf(),
+                required_features: target.required_features.clone(),
+                default_features: default_features.clone(),
                 skip,
             }
         })

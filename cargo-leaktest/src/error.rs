@@ -9,9 +9,11 @@ use std::process::ExitStatus;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// `cargo metadata` failed (no manifest, invalid manifest, offline lock...).
-    #[error("could not read the workspace metadata: {source}")]
+    #[error("could not read the workspace metadata: {message}")]
     Metadata {
-        /// cargo_metadata's error, carrying cargo's own message.
+        /// cargo's own message when cargo failed, else the error's.
+        message: String,
+        /// cargo_metadata's error.
         source: cargo_metadata::Error,
     },
     /// `-p SPEC` names no workspace member.
@@ -61,7 +63,9 @@ pub enum Error {
     #[error("could not read cargo's build messages: {0}")]
     BuildMessages(std::io::Error),
     /// The build failed; cargo has printed its diagnostics.
-    #[error("could not build the test targets: cargo {status} (its diagnostics are above)")]
+    #[error(
+        "could not build the test targets: cargo ended with {status} (its diagnostics are above)"
+    )]
     BuildFailed {
         /// cargo's exit status.
         status: ExitStatus,
@@ -88,6 +92,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// A metadata error, keeping only cargo's message when cargo itself failed.
+    pub fn metadata(source: cargo_metadata::Error) -> Error {
+        let message = match &source {
+            cargo_metadata::Error::CargoMetadata { stderr } => {
+                let stderr = stderr.trim();
+                stderr.strip_prefix("error: ").unwrap_or(stderr).to_owned()
+            }
+            other => other.to_string(),
+        };
+        Error::Metadata { message, source }
+    }
+
     /// The exit code this error ends the process with.
     pub fn exit_code(&self) -> i32 {
         match self {

@@ -157,14 +157,20 @@ mod tests {
         assert_eq!(loose.select(&test("bounded_cache_ok", None)), Selected::Run);
         assert_eq!(loose.select(&test("other", None)), Selected::FilteredOut);
         let exact = filter(&["cache"], true, &[], IgnoredMode::Skip);
-        assert_eq!(exact.select(&test("bounded_cache_ok", None)), Selected::FilteredOut);
+        assert_eq!(
+            exact.select(&test("bounded_cache_ok", None)),
+            Selected::FilteredOut
+        );
         assert_eq!(exact.select(&test("cache", None)), Selected::Run);
     }
 
     #[test]
     fn skip_wins_over_patterns() {
         let f = filter(&["cache"], false, &["bounded"], IgnoredMode::Skip);
-        assert_eq!(f.select(&test("bounded_cache", None)), Selected::FilteredOut);
+        assert_eq!(
+            f.select(&test("bounded_cache", None)),
+            Selected::FilteredOut
+        );
         assert_eq!(f.select(&test("lru_cache", None)), Selected::Run);
     }
 

@@ -76,13 +76,15 @@ static PEAK_LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
 /// Set once [`is_installed`] saw the counters move.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
-const UNASSIGNED: usize = usize::MAX;
-const USE_OVERFLOW: usize = usize::MAX - 1;
-
 thread_local! {
-    /// This thread's slot index, or one of the markers above. No destructor, so
-    /// it is usable at any point of the thread's life, including its teardown.
-    static SLOT_INDEX: Cell<usize> = const { Cell::new(UNASSIGNED) };
+    /// This thread's own slot, or null while it has none. No destructor, so it
+    /// is readable at any point of the thread's life, teardown included, and
+    /// reading it is one thread-pointer-relative load.
+    static OWN_SLOT: Cell<*const Slot> = const { Cell::new(std::ptr::null()) };
+    /// True until the thread first tries to claim a slot. Once false, a thread
+    /// without a slot (none was free, or it is exiting) counts on [`OVERFLOW`]
+    /// without searching again.
+    static MAY_CLAIM: Cell<bool> = const { Cell::new(true) };
     /// Releases the slot when the thread exits, so slots are reused by new threads.
     static SLOT_RELEASER: SlotReleaser = const { SlotReleaser };
 }
@@ -91,9 +93,10 @@ struct SlotReleaser;
 
 impl Drop for SlotReleaser {
     fn drop(&mut self) {
-        let index = SLOT_INDEX.with(|cell| cell.replace(USE_OVERFLOW));
-        if index < SLOT_COUNT {
-            let slot = &SLOTS[index];
+        let own = OWN_SLOT.with(|cell| cell.replace(std::ptr::null()));
+        MAY_CLAIM.with(|cell| cell.set(false));
+        // SAFETY: OWN_SLOT is null or points into the static SLOTS.
+        if let Some(slot) = unsafe { own.as_ref() } {
             flush_unflushed(slot);
             // Release publishes this thread's last plain stores to the next owner.
             slot.claimed.store(false, Release);
@@ -101,10 +104,19 @@ impl Drop for SlotReleaser {
     }
 }
 
-fn claim_slot() -> usize {
-    // Mark first: anything allocated while registering the releaser below goes
-    // to the overflow slot instead of recursing into the claim.
-    SLOT_INDEX.with(|cell| cell.set(USE_OVERFLOW));
+/// The slot of a thread that has none yet: claims one on the first call,
+/// `None` (count on the overflow slot) afterwards or when all are taken.
+#[cold]
+#[inline(never)]
+fn claim_slot() -> Option<&'static Slot> {
+    if !MAY_CLAIM
+        .try_with(|cell| cell.replace(false))
+        .unwrap_or(false)
+    {
+        return None;
+    }
+    // MAY_CLAIM is false from here: anything allocated while registering the
+    // releaser below goes to the overflow slot instead of recursing.
     for (index, slot) in SLOTS.iter().enumerate() {
         if !slot.claimed.load(Relaxed)
             && slot
@@ -117,28 +129,22 @@ fn claim_slot() -> usize {
             // being torn down this fails and the slot is released at once.
             if SLOT_RELEASER.try_with(|_| ()).is_err() {
                 slot.claimed.store(false, Release);
-                return USE_OVERFLOW;
+                return None;
             }
-            SLOT_INDEX.with(|cell| cell.set(index));
-            return index;
+            OWN_SLOT.with(|cell| cell.set(slot));
+            return Some(slot);
         }
     }
-    USE_OVERFLOW
+    None
 }
 
+/// This thread's slot once it has one: a single load and a null check, the
+/// only work on the hot path besides the counters themselves.
 #[inline(always)]
-fn current_slot() -> Option<&'static Slot> {
-    let index = SLOT_INDEX
-        .try_with(|cell| cell.get())
-        .unwrap_or(USE_OVERFLOW);
-    match index {
-        UNASSIGNED => match claim_slot() {
-            USE_OVERFLOW => None,
-            claimed => Some(&SLOTS[claimed]),
-        },
-        USE_OVERFLOW => None,
-        index => Some(&SLOTS[index]),
-    }
+fn own_slot() -> Option<&'static Slot> {
+    let own = OWN_SLOT.try_with(Cell::get).unwrap_or(std::ptr::null());
+    // SAFETY: OWN_SLOT is null or points into the static SLOTS.
+    unsafe { own.as_ref() }
 }
 
 #[inline(always)]
@@ -147,15 +153,17 @@ fn bump(counter: &AtomicU64, amount: u64) {
     counter.store(counter.load(Relaxed).wrapping_add(amount), Relaxed);
 }
 
+/// Adds `delta` to the slot's unflushed net bytes. True when they reached
+/// [`PEAK_GRANULARITY_BYTES`] either way and must be published; the caller
+/// does that off the hot path, merged with its other rare case.
 #[inline(always)]
-fn track_net(slot: &Slot, delta: i64) {
-    let unflushed = slot.unflushed_bytes.load(Relaxed) + delta;
-    if unflushed.abs() >= PEAK_GRANULARITY_BYTES {
-        slot.unflushed_bytes.store(0, Relaxed);
-        publish_net(unflushed);
-    } else {
-        slot.unflushed_bytes.store(unflushed, Relaxed);
-    }
+#[must_use]
+fn track_net(slot: &Slot, delta: i64) -> bool {
+    let unflushed = slot.unflushed_bytes.load(Relaxed).wrapping_add(delta);
+    slot.unflushed_bytes.store(unflushed, Relaxed);
+    // `|unflushed| >= PEAK_GRANULARITY_BYTES` as one unsigned comparison.
+    unflushed.wrapping_add(PEAK_GRANULARITY_BYTES - 1) as u64
+        >= (2 * PEAK_GRANULARITY_BYTES - 1) as u64
 }
 
 #[cold]
@@ -166,71 +174,187 @@ fn publish_net(delta: i64) {
     }
 }
 
+/// Publishes a slot's unflushed net bytes. Only its owner thread calls this.
 fn flush_unflushed(slot: &Slot) {
-    let unflushed = slot.unflushed_bytes.swap(0, Relaxed);
+    let unflushed = slot.unflushed_bytes.load(Relaxed);
     if unflushed != 0 {
+        slot.unflushed_bytes.store(0, Relaxed);
         publish_net(unflushed);
     }
 }
 
+/// Publishes this thread's unflushed net bytes, if it has a slot.
+#[cold]
+#[inline(never)]
+fn flush_own_slot() {
+    if let Some(slot) = own_slot() {
+        flush_unflushed(slot);
+    }
+}
+
 #[inline(always)]
-fn record_alloc(bytes: usize) {
-    match current_slot() {
-        Some(slot) => {
-            bump(&slot.allocated_bytes, bytes as u64);
-            bump(&slot.allocated_blocks, 1);
-            track_net(slot, bytes as i64);
-        }
+#[must_use]
+fn count_alloc(slot: &Slot, bytes: usize) -> bool {
+    bump(&slot.allocated_bytes, bytes as u64);
+    bump(&slot.allocated_blocks, 1);
+    track_net(slot, bytes as i64)
+}
+
+#[inline(always)]
+#[must_use]
+fn count_free(slot: &Slot, bytes: usize) -> bool {
+    bump(&slot.freed_bytes, bytes as u64);
+    bump(&slot.freed_blocks, 1);
+    track_net(slot, -(bytes as i64))
+}
+
+#[inline(always)]
+#[must_use]
+fn count_realloc(slot: &Slot, old_bytes: usize, new_bytes: usize) -> bool {
+    // Both counters, one of them by zero: whether a reallocation grows is as
+    // random as the program, and a mispredicted branch costs more than a store.
+    bump(
+        &slot.allocated_bytes,
+        new_bytes.saturating_sub(old_bytes) as u64,
+    );
+    bump(
+        &slot.freed_bytes,
+        old_bytes.saturating_sub(new_bytes) as u64,
+    );
+    bump(&slot.reallocs, 1);
+    track_net(slot, new_bytes as i64 - old_bytes as i64)
+}
+
+/// Counts an allocation; true when this thread's net must be published.
+#[inline(always)]
+#[must_use]
+fn record_alloc(bytes: usize) -> bool {
+    match own_slot() {
+        Some(slot) => count_alloc(slot, bytes),
+        None => record_alloc_without_slot(bytes),
+    }
+}
+
+/// Counts a free; true when this thread's net must be published.
+#[inline(always)]
+#[must_use]
+fn record_free(bytes: usize) -> bool {
+    match own_slot() {
+        Some(slot) => count_free(slot, bytes),
+        None => record_free_without_slot(bytes),
+    }
+}
+
+/// Counts a reallocation; true when this thread's net must be published.
+#[inline(always)]
+#[must_use]
+fn record_realloc(old_bytes: usize, new_bytes: usize) -> bool {
+    match own_slot() {
+        Some(slot) => count_realloc(slot, old_bytes, new_bytes),
+        None => record_realloc_without_slot(old_bytes, new_bytes),
+    }
+}
+
+// The paths of a thread without a slot of its own: its first allocation, and
+// threads past SLOT_COUNT or exiting, which share OVERFLOW with atomic
+// read-modify-writes and publish at once. Kept out of line so the hot path
+// stays a few instructions.
+
+#[cold]
+#[inline(never)]
+fn record_alloc_without_slot(bytes: usize) -> bool {
+    match claim_slot() {
+        Some(slot) => count_alloc(slot, bytes),
         None => {
             OVERFLOW.allocated_bytes.fetch_add(bytes as u64, Relaxed);
             OVERFLOW.allocated_blocks.fetch_add(1, Relaxed);
             publish_net(bytes as i64);
+            false
         }
     }
 }
 
-#[inline(always)]
-fn record_free(bytes: usize) {
-    match current_slot() {
-        Some(slot) => {
-            bump(&slot.freed_bytes, bytes as u64);
-            bump(&slot.freed_blocks, 1);
-            track_net(slot, -(bytes as i64));
-        }
+#[cold]
+#[inline(never)]
+fn record_free_without_slot(bytes: usize) -> bool {
+    match claim_slot() {
+        Some(slot) => count_free(slot, bytes),
         None => {
             OVERFLOW.freed_bytes.fetch_add(bytes as u64, Relaxed);
             OVERFLOW.freed_blocks.fetch_add(1, Relaxed);
             publish_net(-(bytes as i64));
+            false
         }
     }
 }
 
-#[inline(always)]
-fn record_realloc(old_bytes: usize, new_bytes: usize) {
-    match current_slot() {
-        Some(slot) => {
-            if new_bytes >= old_bytes {
-                bump(&slot.allocated_bytes, (new_bytes - old_bytes) as u64);
-            } else {
-                bump(&slot.freed_bytes, (old_bytes - new_bytes) as u64);
-            }
-            bump(&slot.reallocs, 1);
-            track_net(slot, new_bytes as i64 - old_bytes as i64);
-        }
+#[cold]
+#[inline(never)]
+fn record_realloc_without_slot(old_bytes: usize, new_bytes: usize) -> bool {
+    match claim_slot() {
+        Some(slot) => count_realloc(slot, old_bytes, new_bytes),
         None => {
-            if new_bytes >= old_bytes {
-                OVERFLOW
-                    .allocated_bytes
-                    .fetch_add((new_bytes - old_bytes) as u64, Relaxed);
-            } else {
-                OVERFLOW
-                    .freed_bytes
-                    .fetch_add((old_bytes - new_bytes) as u64, Relaxed);
-            }
+            OVERFLOW
+                .allocated_bytes
+                .fetch_add(new_bytes.saturating_sub(old_bytes) as u64, Relaxed);
+            OVERFLOW
+                .freed_bytes
+                .fetch_add(old_bytes.saturating_sub(new_bytes) as u64, Relaxed);
             OVERFLOW.reallocs.fetch_add(1, Relaxed);
             publish_net(new_bytes as i64 - old_bytes as i64);
+            false
         }
     }
+}
+
+/// The rare end of an allocation: the inner allocator refused it (its counts
+/// are taken back), or this thread's net must be published, or both.
+#[cold]
+#[inline(never)]
+fn finish_alloc_slow(refused: bool, bytes: usize) {
+    if refused {
+        // The thread counts where `record_alloc` just counted: its slot
+        // cannot change in between.
+        match own_slot() {
+            Some(slot) => {
+                bump(&slot.allocated_bytes, (bytes as u64).wrapping_neg());
+                bump(&slot.allocated_blocks, u64::MAX);
+                let _ = track_net(slot, -(bytes as i64));
+            }
+            None => {
+                OVERFLOW.allocated_bytes.fetch_sub(bytes as u64, Relaxed);
+                OVERFLOW.allocated_blocks.fetch_sub(1, Relaxed);
+                publish_net(-(bytes as i64));
+            }
+        }
+    }
+    flush_own_slot();
+}
+
+/// The rare end of a reallocation: refused (the old block is then still live,
+/// unchanged, and the counts are taken back), or the net must be published.
+#[cold]
+#[inline(never)]
+fn finish_realloc_slow(refused: bool, old_bytes: usize, new_bytes: usize) {
+    if refused {
+        let grown = new_bytes.saturating_sub(old_bytes) as u64;
+        let shrunk = old_bytes.saturating_sub(new_bytes) as u64;
+        match own_slot() {
+            Some(slot) => {
+                bump(&slot.allocated_bytes, grown.wrapping_neg());
+                bump(&slot.freed_bytes, shrunk.wrapping_neg());
+                bump(&slot.reallocs, u64::MAX);
+                let _ = track_net(slot, old_bytes as i64 - new_bytes as i64);
+            }
+            None => {
+                OVERFLOW.allocated_bytes.fetch_sub(grown, Relaxed);
+                OVERFLOW.freed_bytes.fetch_sub(shrunk, Relaxed);
+                OVERFLOW.reallocs.fetch_sub(1, Relaxed);
+                publish_net(old_bytes as i64 - new_bytes as i64);
+            }
+        }
+    }
+    flush_own_slot();
 }
 
 /// A global allocator that counts every allocation, then delegates to `A`.
@@ -272,39 +396,49 @@ impl<A> CountingAlloc<A> {
 // SAFETY: every method delegates to the inner allocator with the caller's
 // arguments unchanged; counting only touches atomics and never allocates.
 unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
+    // Each call is counted before it is forwarded, while the inner allocator
+    // works; what is rare (the inner allocator refused, or this thread's net
+    // must be published for the peak) is one branch after the call, out of
+    // line. A free is then a tail call.
+
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let flush = record_alloc(layout.size());
         // SAFETY: forwarded contract of GlobalAlloc::alloc.
         let ptr = unsafe { self.inner.alloc(layout) };
-        if !ptr.is_null() {
-            record_alloc(layout.size());
+        if ptr.is_null() | flush {
+            finish_alloc_slow(ptr.is_null(), layout.size());
         }
         ptr
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let flush = record_alloc(layout.size());
         // SAFETY: forwarded contract of GlobalAlloc::alloc_zeroed.
         let ptr = unsafe { self.inner.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            record_alloc(layout.size());
+        if ptr.is_null() | flush {
+            finish_alloc_slow(ptr.is_null(), layout.size());
         }
         ptr
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if record_free(layout.size()) {
+            flush_own_slot();
+        }
         // SAFETY: forwarded contract of GlobalAlloc::dealloc.
         unsafe { self.inner.dealloc(ptr, layout) };
-        record_free(layout.size());
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let flush = record_realloc(layout.size(), new_size);
         // SAFETY: forwarded contract of GlobalAlloc::realloc.
         let new_ptr = unsafe { self.inner.realloc(ptr, layout, new_size) };
-        if !new_ptr.is_null() {
-            record_realloc(layout.size(), new_size);
+        if new_ptr.is_null() | flush {
+            finish_realloc_slow(new_ptr.is_null(), layout.size(), new_size);
         }
         new_ptr
     }
@@ -380,4 +514,49 @@ pub fn is_installed() -> bool {
         INSTALLED.store(true, Relaxed);
     }
     installed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Refuses every request, as an exhausted allocator or a failed
+    /// `try_reserve` of an absurd size does.
+    struct Refusing;
+
+    // SAFETY: never hands out memory, so there is nothing to misuse.
+    unsafe impl GlobalAlloc for Refusing {
+        unsafe fn alloc(&self, _layout: Layout) -> *mut u8 {
+            std::ptr::null_mut()
+        }
+
+        unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
+
+        unsafe fn realloc(&self, _ptr: *mut u8, _layout: Layout, _new_size: usize) -> *mut u8 {
+            std::ptr::null_mut()
+        }
+    }
+
+    #[test]
+    fn refused_requests_leave_no_count_behind() {
+        // Runs on a thread of its own so that it counts in a slot nobody else
+        // uses: the unit-test binary does not install CountingAlloc globally,
+        // so only direct calls like these move the counters.
+        std::thread::spawn(|| {
+            let refusing = CountingAlloc::new(Refusing);
+            let layout = Layout::from_size_align(4096, 8).expect("layout");
+            let before = HeapStats::now();
+            // SAFETY: Refusing returns null for every request; nothing is freed.
+            unsafe {
+                assert!(refusing.alloc(layout).is_null());
+                assert!(refusing.alloc_zeroed(layout).is_null());
+                let dangling = std::ptr::NonNull::<u64>::dangling().as_ptr().cast::<u8>();
+                assert!(refusing.realloc(dangling, layout, 1 << 20).is_null());
+                assert!(refusing.realloc(dangling, layout, 16).is_null());
+            }
+            assert_eq!(HeapStats::now(), before);
+        })
+        .join()
+        .expect("join");
+    }
 }

@@ -184,7 +184,9 @@ pub fn analyze(series: &[i64], warmup: usize, confirming: bool) -> SeriesAnalysi
     let iteration = |position: usize| (baseline + position) as u64;
 
     let last_position = judged.len() - 1;
-    let quiet_tail = rises.last().map_or(last_position, |&last| last_position - last);
+    let quiet_tail = rises
+        .last()
+        .map_or(last_position, |&last| last_position - last);
     let allowed_quiet = allowed_quiet_tail(&rises, &late_rises, series.len());
     let growth_stopped = quiet_tail > allowed_quiet;
 

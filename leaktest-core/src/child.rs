@@ -36,7 +36,10 @@ pub fn run_child_and_exit(test_name: &str) -> ! {
         .map_err(std::io::Error::other)
         .and_then(|json| std::fs::write(&path, json));
     if let Err(error) = written {
-        eprintln!("leaktest: could not write the record to {}: {error}", path.display());
+        eprintln!(
+            "leaktest: could not write the record to {}: {error}",
+            path.display()
+        );
         std::process::exit(EXIT_RECORD_UNWRITABLE);
     }
     std::process::exit(0);
@@ -88,4 +91,3 @@ fn die_with_parent() {
         }
     }
 }
-

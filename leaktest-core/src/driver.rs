@@ -5,7 +5,9 @@
 use crate::alloc;
 use crate::analysis::{self, Verdict};
 use crate::census;
-use crate::model::{Outcome, Resource, ResourceReport, Settings, TestRecord, Unmeasured, SCHEMA_VERSION};
+use crate::model::{
+    Outcome, Resource, ResourceReport, Settings, TestRecord, Unmeasured, SCHEMA_VERSION,
+};
 use crate::registry::RuntimeKind;
 use crate::sampling::{Sample, SampleLog, SampledResources};
 use std::any::Any;

@@ -25,7 +25,9 @@ pub fn run_main() -> ! {
     let binary = match std::env::current_exe() {
         Ok(binary) => binary,
         Err(error) => {
-            eprintln!("leaktest: cannot find this test binary to run tests in child processes: {error}");
+            eprintln!(
+                "leaktest: cannot find this test binary to run tests in child processes: {error}"
+            );
             std::process::exit(EXIT_HARNESS_ERROR);
         }
     };
@@ -59,7 +61,8 @@ fn trial(
             current_dir: None,
             cancel: None,
         };
-        let record = isolation::run_isolated(&spec).map_err(|error| Failed::from(error.to_string()))?;
+        let record =
+            isolation::run_isolated(&spec).map_err(|error| Failed::from(error.to_string()))?;
         match record.outcome {
             Outcome::Passed => Ok(()),
             _ => Err(Failed::from(summary::failure_details(&record))),

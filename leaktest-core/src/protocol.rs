@@ -117,7 +117,10 @@ pub fn read_record(path: &Path) -> Result<TestRecord, ProtocolError> {
 
 /// Finds the description line in a binary's stdout; `Ok(None)` when there is
 /// none (not a leaktest harness).
-pub fn parse_description(stdout: &str, origin: &str) -> Result<Option<HarnessDescription>, ProtocolError> {
+pub fn parse_description(
+    stdout: &str,
+    origin: &str,
+) -> Result<Option<HarnessDescription>, ProtocolError> {
     let Some(json) = stdout
         .lines()
         .find_map(|line| line.strip_prefix(DESCRIBE_MARKER))

@@ -14,7 +14,9 @@ pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
 /// Default warm-up for `iterations`: a tenth of the run, at least 1 and at most 50,
 /// and always fewer than `iterations`.
 pub fn default_warmup(iterations: u64) -> u64 {
-    (iterations / 10).clamp(1, 50).min(iterations.saturating_sub(1))
+    (iterations / 10)
+        .clamp(1, 50)
+        .min(iterations.saturating_sub(1))
 }
 
 /// The runtime an async body runs on.

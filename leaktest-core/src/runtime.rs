@@ -65,8 +65,11 @@ impl Driver {
     /// Builds state with `setup` (awaited on the runtime) once, then runs the
     /// async body against it every iteration. The state is dropped after the
     /// verdict, inside the runtime, outside the measured series.
-    pub fn run_async_with_setup<S, SetupFut, F>(&mut self, setup: impl FnOnce() -> SetupFut, mut body: F)
-    where
+    pub fn run_async_with_setup<S, SetupFut, F>(
+        &mut self,
+        setup: impl FnOnce() -> SetupFut,
+        mut body: F,
+    ) where
         SetupFut: Future<Output = S>,
         F: for<'a> FnMut(&'a mut S) -> Pin<Box<dyn Future<Output = TestResult> + 'a>>,
     {

@@ -72,9 +72,11 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime");
-        let from_async = runtime.block_on(async { (&&SetupWrap::new(async_setup())).into_setup_future().await });
+        let from_async =
+            runtime.block_on(async { (&&SetupWrap::new(async_setup())).into_setup_future().await });
         #[allow(clippy::needless_borrow)]
-        let from_sync = runtime.block_on(async { (&&SetupWrap::new(sync_setup())).into_setup_future().await });
+        let from_sync =
+            runtime.block_on(async { (&&SetupWrap::new(sync_setup())).into_setup_future().await });
         assert_eq!(from_async, 7);
         assert_eq!(from_sync, 5);
     }

@@ -52,16 +52,14 @@ pub fn failure_details(record: &TestRecord) -> String {
                 let _ = writeln!(text, "  {}: {}", report.resource, report.judgement.reason);
             }
         }
-        Outcome::Failed { message, iteration } => {
-            match iteration {
-                Some(iteration) => {
-                    let _ = writeln!(text, "failed in iteration {iteration}: {message}");
-                }
-                None => {
-                    let _ = writeln!(text, "failed: {message}");
-                }
+        Outcome::Failed { message, iteration } => match iteration {
+            Some(iteration) => {
+                let _ = writeln!(text, "failed in iteration {iteration}: {message}");
             }
-        }
+            None => {
+                let _ = writeln!(text, "failed: {message}");
+            }
+        },
         Outcome::Crashed { description, .. } => {
             let _ = writeln!(text, "crashed: the test process {description}");
         }
@@ -74,14 +72,28 @@ pub fn failure_details(record: &TestRecord) -> String {
             );
         }
         Outcome::Ignored { reason } => {
-            let _ = writeln!(text, "ignored{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default());
+            let _ = writeln!(
+                text,
+                "ignored{}",
+                reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            );
         }
     }
     if record.peak_heap_bytes > 0 {
-        let _ = writeln!(text, "  peak heap: {}", render::format_bytes(record.peak_heap_bytes as i64));
+        let _ = writeln!(
+            text,
+            "  peak heap: {}",
+            render::format_bytes(record.peak_heap_bytes as i64)
+        );
     }
     let _ = writeln!(text, "  at {}", record.location);
-    for (label, tail) in [("stdout", &record.stdout_tail), ("stderr", &record.stderr_tail)] {
+    for (label, tail) in [
+        ("stdout", &record.stdout_tail),
+        ("stderr", &record.stderr_tail),
+    ] {
         let lines = last_lines(tail, OUTPUT_TAIL_LINES);
         if !lines.is_empty() {
             let _ = writeln!(text, "---- {label} (last lines) ----\n{lines}");

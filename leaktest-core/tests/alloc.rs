@@ -10,7 +10,10 @@ static ALLOC: CountingAlloc = CountingAlloc::system();
 
 fn live_delta(before: HeapStats) -> (i64, i64) {
     let now = HeapStats::now();
-    (now.live_bytes - before.live_bytes, now.live_blocks - before.live_blocks)
+    (
+        now.live_bytes - before.live_bytes,
+        now.live_blocks - before.live_blocks,
+    )
 }
 
 #[test]
@@ -58,12 +61,18 @@ fn counts_every_thread_and_nets_cross_thread_frees_to_zero() {
     drop(received);
     drop(receiver);
     let (bytes, blocks) = live_delta(before);
-    assert_eq!((bytes, blocks), (0, 0), "cross-thread frees must net to zero");
+    assert_eq!(
+        (bytes, blocks),
+        (0, 0),
+        "cross-thread frees must net to zero"
+    );
 
     // Allocated here, freed on another thread: nets to zero too.
     let before = HeapStats::now();
     let payload = vec![7u8; 8192];
-    std::thread::spawn(move || drop(payload)).join().expect("join");
+    std::thread::spawn(move || drop(payload))
+        .join()
+        .expect("join");
     assert_eq!(live_delta(before), (0, 0));
 
     // More threads than slots, one after another and at once: still exact.
@@ -79,7 +88,10 @@ fn counts_every_thread_and_nets_cross_thread_frees_to_zero() {
             })
         })
         .collect();
-    let blocks: Vec<Vec<u8>> = threads.into_iter().map(|t| t.join().expect("join")).collect();
+    let blocks: Vec<Vec<u8>> = threads
+        .into_iter()
+        .map(|t| t.join().expect("join"))
+        .collect();
     let expected: i64 = (0..300).map(|i| 64 + i as i64).sum();
     let (bytes, _) = live_delta(before);
     assert!(bytes >= expected, "{bytes} < {expected}");
@@ -93,6 +105,12 @@ fn counts_every_thread_and_nets_cross_thread_frees_to_zero() {
     let big = black_box(vec![0u8; 4 << 20]);
     drop(big);
     let peak = peak_live_bytes() as i64;
-    assert!(peak >= base + (4 << 20) - PEAK_GRANULARITY_BYTES, "peak {peak}, base {base}");
-    assert!(peak <= base + (4 << 20) + PEAK_GRANULARITY_BYTES, "peak {peak}, base {base}");
+    assert!(
+        peak >= base + (4 << 20) - PEAK_GRANULARITY_BYTES,
+        "peak {peak}, base {base}"
+    );
+    assert!(
+        peak <= base + (4 << 20) + PEAK_GRANULARITY_BYTES,
+        "peak {peak}, base {base}"
+    );
 }

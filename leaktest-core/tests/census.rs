@@ -17,8 +17,16 @@ fn counts_an_opened_file_a_spawned_thread_and_a_child_process() {
         .expect("spawn sleep");
     let during = HandleCounts::now();
     assert_eq!(during.fds.unwrap() - before.fds.unwrap(), 1, "one more fd");
-    assert_eq!(during.threads.unwrap() - before.threads.unwrap(), 1, "one more thread");
-    assert_eq!(during.children.unwrap() - before.children.unwrap(), 1, "one more child");
+    assert_eq!(
+        during.threads.unwrap() - before.threads.unwrap(),
+        1,
+        "one more thread"
+    );
+    assert_eq!(
+        during.children.unwrap() - before.children.unwrap(),
+        1,
+        "one more child"
+    );
     drop(file);
     drop(stop_tx);
     thread.join().expect("join");

@@ -1,3 +1,295 @@
 //! End-to-end tests of leaktest live in `tests/`: trybuild UI tests of the
-//! `#[leak_test]` attribute (`tests/ui.rs` over the cases in `ui/`). This
-//! library is empty; it only gives the unpublished test crate a target.
+//! `#[leak_test]` attribute (`tests/ui.rs` over the cases in `ui/`), the
+//! harness under plain `cargo test` (`tests/harness.rs`), and `cargo leaktest`
+//! run on fixture workspaces (`tests/cargo_leaktest.rs`).
+//!
+//! This library holds the helpers those tests share: where the workspace and
+//! the shared fixture target directory are, a fixture workspace written to a
+//! temporary directory, and the `cargo-leaktest` binary built once per test
+//! process.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
+
+/// The leaktest workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir.parent().unwrap_or(manifest_dir);
+    root.canonicalize().unwrap_or_else(|_| root.to_owned())
+}
+
+/// The cargo that runs these tests (`$CARGO`), or `cargo` from `PATH`.
+pub fn cargo() -> PathBuf {
+    std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("cargo"))
+}
+
+/// The target directory every fixture builds into, so that leaktest-core and
+/// its dependencies compile once for all fixtures and all runs:
+/// `$CARGO_TARGET_DIR/leaktest-e2e-fixtures`, or `<workspace>/target/leaktest-e2e-fixtures`.
+pub fn fixture_target_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("leaktest-e2e-fixtures")
+}
+
+/// The `[dependencies]` line of a fixture on this checkout's leaktest-core.
+pub fn leaktest_core_dependency() -> String {
+    let core = workspace_root().join("leaktest-core");
+    format!(
+        "leaktest-core = {{ path = {:?} }}",
+        core.display().to_string()
+    )
+}
+
+/// The `cargo-leaktest` binary of this checkout, built on first use.
+///
+/// `CARGO_BIN_EXE_<name>` exists only for a package's own binaries, and
+/// artifact dependencies are unstable, so the binary is built here with
+/// `cargo build -p cargo-leaktest` into the fixture target directory (its own
+/// directory: the `cargo test` running us may still hold the lock of ours),
+/// and found through cargo's JSON messages. It is always fresh.
+pub fn cargo_leaktest_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let output = Command::new(cargo())
+            .args([
+                "build",
+                "--package",
+                "cargo-leaktest",
+                "--message-format",
+                "json",
+            ])
+            .arg("--manifest-path")
+            .arg(workspace_root().join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(fixture_target_dir())
+            .output()
+            .expect("run cargo build -p cargo-leaktest");
+        assert!(
+            output.status.success(),
+            "building cargo-leaktest failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|message| message["target"]["name"] == "cargo-leaktest")
+            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reported the cargo-leaktest executable")
+    })
+}
+
+/// A workspace of fixture crates in a temporary directory under the fixture
+/// target directory (removed when dropped; leftovers of interrupted runs are
+/// swept by the next run).
+pub struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+/// Where fixture workspaces are written.
+fn fixture_parent() -> PathBuf {
+    fixture_target_dir().join("workspaces")
+}
+
+/// Removes fixture workspaces left by runs that ended more than an hour ago.
+fn sweep_old_fixtures(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|meta| meta.modified())
+            .is_ok_and(|modified| modified < hour_ago);
+        if old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+impl Fixture {
+    /// An empty fixture workspace holding a copy of the workspace's
+    /// Cargo.lock, so dependencies resolve to the versions already built.
+    pub fn new(name: &str) -> Fixture {
+        let parent = fixture_parent();
+        std::fs::create_dir_all(&parent).expect("create the fixture directory");
+        sweep_old_fixtures(&parent);
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{name}-"))
+            .tempdir_in(&parent)
+            .expect("create a fixture workspace");
+        std::fs::copy(
+            workspace_root().join("Cargo.lock"),
+            dir.path().join("Cargo.lock"),
+        )
+        .expect("copy Cargo.lock");
+        Fixture { dir }
+    }
+
+    /// The fixture's root directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `contents` to `relative_path` in the fixture, creating directories.
+    pub fn file(&self, relative_path: &str, contents: &str) -> &Fixture {
+        let path = self.path().join(relative_path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create fixture directories");
+        }
+        let mut file = std::fs::File::create(&path).expect("create a fixture file");
+        file.write_all(contents.as_bytes())
+            .expect("write a fixture file");
+        self
+    }
+
+    /// The `cargo leaktest ARGS` command in the fixture, building into the
+    /// shared fixture target directory.
+    pub fn cargo_leaktest_command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(cargo_leaktest_binary());
+        command
+            .arg("leaktest")
+            .args(args)
+            .env("CARGO_TARGET_DIR", fixture_target_dir())
+            .env("CARGO", cargo())
+            .env_remove("NO_COLOR")
+            .current_dir(self.path());
+        command
+    }
+
+    /// Runs `cargo leaktest ARGS` in the fixture and waits for it.
+    pub fn cargo_leaktest(&self, args: &[&str]) -> Run {
+        let started = std::time::Instant::now();
+        let output = self
+            .cargo_leaktest_command(args)
+            .output()
+            .expect("run cargo-leaktest");
+        Run::new(output, started.elapsed())
+    }
+}
+
+/// What one `cargo leaktest` run did.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code (`None` if killed by a signal).
+    pub code: Option<i32>,
+    /// Everything on stdout.
+    pub stdout: String,
+    /// Everything on stderr.
+    pub stderr: String,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// The run of a finished process.
+    pub fn new(output: Output, elapsed: Duration) -> Run {
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            elapsed,
+        }
+    }
+
+    /// Parses every stdout line as JSON, failing the test on any other line.
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|error| panic!("not a JSON line ({error}): {line}\n{self}"))
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit code {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Replaces what changes from run to run in human output: per-test durations
+/// (`[  0.41s]`) become `[DURATION]`, and run times (`in 3.2s`, `after 3.2s`)
+/// become `in DURATION` / `after DURATION`.
+pub fn redact_durations(text: &str) -> String {
+    let mut redacted = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(['[', ' ']) {
+        redacted.push_str(&rest[..start]);
+        let candidate = &rest[start..];
+        if let Some(length) = bracketed_duration(candidate) {
+            redacted.push_str("[DURATION]");
+            rest = &candidate[length..];
+        } else if let Some((word, length)) = worded_duration(candidate) {
+            redacted.push_str(&format!(" {word} DURATION"));
+            rest = &candidate[length..];
+        } else {
+            redacted.push_str(&candidate[..1]);
+            rest = &candidate[1..];
+        }
+    }
+    redacted.push_str(rest);
+    redacted
+}
+
+/// Length of `[  0.41s]` at the start of `text`, if there is one.
+fn bracketed_duration(text: &str) -> Option<usize> {
+    let end = text.find(']')?;
+    let inside = text[1..end].trim_start();
+    is_seconds(inside).then_some(end + 1)
+}
+
+/// `in 3.2s` or `after 3.2s` (after a space) at the start of `text`.
+fn worded_duration(text: &str) -> Option<(&'static str, usize)> {
+    for word in ["in", "after"] {
+        let Some(after_word) = text[1..]
+            .strip_prefix(word)
+            .and_then(|t| t.strip_prefix(' '))
+        else {
+            continue;
+        };
+        let number_length = after_word
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(after_word.len());
+        if number_length > 0 && after_word[number_length..].starts_with('s') {
+            return Some((word, 1 + word.len() + 1 + number_length + 1));
+        }
+    }
+    None
+}
+
+fn is_seconds(text: &str) -> bool {
+    text.strip_suffix('s').is_some_and(|number| {
+        !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_redacted() {
+        assert_eq!(
+            redact_durations("   PASSED [  0.41s] a::leaks clean\n Finished 2 leak tests in 1.2s"),
+            "   PASSED [DURATION] a::leaks clean\n Finished 2 leak tests in DURATION"
+        );
+        assert_eq!(
+            redact_durations("Interrupted after 4.0s: [x] in the box [12s]"),
+            "Interrupted after DURATION: [x] in the box [DURATION]"
+        );
+    }
+}

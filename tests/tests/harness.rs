@@ -24,14 +24,24 @@ fn fixture_target_dir() -> PathBuf {
 
 /// Builds the fixture's `leaks` test binary and returns its path.
 fn build_fixture(name: &str) -> PathBuf {
-    let manifest = workspace_root().join("tests/fixtures").join(name).join("Cargo.toml");
+    let manifest = workspace_root()
+        .join("tests/fixtures")
+        .join(name)
+        .join("Cargo.toml");
     let lock = manifest.with_file_name("Cargo.lock");
     if !lock.exists() {
         // Same dependency versions as the workspace: nothing to resolve anew.
         std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
     }
     let output = Command::new(env!("CARGO"))
-        .args(["test", "--no-run", "--message-format", "json", "--test", "leaks"])
+        .args([
+            "test",
+            "--no-run",
+            "--message-format",
+            "json",
+            "--test",
+            "leaks",
+        ])
         .arg("--manifest-path")
         .arg(&manifest)
         .arg("--target-dir")
@@ -125,26 +135,62 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
     assert_eq!(status("ignored_is_skipped"), "ignored");
 
     let expected_failures = [
-        ("leaking_fails", "leak: memory or handles grow without bound"),
-        ("expected_leak_missing_fails", "expected a leak (should_leak) but none was found"),
-        ("returning_err_fails", "failed in iteration 0: Error: \"the body said no\""),
-        ("panicking_fails", "failed in iteration 0: panicked: the body panicked"),
-        ("aborting_crashes", "crashed: the test process killed by SIGABRT"),
-        ("segfaulting_crashes", "crashed: the test process killed by SIGSEGV"),
-        ("overflowing_the_stack_crashes", "crashed: the test process overflowed its stack"),
-        ("exiting_early_crashes", "exited with code 0 before delivering its result"),
-        ("hanging_times_out", "timed out: still running after 1s; killed"),
+        (
+            "leaking_fails",
+            "leak: memory or handles grow without bound",
+        ),
+        (
+            "expected_leak_missing_fails",
+            "expected a leak (should_leak) but none was found",
+        ),
+        (
+            "returning_err_fails",
+            "failed in iteration 0: Error: \"the body said no\"",
+        ),
+        (
+            "panicking_fails",
+            "failed in iteration 0: panicked: the body panicked",
+        ),
+        (
+            "aborting_crashes",
+            "crashed: the test process killed by SIGABRT",
+        ),
+        (
+            "segfaulting_crashes",
+            "crashed: the test process killed by SIGSEGV",
+        ),
+        (
+            "overflowing_the_stack_crashes",
+            "crashed: the test process overflowed its stack",
+        ),
+        (
+            "exiting_early_crashes",
+            "exited with code 0 before delivering its result",
+        ),
+        (
+            "hanging_times_out",
+            "timed out: still running after 1s; killed",
+        ),
     ];
     for (name, expected) in expected_failures {
         assert_eq!(status(name), "FAILED", "{name}:\n{}", run.stdout);
         let details = failure(name);
-        assert!(details.contains(expected), "{name}: expected {expected:?} in:\n{details}");
+        assert!(
+            details.contains(expected),
+            "{name}: expected {expected:?} in:\n{details}"
+        );
     }
 
     let leak = failure("leaking_fails");
-    assert!(leak.contains("heap: +32 B/iter"), "growth per iteration shown:\n{leak}");
+    assert!(
+        leak.contains("heap: +32 B/iter"),
+        "growth per iteration shown:\n{leak}"
+    );
     assert!(leak.contains("blocks: +1/iter"), "blocks shown:\n{leak}");
-    assert!(leak.contains("at tests/leaks.rs:"), "location shown:\n{leak}");
+    assert!(
+        leak.contains("at tests/leaks.rs:"),
+        "location shown:\n{leak}"
+    );
     assert!(
         failure("overflowing_the_stack_crashes").contains("has overflowed its stack"),
         "the child's stderr tail explains the crash"
@@ -155,7 +201,10 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
 fn libtest_filters_and_list_work_on_the_harness() {
     let binary = build_fixture("harness-outcomes");
 
-    let listed = Command::new(&binary).args(["--list"]).output().expect("list");
+    let listed = Command::new(&binary)
+        .args(["--list"])
+        .output()
+        .expect("list");
     let listed = String::from_utf8_lossy(&listed.stdout);
     assert!(listed.contains("clean_passes: test"), "{listed}");
     assert!(listed.contains("hanging_times_out: test"), "{listed}");
@@ -173,5 +222,11 @@ fn libtest_filters_and_list_work_on_the_harness() {
 
     let ignored = run_harness(&binary, &["--ignored"]);
     assert_eq!(ignored.exit_code, Some(0), "{}", ignored.stdout);
-    assert_eq!(ignored.statuses.get("ignored_is_skipped").map(String::as_str), Some("ok"));
+    assert_eq!(
+        ignored
+            .statuses
+            .get("ignored_is_skipped")
+            .map(String::as_str),
+        Some("ok")
+    );
 }

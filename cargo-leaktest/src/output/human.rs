@@ -1,0 +1,513 @@
+//! Text for people: a header, a progress bar on a terminal (stderr), one line
+//! per test with its verdict, the details of every failure, and a summary
+//! ending with the line `N passed, N failed, N skipped`.
+
+use super::{ListedTarget, Reporter, RunStart, Tally};
+use crate::select::PlannedTest;
+use console::{style, StyledObject};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use leaktest_core::model::{Outcome, Resource, Settings, TestRecord};
+use leaktest_core::render::{format_bytes, sparkline};
+use leaktest_core::summary::{failure_details, format_duration_ms, leak_lines};
+use std::io::{self, Write};
+use std::time::Duration;
+
+/// Width of the heap sparkline on a test line, in characters.
+const SPARKLINE_WIDTH: usize = 24;
+/// Longest failure message shown on a test line (the details have it all).
+const MESSAGE_WIDTH: usize = 80;
+/// Width of the verdict column (`TIMED OUT`).
+const VERDICT_WIDTH: usize = 9;
+
+/// How much to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Failures and the summary only.
+    Quiet,
+    /// Every test, one line each.
+    Normal,
+    /// Every test, with the growth line of each leaking resource.
+    Verbose,
+}
+
+/// Writes the human report to `out` (stdout) and the progress bar to stderr.
+pub struct HumanReporter<W: Write> {
+    out: W,
+    verbosity: Verbosity,
+    bar: ProgressBar,
+    /// Failed tests, `(binary id, record)`, for the details at the end.
+    failures: Vec<(String, TestRecord)>,
+}
+
+impl<W: Write> HumanReporter<W> {
+    /// A reporter writing to `out`; the progress bar shows on stderr when it
+    /// is a terminal (indicatif hides it otherwise), unless quiet.
+    pub fn new(out: W, verbosity: Verbosity) -> Self {
+        let target = if verbosity != Verbosity::Quiet {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(0), target);
+        if let Ok(bar_style) = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
+        ) {
+            bar.set_style(bar_style);
+        }
+        HumanReporter {
+            out,
+            verbosity,
+            bar,
+            failures: Vec::new(),
+        }
+    }
+
+    /// Writes `text` without tearing the progress bar.
+    fn print(&mut self, text: &str) -> io::Result<()> {
+        let out = &mut self.out;
+        self.bar.suspend(|| {
+            out.write_all(text.as_bytes())?;
+            out.flush()
+        })
+    }
+}
+
+impl<W: Write> Reporter for HumanReporter<W> {
+    fn run_started(&mut self, start: &RunStart<'_>) -> io::Result<()> {
+        self.bar.set_length(start.to_run as u64);
+        if self.verbosity == Verbosity::Quiet {
+            return Ok(());
+        }
+        let mut text = format!(
+            "{:>width$} {} from {} ({} at a time{})\n",
+            style("Running").green().bold(),
+            plural(start.to_run, "leak test"),
+            plural(start.harnesses, "binary"),
+            start.jobs,
+            if start.filtered_out > 0 {
+                format!(", {} filtered out", start.filtered_out)
+            } else {
+                String::new()
+            },
+            width = VERDICT_WIDTH,
+        );
+        if self.verbosity == Verbosity::Verbose {
+            for (target, reason) in start.skipped_targets {
+                text.push_str(&format!(
+                    "{:>width$} {}: {reason}\n",
+                    style("Skipping").yellow().bold(),
+                    target.id(),
+                    width = VERDICT_WIDTH,
+                ));
+            }
+        } else if !start.skipped_targets.is_empty() {
+            text.push_str(&format!(
+                "{:>width$} {} that {} (--list says why)\n",
+                style("Skipping").yellow().bold(),
+                plural(start.skipped_targets.len(), "test target"),
+                if start.skipped_targets.len() == 1 {
+                    "is not a leaktest harness"
+                } else {
+                    "are not leaktest harnesses"
+                },
+                width = VERDICT_WIDTH,
+            ));
+        }
+        let printed = self.print(&text);
+        // Ticking from here on, so the bar shows under the header, not above it.
+        self.bar.enable_steady_tick(Duration::from_millis(100));
+        printed
+    }
+
+    fn test_started(&mut self, test: &PlannedTest<'_>) -> io::Result<()> {
+        self.bar
+            .set_message(format!("{} {}", test.harness.id(), test.test.name));
+        Ok(())
+    }
+
+    fn test_finished(&mut self, test: &PlannedTest<'_>, record: &TestRecord) -> io::Result<()> {
+        let failed = record.outcome.is_failure();
+        if !matches!(record.outcome, Outcome::Ignored { .. }) {
+            self.bar.inc(1);
+        }
+        if failed {
+            self.failures.push((test.harness.id(), record.clone()));
+        }
+        if self.verbosity == Verbosity::Quiet && !failed {
+            return Ok(());
+        }
+        let mut text = test_line(&test.harness.id(), record);
+        text.push('\n');
+        if self.verbosity == Verbosity::Verbose {
+            for line in leak_lines(record) {
+                text.push_str(&format!("{:width$}   {line}\n", "", width = VERDICT_WIDTH));
+            }
+        }
+        self.print(&text)
+    }
+
+    fn run_finished(&mut self, tally: &Tally) -> io::Result<()> {
+        self.bar.finish_and_clear();
+        let mut text = String::new();
+        if !self.failures.is_empty() {
+            text.push_str(&format!("\n{}\n", style("failures:").red().bold()));
+            for (id, record) in &self.failures {
+                text.push_str(&format!(
+                    "\n---- {id} {} ({}) ----\n{}",
+                    record.name,
+                    record.outcome.label(),
+                    failure_details(record)
+                ));
+            }
+            text.push('\n');
+        }
+        text.push_str(&finish_line(tally));
+        text.push('\n');
+        let counts = tally.counts_line();
+        let counts = if tally.failed > 0 || tally.interrupted {
+            style(counts).red().bold()
+        } else {
+            style(counts).green().bold()
+        };
+        text.push_str(&format!("{counts}\n"));
+        self.print(&text)
+    }
+}
+
+/// The line before the counts: how long, and why some tests did not run.
+fn finish_line(tally: &Tally) -> String {
+    let took = format!("{:.1}s", tally.duration.as_secs_f64());
+    let ran = tally.passed + tally.failed;
+    let mut line = if tally.interrupted {
+        format!(
+            "{:>width$} after {took}: {} finished, {} did not",
+            style("Interrupted").red().bold(),
+            plural(ran, "test"),
+            tally.not_run,
+            width = VERDICT_WIDTH,
+        )
+    } else {
+        format!(
+            "{:>width$} {} in {took}",
+            style("Finished").green().bold(),
+            plural(ran, "leak test"),
+            width = VERDICT_WIDTH,
+        )
+    };
+    if tally.stopped_after_failure && tally.not_run > 0 && !tally.interrupted {
+        line.push_str(&format!(
+            "; {} not started after the first failure (--no-fail-fast runs them all)",
+            tally.not_run
+        ));
+    }
+    line
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    match (count, noun) {
+        (1, _) => format!("1 {noun}"),
+        (_, "binary") => format!("{count} binaries"),
+        _ => format!("{count} {noun}s"),
+    }
+}
+
+fn verdict(outcome: &Outcome) -> StyledObject<String> {
+    let label = format!(
+        "{:>width$}",
+        outcome.label().to_uppercase(),
+        width = VERDICT_WIDTH
+    );
+    match outcome {
+        Outcome::Passed => style(label).green().bold(),
+        Outcome::Ignored { .. } => style(label).yellow().bold(),
+        _ => style(label).red().bold(),
+    }
+}
+
+/// One line for one test: verdict, duration, binary and name, then what
+/// matters for its outcome (growth of leaking resources, peak heap, a
+/// sparkline of the heap series; or the failure, crash or timeout).
+pub fn test_line(binary_id: &str, record: &TestRecord) -> String {
+    let duration = match record.outcome {
+        Outcome::Ignored { .. } => " ".repeat(9),
+        _ => format!("[{:>6.2}s]", record.duration_ms as f64 / 1000.0),
+    };
+    let mut line = format!(
+        "{} {duration} {binary_id} {}",
+        verdict(&record.outcome),
+        style(&record.name).bold()
+    );
+    let details = outcome_details(record);
+    if !details.is_empty() {
+        line.push_str("  ");
+        line.push_str(&details);
+    }
+    line
+}
+
+fn outcome_details(record: &TestRecord) -> String {
+    match &record.outcome {
+        Outcome::Passed | Outcome::Leaked | Outcome::LeakNotFound => measurements(record),
+        Outcome::Failed { message, iteration } => {
+            let first_line = message.lines().next().unwrap_or_default();
+            let mut text = shorten(first_line, MESSAGE_WIDTH);
+            if let Some(iteration) = iteration {
+                text.push_str(&format!(" (iteration {iteration})"));
+            }
+            text
+        }
+        Outcome::Crashed { description, .. } => description.clone(),
+        Outcome::TimedOut { timeout_ms } => {
+            format!("killed after {}", format_duration_ms(*timeout_ms))
+        }
+        Outcome::Ignored { reason } => reason.clone().unwrap_or_default(),
+    }
+}
+
+/// `heap +64 B/iter, blocks +1/iter  peak 7.4 KiB  ▁▂▃▄▅▆▇█`.
+fn measurements(record: &TestRecord) -> String {
+    let mut parts = Vec::new();
+    let growth: Vec<String> = record
+        .leaking_resources()
+        .map(|report| {
+            format!(
+                "{} {}/iter",
+                report.resource,
+                rate(report.resource, report.judgement.growth_per_iteration)
+            )
+        })
+        .collect();
+    if !growth.is_empty() {
+        let mut growth = growth.join(", ");
+        if record.settings.should_leak && record.outcome == Outcome::Passed {
+            growth.push_str(" (leak expected)");
+        }
+        parts.push(growth);
+    }
+    if record.peak_heap_bytes > 0 {
+        let peak = i64::try_from(record.peak_heap_bytes).unwrap_or(i64::MAX);
+        parts.push(format!("peak {}", format_bytes(peak)));
+    }
+    if let Some(heap) = record.resource(Resource::HeapBytes) {
+        let chart = sparkline(&heap.series, SPARKLINE_WIDTH);
+        if !chart.is_empty() {
+            parts.push(chart);
+        }
+    }
+    parts.join("  ")
+}
+
+/// A growth rate with its sign and unit: `+64 B`, `+1.5 KiB`, `+1`, `+0.1`.
+fn rate(resource: Resource, per_iteration: f64) -> String {
+    let sign = if per_iteration < 0.0 { "-" } else { "+" };
+    let magnitude = per_iteration.abs();
+    if resource.is_bytes() && magnitude >= 1024.0 {
+        // Float to int saturates; rates beyond i64 bytes are not meaningful.
+        return format!("{sign}{}", format_bytes(magnitude.round() as i64));
+    }
+    let decimals = if magnitude > 0.0 && magnitude < 0.05 {
+        3
+    } else {
+        1
+    };
+    let number = format!("{magnitude:.decimals$}");
+    let number = number.strip_suffix(".0").unwrap_or(&number);
+    let unit = if resource.is_bytes() { " B" } else { "" };
+    format!("{sign}{number}{unit}")
+}
+
+fn shorten(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(width.saturating_sub(1)).collect();
+    short.push('…');
+    short
+}
+
+/// `iterations=100 warmup=10 timeout=60s settle=200ms should_leak async(multi_thread) setup`.
+pub fn settings_summary(settings: &Settings) -> String {
+    let mut text = format!(
+        "iterations={} warmup={} timeout={} settle={}",
+        settings.iterations,
+        settings.warmup,
+        format_duration_ms(settings.timeout_ms),
+        format_duration_ms(settings.settle_ms),
+    );
+    if settings.should_leak {
+        text.push_str(" should_leak");
+    }
+    if let Some(flavor) = &settings.runtime {
+        text.push_str(&format!(" async({flavor})"));
+    }
+    if settings.has_setup {
+        text.push_str(" setup");
+    }
+    text
+}
+
+/// Writes a `--list`: each harness with its tests and their settings, then
+/// the skipped test targets with the reason.
+pub fn write_list(out: &mut impl Write, targets: &[ListedTarget<'_>]) -> io::Result<()> {
+    let mut tests = 0;
+    let mut harnesses = 0;
+    let mut skipped = 0;
+    for listed in targets {
+        let id = listed.target.id();
+        match listed.skip {
+            Some(reason) => {
+                skipped += 1;
+                writeln!(out, "{id}: {} {reason}", style("skipped,").yellow())?;
+            }
+            None => {
+                harnesses += 1;
+                tests += listed.tests.len();
+                let source = listed
+                    .target
+                    .src_path
+                    .strip_prefix(&listed.target.package_root)
+                    .unwrap_or(&listed.target.src_path);
+                writeln!(
+                    out,
+                    "{}: {} ({})",
+                    style(&id).bold(),
+                    plural(listed.tests.len(), "leak test"),
+                    source.display(),
+                )?;
+                let name_width = listed
+                    .tests
+                    .iter()
+                    .map(|test| test.name.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                for test in &listed.tests {
+                    let ignored = match test.ignored.as_deref() {
+                        Some("") => " ignored".to_owned(),
+                        Some(reason) => format!(" ignored: {reason}"),
+                        None => String::new(),
+                    };
+                    writeln!(
+                        out,
+                        "    {:name_width$}  {}{ignored}  at {}",
+                        test.name,
+                        settings_summary(&test.settings),
+                        test.location,
+                    )?;
+                }
+            }
+        }
+    }
+    writeln!(
+        out,
+        "\n{} in {}; {} skipped",
+        plural(tests, "leak test"),
+        plural(harnesses, "binary"),
+        plural(skipped, "test target"),
+    )?;
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leaktest_core::model::{Judgement, ResourceReport, SCHEMA_VERSION};
+
+    fn record(outcome: Outcome) -> TestRecord {
+        TestRecord {
+            schema_version: SCHEMA_VERSION,
+            name: "leaky".to_owned(),
+            location: "tests/leaks.rs:3".to_owned(),
+            outcome,
+            settings: Settings {
+                iterations: 30,
+                warmup: 3,
+                should_leak: false,
+                timeout_ms: 60_000,
+                settle_ms: 200,
+                runtime: None,
+                has_setup: false,
+            },
+            iterations_run: 30,
+            resources: vec![ResourceReport {
+                resource: Resource::HeapBytes,
+                series: vec![0, 64, 128, 192],
+                judgement: Judgement {
+                    leaking: true,
+                    retained_growth: 1728,
+                    growth_per_iteration: 64.0,
+                    judged_iterations: 27,
+                    reason: "kept rising".to_owned(),
+                },
+            }],
+            unmeasured: Vec::new(),
+            peak_heap_bytes: 7578,
+            duration_ms: 412,
+            stdout_tail: String::new(),
+            stderr_tail: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_leak_line_shows_growth_peak_and_sparkline() {
+        console::set_colors_enabled(false);
+        assert_eq!(
+            test_line("fx::leaks", &record(Outcome::Leaked)),
+            "   LEAKED [  0.41s] fx::leaks leaky  heap +64 B/iter  peak 7.4 KiB  ▁▃▆█"
+        );
+    }
+
+    #[test]
+    fn crash_and_timeout_lines_say_what_happened() {
+        console::set_colors_enabled(false);
+        let crashed = record(Outcome::Crashed {
+            exit_code: None,
+            signal: Some(6),
+            description: "killed by SIGABRT (abort)".to_owned(),
+        });
+        assert!(test_line("fx::leaks", &crashed)
+            .ends_with("fx::leaks leaky  killed by SIGABRT (abort)"));
+        let timed_out = record(Outcome::TimedOut { timeout_ms: 2000 });
+        assert!(test_line("fx::leaks", &timed_out).starts_with("TIMED OUT"));
+        assert!(test_line("fx::leaks", &timed_out).ends_with("killed after 2s"));
+    }
+
+    #[test]
+    fn rates_carry_sign_and_unit() {
+        assert_eq!(rate(Resource::HeapBytes, 64.0), "+64 B");
+        assert_eq!(rate(Resource::HeapBytes, 1536.0), "+1.5 KiB");
+        assert_eq!(rate(Resource::HeapBytes, 6.4), "+6.4 B");
+        assert_eq!(rate(Resource::Fds, 1.0), "+1");
+        assert_eq!(rate(Resource::HeapBlocks, 0.1), "+0.1");
+        assert_eq!(rate(Resource::Threads, 0.01), "+0.010");
+        assert_eq!(rate(Resource::Threads, -2.0), "-2");
+        assert_eq!(rate(Resource::HeapBytes, 401.97), "+402 B");
+    }
+
+    #[test]
+    fn the_finish_line_explains_tests_that_did_not_run() {
+        console::set_colors_enabled(false);
+        let tally = Tally {
+            passed: 1,
+            failed: 1,
+            not_run: 3,
+            stopped_after_failure: true,
+            duration: Duration::from_millis(1234),
+            ..Tally::default()
+        };
+        assert_eq!(
+            finish_line(&tally),
+            " Finished 2 leak tests in 1.2s; 3 not started after the first failure (--no-fail-fast runs them all)"
+        );
+    }
+
+    #[test]
+    fn settings_read_like_the_attribute() {
+        let mut settings = record(Outcome::Passed).settings;
+        settings.should_leak = true;
+        settings.runtime = Some("multi_thread".to_owned());
+        assert_eq!(
+            settings_summary(&settings),
+            "iterations=30 warmup=3 timeout=60s settle=200ms should_leak async(multi_thread)"
+        );
+    }
+}

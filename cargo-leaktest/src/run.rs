@@ -1,0 +1,302 @@
+//! The whole command, step by step: discover the test targets, build them,
+//! ask each binary to describe its tests, select, then either list them or
+//! run them on the pool and report.
+
+use crate::build::{self, BuildOptions};
+use crate::cli::{self, Args, ColorChoice, MessageFormat};
+use crate::describe;
+use crate::discovery::{self, Selection, TestTarget};
+use crate::error::Error;
+use crate::exit_codes;
+use crate::output::human::{self, HumanReporter, Verbosity};
+use crate::output::json::{self, JsonReporter};
+use crate::output::{listed_targets, Reporter, RunStart, Tally};
+use crate::schedule::{self, Event, Pool};
+use crate::select::{self, Filter, IgnoredMode, PlannedTest};
+use leaktest_core::isolation::{ChildSpec, IsolationError};
+use leaktest_core::model::{Outcome, TestRecord, SCHEMA_VERSION};
+use std::ffi::OsString;
+use std::io::{self, IsTerminal};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Runs `cargo leaktest` with `args` and returns the exit code of the verdict
+/// (0 all passed, 1 a failure, 130 interrupted); errors before any verdict
+/// are returned as [`Error`].
+pub fn run(args: Args) -> Result<i32, Error> {
+    let harness_args = cli::parse_harness_args(&args.harness_args).map_err(Error::HarnessArgs)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    install_interrupt_handler(Arc::clone(&cancel))?;
+    let cargo_color = configure_colors(args.color);
+
+    let mut cargo_flags = Vec::new();
+    for (given, flag) in [
+        (args.locked, "--locked"),
+        (args.offline, "--offline"),
+        (args.frozen, "--frozen"),
+    ] {
+        if given {
+            cargo_flags.push(flag.to_owned());
+        }
+    }
+    let selection = Selection {
+        packages: args.packages.clone(),
+        workspace: args.workspace,
+        exclude: args.exclude.clone(),
+        test_targets: args.test_targets.clone(),
+    };
+    let discovered = discovery::discover(args.manifest_path.as_deref(), &cargo_flags, &selection)?;
+    let candidates: Vec<&TestTarget> = discovered
+        .targets
+        .iter()
+        .filter(|target| target.is_candidate())
+        .collect();
+    let build_options = BuildOptions {
+        manifest_path: args.manifest_path.clone(),
+        features: args.features.clone(),
+        all_features: args.all_features,
+        no_default_features: args.no_default_features,
+        release: args.release,
+        profile: args.profile.clone(),
+        target_dir: args.target_dir.clone(),
+        cargo_flags,
+        color: cargo_color,
+        quiet: args.quiet,
+        verbose: args.verbose,
+    };
+    let executables = build::build(&build_options, &candidates);
+    // Ctrl-C reaches cargo too, which then fails: that is an interrupt, not a build error.
+    if cancel.load(Ordering::SeqCst) {
+        return Err(Error::Interrupted);
+    }
+    let described = describe::describe(discovered.targets, &executables?)?;
+    if cancel.load(Ordering::SeqCst) {
+        return Err(Error::Interrupted);
+    }
+
+    let filter = Filter {
+        patterns: args
+            .filters
+            .iter()
+            .chain(&harness_args.filters)
+            .cloned()
+            .collect(),
+        exact: args.exact || harness_args.exact,
+        skip: args
+            .skip
+            .iter()
+            .chain(&harness_args.skip)
+            .cloned()
+            .collect(),
+        ignored: if args.ignored || harness_args.ignored {
+            IgnoredMode::Only
+        } else if args.include_ignored || harness_args.include_ignored {
+            IgnoredMode::Include
+        } else {
+            IgnoredMode::Skip
+        },
+    };
+    let mut stdout = io::stdout().lock();
+    if args.list || harness_args.list {
+        let listed = listed_targets(&described, &filter);
+        match args.message_format {
+            MessageFormat::Human => human::write_list(&mut stdout, &listed)?,
+            MessageFormat::Json => json::write_list(&mut stdout, &listed)?,
+        }
+        return Ok(exit_codes::SUCCESS);
+    }
+
+    let plan = select::plan(&described.harnesses, &filter);
+    let jobs = args
+        .jobs
+        .or(harness_args.test_threads)
+        .map(|jobs| jobs as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let overrides = Overrides {
+        timeout: args.timeout,
+        iterations: args.iterations,
+        capture_output: !(args.nocapture || harness_args.nocapture),
+    };
+    let specs: Vec<ChildSpec> = plan
+        .to_run
+        .iter()
+        .map(|test| child_spec(test, &overrides, &cancel))
+        .collect();
+    let mut reporter: Box<dyn Reporter + '_> = match args.message_format {
+        MessageFormat::Human => {
+            let verbosity = if args.quiet {
+                Verbosity::Quiet
+            } else if args.verbose > 0 {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            };
+            Box::new(HumanReporter::new(stdout, verbosity))
+        }
+        MessageFormat::Json => Box::new(JsonReporter::new(stdout)),
+    };
+
+    let started = Instant::now();
+    reporter.run_started(&RunStart {
+        to_run: plan.to_run.len(),
+        harnesses: described.harnesses.len(),
+        skipped_targets: &described.skipped,
+        filtered_out: plan.filtered_out,
+        jobs: jobs.min(plan.to_run.len()).max(1),
+    })?;
+    let mut tally = Tally {
+        filtered_out: plan.filtered_out,
+        ..Tally::default()
+    };
+    for (test, reason) in &plan.ignored {
+        let record = ignored_record(test, reason.clone());
+        tally.count(&record);
+        reporter.test_finished(test, &record)?;
+    }
+    let pool = Pool {
+        jobs,
+        fail_fast: !args.no_fail_fast,
+        cancel: Arc::clone(&cancel),
+    };
+    let progress = schedule::run(&specs, &pool, |event| -> Result<(), Error> {
+        match event {
+            Event::Started(index) => reporter.test_started(&plan.to_run[index])?,
+            Event::Finished(index, result) => match *result {
+                Err(IsolationError::Cancelled) => {}
+                result => {
+                    let record = finished_record(result, &specs[index], &overrides);
+                    tally.count(&record);
+                    reporter.test_finished(&plan.to_run[index], &record)?;
+                }
+            },
+        }
+        Ok(())
+    })?;
+    tally.not_run = progress.not_started.len() + progress.cancelled.len();
+    tally.stopped_after_failure = progress.stopped_after_failure;
+    tally.interrupted = cancel.load(Ordering::SeqCst);
+    tally.duration = started.elapsed();
+    reporter.run_finished(&tally)?;
+    Ok(tally.exit_code())
+}
+
+/// Command-line settings that override every test's own.
+struct Overrides {
+    timeout: Option<Duration>,
+    iterations: Option<u64>,
+    capture_output: bool,
+}
+
+fn child_spec(
+    test: &PlannedTest<'_>,
+    overrides: &Overrides,
+    cancel: &Arc<AtomicBool>,
+) -> ChildSpec {
+    let mut description = test.test.clone();
+    let timeout = match overrides.timeout {
+        Some(timeout) => {
+            description.settings.timeout_ms =
+                u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+            timeout
+        }
+        None => Duration::from_millis(description.settings.timeout_ms),
+    };
+    let target = &test.harness.target;
+    // What `cargo test` gives a test at run time, so tests reading them work the same.
+    let env: Vec<(OsString, OsString)> = vec![
+        (
+            "CARGO_MANIFEST_DIR".into(),
+            target.package_root.clone().into(),
+        ),
+        ("CARGO_PKG_NAME".into(), target.package.clone().into()),
+        (
+            "CARGO_PKG_VERSION".into(),
+            target.package_version.clone().into(),
+        ),
+    ];
+    ChildSpec {
+        binary: test.harness.binary.clone(),
+        test: description,
+        timeout,
+        iterations_override: overrides.iterations,
+        capture_output: overrides.capture_output,
+        env,
+        current_dir: Some(target.package_root.clone()),
+        cancel: Some(Arc::clone(cancel)),
+    }
+}
+
+/// The record of a finished child; a child that could not be run at all is a
+/// failure of its test, never a pass.
+fn finished_record(
+    result: Result<TestRecord, IsolationError>,
+    spec: &ChildSpec,
+    overrides: &Overrides,
+) -> TestRecord {
+    let mut record = match result {
+        Ok(record) => record,
+        Err(error) => synthetic_record(
+            spec.test.clone(),
+            Outcome::Failed {
+                message: format!("cargo leaktest could not run this test: {error}"),
+                iteration: None,
+            },
+        ),
+    };
+    if overrides.timeout.is_some() {
+        record.settings.timeout_ms = spec.test.settings.timeout_ms;
+    }
+    record
+}
+
+fn ignored_record(test: &PlannedTest<'_>, reason: Option<String>) -> TestRecord {
+    synthetic_record(test.test.clone(), Outcome::Ignored { reason })
+}
+
+fn synthetic_record(test: leaktest_core::model::TestDescription, outcome: Outcome) -> TestRecord {
+    TestRecord {
+        schema_version: SCHEMA_VERSION,
+        name: test.name,
+        location: test.location,
+        outcome,
+        settings: test.settings,
+        iterations_run: 0,
+        resources: Vec::new(),
+        unmeasured: Vec::new(),
+        peak_heap_bytes: 0,
+        duration_ms: 0,
+        stdout_tail: String::new(),
+        stderr_tail: String::new(),
+    }
+}
+
+/// The first Ctrl-C sets `cancel` (running children are killed, what finished
+/// is reported, exit 130); a second one exits at once.
+fn install_interrupt_handler(cancel: Arc<AtomicBool>) -> Result<(), Error> {
+    ctrlc::set_handler(move || {
+        if cancel.swap(true, Ordering::SeqCst) {
+            std::process::exit(exit_codes::INTERRUPTED);
+        }
+    })?;
+    Ok(())
+}
+
+/// Decides colors for our output and returns the `--color` to give cargo
+/// (`None`: let cargo decide as usual).
+fn configure_colors(choice: ColorChoice) -> Option<&'static str> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    let (stdout, stderr, cargo) = match choice {
+        ColorChoice::Always => (true, true, Some("always")),
+        ColorChoice::Never => (false, false, Some("never")),
+        ColorChoice::Auto if no_color => (false, false, Some("never")),
+        ColorChoice::Auto => (
+            io::stdout().is_terminal() && console::colors_enabled(),
+            io::stderr().is_terminal() && console::colors_enabled_stderr(),
+            None,
+        ),
+    };
+    console::set_colors_enabled(stdout);
+    console::set_colors_enabled_stderr(stderr);
+    cargo
+}

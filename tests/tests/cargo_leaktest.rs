@@ -1,0 +1,617 @@
+//! `cargo leaktest` run for real on fixture workspaces written to temporary
+//! directories. Every fixture builds into one shared target directory, so
+//! leaktest-core compiles once; assertions are on exit codes and JSON lines,
+//! and on human text only after redacting durations.
+//!
+//! The main fixture is one workspace of three packages:
+//! - `alpha`: `tests/leaks.rs`, a leaktest harness with one test per verdict
+//!   (see [`ALPHA_TESTS`]); `tests/plain.rs`, an ordinary libtest target;
+//!   `tests/custom.rs`, a `harness = false` target that is not a leaktest harness;
+//! - `beta`: a leaktest harness whose tests all pass;
+//! - `gamma`: a `harness = false` test target in a package without leaktest-core.
+
+use leaktest_e2e::{leaktest_core_dependency, redact_durations, Fixture, Run};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The tests of `alpha::leaks` as the default run sees them: name, the
+/// `outcome.kind` of its record, and the verdict label of the human report.
+const ALPHA_TESTS: &[(&str, &str, &str)] = &[
+    ("aborts", "crashed", "CRASHED"),
+    ("clean_vec", "passed", "PASSED"),
+    ("hangs", "ignored", "IGNORED"),
+    ("known_leak", "passed", "PASSED"),
+    ("leaks_a_box", "leaked", "LEAKED"),
+    ("no_leak_but_expected", "leak_not_found", "NO LEAK"),
+    ("slow_one", "ignored", "IGNORED"),
+];
+
+const ALPHA_LEAKS: &str = r#"
+use leaktest_core::leak_test;
+
+#[leak_test(iterations = 30)]
+fn clean_vec() {
+    let buffer = vec![7u8; 256];
+    std::hint::black_box(buffer);
+}
+
+#[leak_test(iterations = 30)]
+fn leaks_a_box() {
+    Box::leak(Box::new([0u8; 64]));
+}
+
+#[leak_test(iterations = 30, should_leak)]
+fn known_leak() {
+    Box::leak(Box::new([0u8; 64]));
+}
+
+#[leak_test(iterations = 30, should_leak)]
+fn no_leak_but_expected() {
+    std::hint::black_box(vec![1u8; 16]);
+}
+
+#[leak_test(iterations = 5)]
+fn aborts() {
+    std::process::abort();
+}
+
+#[leak_test(iterations = 5, ignore = "hangs on purpose; run with --ignored --timeout")]
+fn hangs() {
+    std::thread::sleep(std::time::Duration::from_secs(3600));
+}
+
+#[leak_test(iterations = 5, ignore = "slow")]
+fn slow_one() {}
+
+leaktest_core::main!();
+"#;
+
+const BETA_LEAKS: &str = r#"
+use leaktest_core::leak_test;
+
+#[leak_test(iterations = 20)]
+fn beta_clean() {
+    std::hint::black_box(String::from("beta"));
+}
+
+#[leak_test(iterations = 20)]
+fn beta_also_clean() {
+    std::hint::black_box(vec![0u64; 8]);
+}
+
+leaktest_core::main!();
+"#;
+
+fn package_manifest(name: &str, with_core: bool, tests: &[(&str, bool)]) -> String {
+    let mut manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n"
+    );
+    if with_core {
+        manifest.push_str(&format!(
+            "[dev-dependencies]\n{}\n\n",
+            leaktest_core_dependency()
+        ));
+    }
+    for (test, harness) in tests {
+        manifest.push_str(&format!(
+            "[[test]]\nname = \"{test}\"\nharness = {harness}\n\n"
+        ));
+    }
+    manifest
+}
+
+/// The three-package workspace, written and built once per test process.
+fn workspace() -> &'static Fixture {
+    static WORKSPACE: OnceLock<Fixture> = OnceLock::new();
+    WORKSPACE.get_or_init(|| {
+        let fixture = Fixture::new("workspace");
+        fixture
+            .file(
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"alpha\", \"beta\", \"gamma\"]\nresolver = \"2\"\n",
+            )
+            .file(
+                "alpha/Cargo.toml",
+                &package_manifest("alpha", true, &[("leaks", false), ("custom", false)]),
+            )
+            .file("alpha/src/lib.rs", "")
+            .file("alpha/tests/leaks.rs", ALPHA_LEAKS)
+            .file("alpha/tests/plain.rs", "#[test]\nfn ordinary() {}\n")
+            .file("alpha/tests/custom.rs", "fn main() {}\n")
+            .file(
+                "beta/Cargo.toml",
+                &package_manifest("beta", true, &[("leaks", false)]),
+            )
+            .file("beta/src/lib.rs", "")
+            .file("beta/tests/leaks.rs", BETA_LEAKS)
+            .file(
+                "gamma/Cargo.toml",
+                &package_manifest("gamma", false, &[("standalone", false)]),
+            )
+            .file("gamma/src/lib.rs", "")
+            .file("gamma/tests/standalone.rs", "fn main() {}\n");
+        fixture
+    })
+}
+
+/// The `test_finished` records of a JSON run, by test name, checking the
+/// framing lines on the way.
+fn records(run: &Run) -> BTreeMap<String, Value> {
+    let lines = run.json_lines();
+    assert!(lines.len() >= 2, "{run}");
+    assert_eq!(lines[0]["type"], "run_started", "{run}");
+    assert_eq!(lines[lines.len() - 1]["type"], "run_finished", "{run}");
+    for line in &lines {
+        assert_eq!(line["schema_version"], 1, "{line}");
+    }
+    lines
+        .iter()
+        .filter(|line| line["type"] == "test_finished")
+        .map(|line| {
+            assert_eq!(line["record"]["schema_version"], 1, "{line}");
+            let name = line["record"]["name"]
+                .as_str()
+                .expect("a test name")
+                .to_owned();
+            (name, line.clone())
+        })
+        .collect()
+}
+
+fn outcome_kinds(run: &Run) -> BTreeMap<String, String> {
+    records(run)
+        .into_iter()
+        .map(|(name, line)| {
+            let kind = line["record"]["outcome"]["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            (name, kind)
+        })
+        .collect()
+}
+
+fn run_finished(run: &Run) -> Value {
+    run.json_lines().pop().expect("a run_finished line")
+}
+
+fn names(names: &[&str]) -> Vec<String> {
+    names.iter().map(|name| (*name).to_owned()).collect()
+}
+
+#[test]
+fn verdicts_in_json_agree_with_the_human_report() {
+    let fixture = workspace();
+    let json =
+        fixture.cargo_leaktest(&["-p", "alpha", "--no-fail-fast", "--message-format", "json"]);
+    assert_eq!(json.code, Some(1), "{json}");
+    let expected: BTreeMap<String, String> = ALPHA_TESTS
+        .iter()
+        .map(|(name, kind, _)| ((*name).to_owned(), (*kind).to_owned()))
+        .collect();
+    assert_eq!(outcome_kinds(&json), expected, "{json}");
+    let records = records(&json);
+    for (name, line) in &records {
+        let kind = line["record"]["outcome"]["kind"]
+            .as_str()
+            .unwrap_or_default();
+        let failed = !matches!(kind, "passed" | "ignored");
+        assert_eq!(line["failed"], failed, "{name}: {line}");
+        assert_eq!(line["package"], "alpha");
+        assert_eq!(line["target"], "leaks");
+    }
+    let leak = &records["leaks_a_box"]["record"];
+    let heap = leak["resources"]
+        .as_array()
+        .and_then(|resources| resources.iter().find(|r| r["resource"] == "heap_bytes"))
+        .expect("heap measured");
+    assert_eq!(heap["judgement"]["leaking"], true, "{leak}");
+    let finished = run_finished(&json);
+    assert_eq!(
+        (
+            &finished["passed"],
+            &finished["failed"],
+            &finished["skipped"]
+        ),
+        (&Value::from(2), &Value::from(3), &Value::from(2)),
+        "{finished}"
+    );
+    assert_eq!(finished["exit_code"], 1);
+
+    let human = fixture.cargo_leaktest(&["-p", "alpha", "--no-fail-fast", "--color", "never"]);
+    assert_eq!(human.code, Some(1), "{human}");
+    let text = redact_durations(&human.stdout);
+    for (name, _, label) in ALPHA_TESTS {
+        let line = text
+            .lines()
+            .find(|line| line.contains(&format!(" alpha::leaks {name}")))
+            .unwrap_or_else(|| panic!("no line for {name}:\n{text}"));
+        assert!(line.trim_start().starts_with(label), "{name}: {line}");
+        if *label != "IGNORED" {
+            assert!(line.contains("[DURATION] alpha::leaks"), "{line}");
+        }
+    }
+    let leak_line = text
+        .lines()
+        .find(|l| l.contains("leaks_a_box"))
+        .unwrap_or_default();
+    assert!(
+        leak_line.contains("heap +"),
+        "growth per iteration shown: {leak_line}"
+    );
+    assert!(leak_line.contains("peak "), "peak heap shown: {leak_line}");
+    // Details of every failure, from core's summary.
+    assert!(
+        text.contains("---- alpha::leaks leaks_a_box (leaked) ----"),
+        "{text}"
+    );
+    assert!(
+        text.contains("---- alpha::leaks aborts (crashed) ----"),
+        "{text}"
+    );
+    assert!(text.contains("SIGABRT"), "{text}");
+    assert!(
+        text.contains("---- alpha::leaks no_leak_but_expected (no leak) ----"),
+        "{text}"
+    );
+    let last_lines: Vec<&str> = text.lines().rev().take(2).collect();
+    assert_eq!(last_lines[0], "2 passed, 3 failed, 2 skipped", "{text}");
+    assert!(
+        last_lines[1].contains("Finished 5 leak tests in DURATION"),
+        "{text}"
+    );
+}
+
+#[test]
+fn fail_fast_starts_no_test_after_the_first_failure() {
+    // One at a time, in name order: `aborts` crashes first.
+    let run = workspace().cargo_leaktest(&["-p", "alpha", "-j", "1", "--message-format", "json"]);
+    assert_eq!(run.code, Some(1), "{run}");
+    let kinds = outcome_kinds(&run);
+    let ran: Vec<&String> = kinds
+        .iter()
+        .filter(|(_, kind)| kind.as_str() != "ignored")
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(ran, ["aborts"], "{run}");
+    let finished = run_finished(&run);
+    assert_eq!(finished["not_run"], 4, "{finished}");
+    assert_eq!(finished["skipped"], 6, "{finished}");
+}
+
+#[test]
+fn filters_select_by_substring_exact_name_and_skip() {
+    let fixture = workspace();
+    let json = ["-p", "alpha", "--message-format", "json"];
+    let run_names = |extra: &[&str]| {
+        let args: Vec<&str> = json.iter().chain(extra).copied().collect();
+        let run = fixture.cargo_leaktest(&args);
+        let kinds = outcome_kinds(&run);
+        (run, kinds.into_keys().collect::<Vec<_>>())
+    };
+
+    let (run, found) = run_names(&["clean", "known"]);
+    assert_eq!(found, names(&["clean_vec", "known_leak"]), "{run}");
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(run_finished(&run)["filtered_out"], 5, "{run}");
+
+    let (run, found) = run_names(&["--exact", "clean"]);
+    assert!(found.is_empty(), "--exact needs whole names: {run}");
+    assert_eq!(run.code, Some(0), "{run}");
+
+    let (run, found) = run_names(&["--exact", "clean_vec"]);
+    assert_eq!(found, names(&["clean_vec"]), "{run}");
+
+    let (run, found) = run_names(&[
+        "--skip", "leak", "--skip", "abort", "--skip", "slow", "--skip", "hangs",
+    ]);
+    assert_eq!(found, names(&["clean_vec"]), "{run}");
+    assert_eq!(run.code, Some(0), "{run}");
+
+    // libtest's arguments after `--` mean the same.
+    let (run, found) = run_names(&["--", "--exact", "known_leak"]);
+    assert_eq!(found, names(&["known_leak"]), "{run}");
+
+    let (run, found) = run_names(&["--include-ignored", "slow"]);
+    assert_eq!(found, names(&["slow_one"]), "{run}");
+    assert_eq!(
+        records(&run)["slow_one"]["record"]["outcome"]["kind"],
+        "passed",
+        "{run}"
+    );
+}
+
+#[test]
+fn list_shows_tests_with_settings_and_skipped_targets() {
+    let fixture = workspace();
+    let run = fixture.cargo_leaktest(&["--workspace", "--list", "--message-format", "json"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let targets: BTreeMap<String, Value> = run
+        .json_lines()
+        .into_iter()
+        .map(|line| {
+            assert_eq!(line["type"], "target_listed", "{line}");
+            (
+                format!(
+                    "{}::{}",
+                    line["package"].as_str().unwrap_or_default(),
+                    line["target"].as_str().unwrap_or_default()
+                ),
+                line,
+            )
+        })
+        .collect();
+    let reasons: BTreeMap<&str, &Value> = targets
+        .iter()
+        .map(|(id, line)| (id.as_str(), &line["skip_reason"]))
+        .collect();
+    assert_eq!(
+        reasons,
+        BTreeMap::from([
+            ("alpha::custom", &Value::from("not_a_leaktest_harness")),
+            ("alpha::leaks", &Value::Null),
+            ("alpha::plain", &Value::from("libtest_harness")),
+            ("beta::leaks", &Value::Null),
+            ("gamma::standalone", &Value::from("no_leaktest_dependency")),
+        ]),
+        "{run}"
+    );
+    let alpha_tests = targets["alpha::leaks"]["tests"].as_array().expect("tests");
+    let listed: Vec<&str> = alpha_tests
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    let expected: Vec<&str> = ALPHA_TESTS.iter().map(|(name, _, _)| *name).collect();
+    assert_eq!(listed, expected);
+    let known_leak = alpha_tests
+        .iter()
+        .find(|t| t["name"] == "known_leak")
+        .expect("known_leak");
+    assert_eq!(known_leak["settings"]["should_leak"], true);
+    assert_eq!(known_leak["settings"]["iterations"], 30);
+    let slow = alpha_tests
+        .iter()
+        .find(|t| t["name"] == "slow_one")
+        .expect("slow_one");
+    assert_eq!(slow["ignored"], "slow");
+
+    let human = fixture.cargo_leaktest(&["--workspace", "--list", "--color", "never"]);
+    assert_eq!(human.code, Some(0), "{human}");
+    let line_of = |start: &str| {
+        human
+            .stdout
+            .lines()
+            .find(|line| line.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no line starting with {start}:\n{human}"))
+            .to_owned()
+    };
+    assert!(line_of("alpha::plain").contains("skipped"), "{human}");
+    assert!(
+        line_of("alpha::custom").contains("not a leaktest harness"),
+        "{human}"
+    );
+    assert!(
+        line_of("gamma::standalone").contains("does not depend on leaktest-core"),
+        "{human}"
+    );
+    assert!(line_of("alpha::leaks").contains("7 leak tests"), "{human}");
+    let known = line_of("known_leak");
+    assert!(
+        known.contains("iterations=30") && known.contains("should_leak"),
+        "{known}"
+    );
+    assert!(line_of("slow_one").contains("ignored: slow"), "{human}");
+}
+
+#[test]
+fn package_selection_runs_only_the_chosen_packages() {
+    let fixture = workspace();
+    let run = fixture.cargo_leaktest(&["-p", "beta", "--message-format", "json"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let records = records(&run);
+    assert_eq!(
+        records.keys().cloned().collect::<Vec<_>>(),
+        names(&["beta_also_clean", "beta_clean"])
+    );
+    assert!(
+        records.values().all(|line| line["package"] == "beta"),
+        "{run}"
+    );
+
+    let run = fixture.cargo_leaktest(&["--workspace", "--exclude", "alpha", "--color", "never"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("2 passed, 0 failed, 0 skipped"),
+        "{run}"
+    );
+    assert!(!run.stdout.contains("alpha::"), "{run}");
+
+    let run = fixture.cargo_leaktest(&["-p", "nosuch"]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("`nosuch`"), "{run}");
+
+    let run = fixture.cargo_leaktest(&["-p", "beta", "--test", "nosuch"]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.contains("no test target named `nosuch`"),
+        "{run}"
+    );
+}
+
+#[test]
+fn a_hanging_test_times_out_under_timeout() {
+    let run = workspace().cargo_leaktest(&[
+        "-p",
+        "alpha",
+        "--ignored",
+        "--exact",
+        "hangs",
+        "--timeout",
+        "2s",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(1), "{run}");
+    let records = records(&run);
+    let outcome = &records["hangs"]["record"]["outcome"];
+    assert_eq!(outcome["kind"], "timed_out", "{run}");
+    assert_eq!(outcome["timeout_ms"], 2000, "{run}");
+    assert_eq!(
+        records["hangs"]["record"]["settings"]["timeout_ms"], 2000,
+        "{run}"
+    );
+    assert!(
+        run.elapsed < Duration::from_secs(60),
+        "took {:?}",
+        run.elapsed
+    );
+}
+
+#[test]
+fn iterations_overrides_every_test() {
+    let run = workspace().cargo_leaktest(&[
+        "-p",
+        "alpha",
+        "--exact",
+        "clean_vec",
+        "--iterations",
+        "12",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let record = &records(&run)["clean_vec"]["record"];
+    assert_eq!(record["settings"]["iterations"], 12, "{record}");
+    let iterations_run = record["iterations_run"].as_u64().unwrap_or_default();
+    assert!((12..=24).contains(&iterations_run), "{record}");
+}
+
+#[test]
+fn a_build_failure_shows_cargo_s_diagnostics_and_exits_2() {
+    let fixture = Fixture::new("broken");
+    fixture
+        // Its own workspace: the fixture directory lies inside the leaktest workspace's target.
+        .file(
+            "Cargo.toml",
+            &format!("{}[workspace]\n", package_manifest("broken", true, &[("leaks", false)])),
+        )
+        .file("src/lib.rs", "")
+        .file(
+            "tests/leaks.rs",
+            "#[leaktest_core::leak_test]\nfn typo() {\n    let count: u32 = \"not a number\";\n    \
+             let _ = count;\n}\n\nleaktest_core::main!();\n",
+        );
+    let run = fixture.cargo_leaktest(&["--color", "never"]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.contains("error[E0308]: mismatched types"),
+        "{run}"
+    );
+    assert!(
+        run.stderr.contains("could not build the test targets"),
+        "{run}"
+    );
+    assert!(run.stdout.is_empty(), "{run}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_documents_the_exit_codes() {
+    let fixture = workspace();
+    for args in [
+        &["--jobs", "0"][..],
+        &["--timeout", "soon"],
+        &["--color", "sometimes"],
+        &["--", "--bench"],
+    ] {
+        let run = fixture.cargo_leaktest(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {run}");
+    }
+    let help = fixture.cargo_leaktest(&["--help"]);
+    assert_eq!(help.code, Some(0), "{help}");
+    for code in ["0 ", "1 ", "2 ", "130"] {
+        assert!(
+            help.stdout.contains(&format!("\n  {code}")),
+            "exit code {code}: {help}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
+    let started = Instant::now();
+    let mut child = workspace()
+        .cargo_leaktest_command(&[
+            "-p",
+            "alpha",
+            "--include-ignored",
+            "--no-fail-fast",
+            "--message-format",
+            "json",
+            "clean_vec",
+            "hangs",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cargo-leaktest");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut lines = Vec::new();
+    // Wait until `clean_vec` has finished: `hangs` is running by then.
+    while !lines
+        .iter()
+        .any(|line: &String| line.contains("\"name\":\"clean_vec\""))
+    {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).expect("read stdout") == 0 {
+            break;
+        }
+        lines.push(line);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let signalled = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(signalled.success());
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("read stdout");
+    lines.push(rest);
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    let status = child.wait().expect("wait for cargo-leaktest");
+    let run = Run::new(
+        std::process::Output {
+            status,
+            stdout: lines.concat().into_bytes(),
+            stderr: stderr.into_bytes(),
+        },
+        started.elapsed(),
+    );
+    assert_eq!(run.code, Some(130), "{run}");
+    assert!(
+        run.elapsed < Duration::from_secs(50),
+        "the hanging test was not killed: {run}"
+    );
+    let kinds = outcome_kinds(&run);
+    assert_eq!(
+        kinds.get("clean_vec").map(String::as_str),
+        Some("passed"),
+        "{run}"
+    );
+    assert!(
+        !kinds.contains_key("hangs"),
+        "an interrupted test has no verdict: {run}"
+    );
+    let finished = run_finished(&run);
+    assert_eq!(finished["interrupted"], true, "{finished}");
+    assert_eq!(finished["not_run"], 1, "{finished}");
+    assert_eq!(finished["exit_code"], 130, "{finished}");
+}
