@@ -67,7 +67,7 @@ pub fn failure_details(record: &TestRecord) -> String {
             let _ = writeln!(
                 text,
                 "timed out: still running after {}; killed. Raise it with \
-                 #[leak_test(timeout = \"...\")] if the test is just slow.",
+                 #[leak_test(timeout = \"...\")] or `cargo leaktest --timeout` if the test is just slow.",
                 format_duration_ms(*timeout_ms)
             );
         }

@@ -129,7 +129,7 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
     };
 
     assert_eq!(run.exit_code, Some(101), "a failing run exits like libtest");
-    for passing in ["clean_passes", "expected_leak_passes"] {
+    for passing in ["clean_passes", "expected_leak_passes", "async_clean_passes"] {
         assert_eq!(status(passing), "ok", "{passing}:\n{}", run.stdout);
     }
     assert_eq!(status("ignored_is_skipped"), "ignored");
@@ -229,4 +229,67 @@ fn libtest_filters_and_list_work_on_the_harness() {
             .map(String::as_str),
         Some("ok")
     );
+}
+
+/// nextest lists the tests with `--list --format terse` and runs each with
+/// `--exact NAME --nocapture`: the harness must give the same verdicts there.
+#[test]
+fn cargo_nextest_runs_the_harness_unchanged() {
+    let nextest_available = Command::new(env!("CARGO"))
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !nextest_available {
+        assert!(
+            std::env::var_os("LEAKTEST_REQUIRE_NEXTEST").is_none(),
+            "LEAKTEST_REQUIRE_NEXTEST is set but cargo-nextest is not installed"
+        );
+        eprintln!("cargo-nextest is not installed: skipping (CI installs it)");
+        return;
+    }
+    build_fixture("harness-outcomes");
+    let manifest = workspace_root().join("tests/fixtures/harness-outcomes/Cargo.toml");
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "nextest",
+            "run",
+            "--no-fail-fast",
+            "--color",
+            "never",
+            "--test",
+            "leaks",
+        ])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(fixture_target_dir())
+        .args(["-E", "not test(hanging_times_out)"])
+        .output()
+        .expect("run cargo nextest");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(100),
+        "nextest fails the run:\n{stderr}"
+    );
+    let verdict_of = |name: &str| {
+        stderr
+            .lines()
+            .filter(|line| line.trim_end().ends_with(&format!(" {name}")))
+            .find_map(|line| line.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no result line for {name}:\n{stderr}"))
+            .to_owned()
+    };
+    for passing in ["clean_passes", "expected_leak_passes", "async_clean_passes"] {
+        assert_eq!(verdict_of(passing), "PASS", "{passing}:\n{stderr}");
+    }
+    for failing in [
+        "leaking_fails",
+        "async_task_leak_fails",
+        "aborting_crashes",
+        "exiting_early_crashes",
+        "returning_err_fails",
+    ] {
+        assert_eq!(verdict_of(failing), "FAIL", "{failing}:\n{stderr}");
+    }
 }
