@@ -69,6 +69,27 @@ fn census_all() -> HandleCounts {
     HandleCounts::now()
 }
 
+/// The whole census while three more threads run (as under a multi-thread
+/// tokio runtime): every thread's `children` list is read.
+#[divan::bench]
+fn census_all_with_4_threads(bencher: divan::Bencher) {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let stopped = std::sync::Arc::new(std::sync::Mutex::new(stopped));
+    let parked: Vec<_> = (0..3)
+        .map(|_| {
+            let stopped = stopped.clone();
+            std::thread::spawn(move || {
+                let _ = stopped.lock().map(|receiver| receiver.recv());
+            })
+        })
+        .collect();
+    bencher.bench(HandleCounts::now);
+    drop(stop);
+    for thread in parked {
+        let _ = thread.join();
+    }
+}
+
 /// One sample as the driver takes it after every iteration (heap, and the
 /// census when it is due).
 #[divan::bench]

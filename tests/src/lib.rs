@@ -76,13 +76,18 @@ pub fn cargo_leaktest_binary() -> &'static Path {
             "building cargo-leaktest failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|message| message["target"]["name"] == "cargo-leaktest")
-            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        executable_in_cargo_messages(&output.stdout, "cargo-leaktest")
             .expect("cargo reported the cargo-leaktest executable")
     })
+}
+
+/// The executable of target `target_name` in cargo's `--message-format json` output.
+pub fn executable_in_cargo_messages(stdout: &[u8], target_name: &str) -> Option<PathBuf> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["target"]["name"] == target_name)
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
 }
 
 /// A workspace of fixture crates in a temporary directory under the fixture

@@ -3,24 +3,10 @@
 //! Every outcome must be reported as such, and one test's crash must not stop
 //! the others.
 
+use leaktest_e2e::{cargo, executable_in_cargo_messages, fixture_target_dir, workspace_root};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_owned()
-}
-
-/// Fixtures share one target directory so leaktest-core compiles once for all.
-fn fixture_target_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    target.join("leaktest-e2e-fixtures")
-}
 
 /// Builds the fixture's `leaks` test binary and returns its path.
 fn build_fixture(name: &str) -> PathBuf {
@@ -33,7 +19,7 @@ fn build_fixture(name: &str) -> PathBuf {
         // Same dependency versions as the workspace: nothing to resolve anew.
         std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
     }
-    let output = Command::new(env!("CARGO"))
+    let output = Command::new(cargo())
         .args([
             "test",
             "--no-run",
@@ -53,11 +39,7 @@ fn build_fixture(name: &str) -> PathBuf {
         "building the fixture failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| message["target"]["name"] == "leaks")
-        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+    executable_in_cargo_messages(&output.stdout, "leaks")
         .expect("cargo reported the leaks test executable")
 }
 
@@ -235,7 +217,7 @@ fn libtest_filters_and_list_work_on_the_harness() {
 /// `--exact NAME --nocapture`: the harness must give the same verdicts there.
 #[test]
 fn cargo_nextest_runs_the_harness_unchanged() {
-    let nextest_available = Command::new(env!("CARGO"))
+    let nextest_available = Command::new(cargo())
         .args(["nextest", "--version"])
         .output()
         .is_ok_and(|output| output.status.success());
@@ -249,7 +231,7 @@ fn cargo_nextest_runs_the_harness_unchanged() {
     }
     build_fixture("harness-outcomes");
     let manifest = workspace_root().join("tests/fixtures/harness-outcomes/Cargo.toml");
-    let output = Command::new(env!("CARGO"))
+    let output = Command::new(cargo())
         .args([
             "nextest",
             "run",

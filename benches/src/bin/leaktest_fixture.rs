@@ -1,0 +1,28 @@
+//! Leak tests that `benches/real_test.rs` runs one at a time, each in a
+//! process of its own, exactly as `cargo test` or `cargo leaktest` would.
+
+use leaktest_core::leak_test;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+fn next_round() -> u64 {
+    static ROUND: AtomicU64 = AtomicU64::new(0);
+    ROUND.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The real body, 100 iterations, default settings (the settle window included).
+#[leak_test(iterations = 100)]
+fn realistic_body() -> Result<(), String> {
+    leaktest_benches::realistic_body(next_round())
+}
+
+/// The same without the settle window, to show what the window costs.
+#[leak_test(iterations = 100, settle = "0ms")]
+fn realistic_body_unsettled() -> Result<(), String> {
+    leaktest_benches::realistic_body(next_round())
+}
+
+/// An empty body: the fixed cost of a leak test.
+#[leak_test(iterations = 100)]
+fn empty_body() {}
+
+leaktest_core::main!();
