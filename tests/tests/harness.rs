@@ -275,3 +275,34 @@ fn cargo_nextest_runs_the_harness_unchanged() {
         assert_eq!(verdict_of(failing), "FAIL", "{failing}:\n{stderr}");
     }
 }
+
+#[test]
+fn an_async_test_without_the_tokio_feature_says_to_enable_it() {
+    let manifest = workspace_root().join("tests/fixtures/without-tokio-feature/Cargo.toml");
+    let lock = manifest.with_file_name("Cargo.lock");
+    if !lock.exists() {
+        std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
+    }
+    let output = Command::new(cargo())
+        .args(["test", "--no-run", "--color", "never", "--test", "leaks"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(fixture_target_dir())
+        .output()
+        .expect("run cargo");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "must not compile:\n{stderr}");
+    assert!(
+        stderr.contains("enable leaktest-core's `tokio` feature"),
+        "the error says what to do:\n{stderr}"
+    );
+    let errors = stderr
+        .lines()
+        .filter(|line| line.starts_with("error"))
+        .count();
+    assert_eq!(
+        errors, 2,
+        "one error and cargo's summary, nothing else:\n{stderr}"
+    );
+}
