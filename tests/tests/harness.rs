@@ -8,17 +8,24 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Builds the fixture's `leaks` test binary and returns its path.
-fn build_fixture(name: &str) -> PathBuf {
+/// The manifest of the fixture crate `tests/fixtures/<name>`, with the
+/// workspace's lock file beside it: the same dependency versions, nothing to
+/// resolve anew.
+fn fixture_manifest(name: &str) -> PathBuf {
     let manifest = workspace_root()
         .join("tests/fixtures")
         .join(name)
         .join("Cargo.toml");
     let lock = manifest.with_file_name("Cargo.lock");
     if !lock.exists() {
-        // Same dependency versions as the workspace: nothing to resolve anew.
         std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
     }
+    manifest
+}
+
+/// Builds the fixture's `leaks` test binary and returns its path.
+fn build_fixture(name: &str) -> PathBuf {
+    let manifest = fixture_manifest(name);
     let output = Command::new(cargo())
         .args([
             "test",
@@ -230,7 +237,7 @@ fn cargo_nextest_runs_the_harness_unchanged() {
         return;
     }
     build_fixture("harness-outcomes");
-    let manifest = workspace_root().join("tests/fixtures/harness-outcomes/Cargo.toml");
+    let manifest = fixture_manifest("harness-outcomes");
     let output = Command::new(cargo())
         .args([
             "nextest",
@@ -278,11 +285,7 @@ fn cargo_nextest_runs_the_harness_unchanged() {
 
 #[test]
 fn an_async_test_without_the_tokio_feature_says_to_enable_it() {
-    let manifest = workspace_root().join("tests/fixtures/without-tokio-feature/Cargo.toml");
-    let lock = manifest.with_file_name("Cargo.lock");
-    if !lock.exists() {
-        std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
-    }
+    let manifest = fixture_manifest("without-tokio-feature");
     let output = Command::new(cargo())
         .args(["test", "--no-run", "--color", "never", "--test", "leaks"])
         .arg("--manifest-path")
