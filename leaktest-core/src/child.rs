@@ -2,12 +2,13 @@
 
 use crate::driver::Driver;
 use crate::model::{Outcome, TestRecord};
-use crate::protocol::{ENV_ITERATIONS, ENV_PARENT_PID, ENV_RECORD_PATH};
+use crate::protocol::{self, ENV_PARENT_PID, ENV_RECORD_PATH};
 use crate::registry::{self, default_warmup, LeakTest};
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Exit code of a child asked for a test the binary does not have.
+/// Exit code of a child asked for a test the binary does not have, or given
+/// an unusable environment.
 pub const EXIT_UNKNOWN_TEST: i32 = 3;
 /// Exit code of a child that could not write its record.
 pub const EXIT_RECORD_UNWRITABLE: i32 = 4;
@@ -22,10 +23,13 @@ pub fn run_child_and_exit(test_name: &str) -> ! {
         eprintln!("leaktest: this binary has no leak test named `{test_name}` (run it with --list to see them)");
         std::process::exit(EXIT_UNKNOWN_TEST);
     };
-    let iterations_override = std::env::var(ENV_ITERATIONS)
-        .ok()
-        .and_then(|value| value.parse::<u64>().ok())
-        .filter(|&iterations| iterations > 0);
+    let iterations_override = match protocol::iterations_override_from_env() {
+        Ok(iterations) => iterations,
+        Err(message) => {
+            eprintln!("leaktest: {message}");
+            std::process::exit(EXIT_UNKNOWN_TEST);
+        }
+    };
     let record = run_test(test, iterations_override);
     let Some(path) = std::env::var_os(ENV_RECORD_PATH).map(PathBuf::from) else {
         eprintln!("leaktest: {ENV_RECORD_PATH} is not set; printing the record instead");

@@ -32,9 +32,13 @@ pub fn run_main() -> ! {
         }
     };
     let capture_output = !arguments.nocapture;
-    let iterations_override = std::env::var(protocol::ENV_ITERATIONS)
-        .ok()
-        .and_then(|value| value.parse::<u64>().ok());
+    let iterations_override = match protocol::iterations_override_from_env() {
+        Ok(iterations) => iterations,
+        Err(message) => {
+            eprintln!("leaktest: {message}");
+            std::process::exit(EXIT_HARNESS_ERROR);
+        }
+    };
     let trials = registry::all_tests()
         .into_iter()
         .map(|test| trial(test, binary.clone(), capture_output, iterations_override))

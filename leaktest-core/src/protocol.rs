@@ -96,6 +96,32 @@ fn check_version(json: &str, origin: &str) -> Result<(), ProtocolError> {
     Ok(())
 }
 
+/// The iterations override in [`ENV_ITERATIONS`]: `Ok(None)` when unset, an
+/// error naming the variable when it is not a positive integer.
+///
+/// ```
+/// use leaktest_core::protocol::parse_iterations_override;
+/// assert_eq!(parse_iterations_override(Some("500")), Ok(Some(500)));
+/// assert_eq!(parse_iterations_override(None), Ok(None));
+/// assert!(parse_iterations_override(Some("0")).is_err());
+/// ```
+pub fn parse_iterations_override(value: Option<&str>) -> Result<Option<u64>, String> {
+    match value.map(|text| (text, text.trim().parse::<u64>())) {
+        None => Ok(None),
+        Some((_, Ok(iterations))) if iterations > 0 => Ok(Some(iterations)),
+        Some((text, _)) => Err(format!(
+            "{ENV_ITERATIONS} must be a positive number of iterations, not `{text}`: \
+             set it to e.g. 500, or unset it"
+        )),
+    }
+}
+
+/// Reads [`ENV_ITERATIONS`] from the environment (see [`parse_iterations_override`]).
+pub fn iterations_override_from_env() -> Result<Option<u64>, String> {
+    let value = std::env::var_os(ENV_ITERATIONS).map(|v| v.to_string_lossy().into_owned());
+    parse_iterations_override(value.as_deref())
+}
+
 /// Parses a record, checking its schema version first.
 pub fn parse_record(json: &str, origin: &str) -> Result<TestRecord, ProtocolError> {
     check_version(json, origin)?;

@@ -209,6 +209,17 @@ fn libtest_filters_and_list_work_on_the_harness() {
         vec!["expected_leak_passes"]
     );
 
+    let bad_override = Command::new(&binary)
+        .env("LEAKTEST_ITERATIONS", "many")
+        .output()
+        .expect("run with a bad override");
+    assert_eq!(bad_override.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad_override.stderr);
+    assert!(
+        stderr.contains("LEAKTEST_ITERATIONS must be a positive number of iterations, not `many`"),
+        "{stderr}"
+    );
+
     let ignored = run_harness(&binary, &["--ignored"]);
     assert_eq!(ignored.exit_code, Some(0), "{}", ignored.stdout);
     assert_eq!(
