@@ -90,6 +90,62 @@ fn census_all_with_4_threads(bencher: divan::Bencher) {
     }
 }
 
+/// The census as it was before this benchmark: `std::fs` reads of
+/// `/proc/self/fd`, `/proc/self/status` and every `/proc/self/task/*/children`,
+/// each call opening, allocating and closing. Kept here to be measured side
+/// by side with the current one.
+mod std_fs_census {
+    pub fn open_fds() -> Option<i64> {
+        let entries = std::fs::read_dir("/proc/self/fd").ok()?;
+        Some(entries.filter(|entry| entry.is_ok()).count() as i64 - 1)
+    }
+
+    pub fn threads() -> Option<i64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        leaktest_core::census::parse_threads_line(&status)
+    }
+
+    pub fn child_processes() -> Option<i64> {
+        let mut children = 0i64;
+        for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+            let mut path = task.path();
+            path.push("children");
+            if let Ok(list) = std::fs::read_to_string(&path) {
+                children += list.split_whitespace().count() as i64;
+            }
+        }
+        Some(children)
+    }
+}
+
+/// Before: counting open fds by listing `/proc/self/fd`.
+#[divan::bench]
+fn before_open_fds() -> Option<i64> {
+    std_fs_census::open_fds()
+}
+
+/// Before: threads from the `Threads:` line of `/proc/self/status`.
+#[divan::bench]
+fn before_threads() -> Option<i64> {
+    std_fs_census::threads()
+}
+
+/// Before: children from every thread's `children` file.
+#[divan::bench]
+fn before_child_processes() -> Option<i64> {
+    std_fs_census::child_processes()
+}
+
+/// Before: the whole census.
+#[divan::bench]
+fn before_census_all() -> (Option<i64>, Option<i64>, Option<i64>) {
+    (
+        std_fs_census::open_fds(),
+        std_fs_census::threads(),
+        std_fs_census::child_processes(),
+    )
+}
+
 /// One sample as the driver takes it after every iteration (heap, and the
 /// census when it is due).
 #[divan::bench]

@@ -30,10 +30,10 @@ GOALS = {1: 1.10, 2: 1.25}
 ROUND_FIGURE = "ns_per_op_min"
 
 
-def run_raw(executable):
+def run_raw(executable, samples):
     output = subprocess.run(
         [executable],
-        env={**os.environ, "LEAKTEST_BENCH_RAW": "1"},
+        env={**os.environ, "LEAKTEST_BENCH_RAW": str(samples)},
         stdout=subprocess.PIPE,
         text=True,
         check=True,
@@ -43,7 +43,8 @@ def run_raw(executable):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--samples", type=int, default=7, help="timed runs per process and thread count")
     args = parser.parse_args()
 
     executables = cargo_executables(["bench", "-p", "leaktest-benches", "--no-run"])
@@ -60,7 +61,7 @@ def main():
         order = ALLOCATORS[shift:] + ALLOCATORS[:shift]
         log(f"round {round_index + 1}/{args.rounds}: {' '.join(order)}")
         for name in order:
-            for line in run_raw(binaries[name]):
+            for line in run_raw(binaries[name], args.samples):
                 per_round.setdefault((name, line["threads"]), []).append(line[ROUND_FIGURE])
     print(f"machine: {machine_line()} (at end)")
 
@@ -71,9 +72,7 @@ def main():
         for name in ALLOCATORS:
             values = per_round[(name, threads)]
             ratios = [value / base for value, base in zip(values, baseline)]
-            rows.append(
-                [name, threads, fmt_summary(values), fmt_summary(ratios, 3)]
-            )
+            rows.append([name, threads, fmt_summary(values), fmt_summary(ratios, 3), f"{min(values) / min(baseline):.3f}"])
             if name == "leaktest":
                 verdicts.append((threads, summary(ratios)[1]))
         leaktest = per_round[("leaktest", threads)]
@@ -83,12 +82,13 @@ def main():
             verdicts.append((threads, rival, wins, rival_ratio))
 
     print(
-        f"\nallocation churn, {args.rounds} interleaved rounds; a round's figure is the fastest "
-        "of its process's timed runs; each cell min / median / max over rounds\n"
+        f"\nallocation churn, {args.rounds} interleaved rounds of {args.samples} timed runs per process; "
+        "a round's figure is the fastest of its process's runs; each cell min / median / max over rounds\n"
     )
     print(
         markdown_table(
-            ["allocator", "threads", "ns per call", "ratio to system (same round)"], rows
+            ["allocator", "threads", "ns per call", "ratio to system (same round)", "fastest / fastest system"],
+            rows,
         )
     )
     print()

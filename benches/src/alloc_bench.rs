@@ -9,31 +9,37 @@
 
 use crate::{churn, churn_on_threads, time_samples, Summary};
 
-/// Environment variable selecting the raw mode used by the ratio script.
+/// Environment variable selecting the raw mode used by the ratio script; its
+/// value is the number of timed runs per thread count (default 31).
 pub const RAW_MODE_ENV: &str = "LEAKTEST_BENCH_RAW";
 /// Allocator calls per thread in one timed run: about 1.5 ms with the system
 /// allocator, long enough to dwarf the timer, short enough for many samples.
 pub const OPERATIONS_PER_RUN: u64 = 50_000;
-/// Timed runs per thread count in one raw-mode invocation.
+/// Timed runs per thread count in one raw-mode invocation, by default.
 const RAW_SAMPLES: usize = 31;
 
 /// Runs the raw mode when [`RAW_MODE_ENV`] is set, printing for each thread
 /// count the median, fastest and slowest nanoseconds per allocator call.
 /// Returns false (and does nothing) otherwise.
 pub fn run_raw_mode(allocator: &str) -> bool {
-    if std::env::var_os(RAW_MODE_ENV).is_none() {
+    let Some(samples) = std::env::var_os(RAW_MODE_ENV) else {
         return false;
-    }
+    };
+    let samples = samples
+        .to_str()
+        .and_then(|text| text.parse::<usize>().ok())
+        .filter(|&samples| samples > 0)
+        .unwrap_or(RAW_SAMPLES);
     for threads in [1usize, 2] {
         let per_run_ns = if threads == 1 {
-            time_samples(RAW_SAMPLES, || {
+            time_samples(samples, || {
                 churn(OPERATIONS_PER_RUN, 0x9E37_79B9);
             })
         } else {
             // The wall time of the threads alone, without spawning them.
-            let mut timed = Vec::with_capacity(RAW_SAMPLES);
+            let mut timed = Vec::with_capacity(samples);
             churn_on_threads(threads, OPERATIONS_PER_RUN);
-            for _ in 0..RAW_SAMPLES {
+            for _ in 0..samples {
                 timed.push(churn_on_threads(threads, OPERATIONS_PER_RUN).as_nanos() as f64);
             }
             timed

@@ -10,8 +10,8 @@
 //!
 //! Global atomic counters (as `stats_alloc` keeps) would be simpler, but every
 //! thread would then write the same cache line on every call: on two threads
-//! they cost 1.2 to 1.4 times the system allocator on an allocation-heavy
-//! loop, against about 1.05 for the slots (figures in `BENCHMARKS.md`).
+//! they cost 1.2 to 1.3 times the system allocator on an allocation-heavy
+//! loop, against 1.04 to 1.07 for the slots (figures in `BENCHMARKS.md`).
 //!
 //! Each call is counted before it is forwarded and taken back if the inner
 //! allocator refuses it, so a failed `try_reserve` leaves no trace, and a free

@@ -21,8 +21,25 @@ fn realistic_body_unsettled() -> Result<(), String> {
     leaktest_benches::realistic_body(next_round())
 }
 
+/// A body ten times heavier, default settings.
+#[leak_test(iterations = 100)]
+fn realistic_body_x10() -> Result<(), String> {
+    leaktest_benches::realistic_body_repeated(next_round(), 10)
+}
+
+/// The heavier body without the settle window.
+#[leak_test(iterations = 100, settle = "0ms")]
+fn realistic_body_x10_unsettled() -> Result<(), String> {
+    leaktest_benches::realistic_body_repeated(next_round(), 10)
+}
+
 /// An empty body: the fixed cost of a leak test.
 #[leak_test(iterations = 100)]
 fn empty_body() {}
+
+/// An empty body without the settle window: the fixed cost of the process,
+/// the driver and the record.
+#[leak_test(iterations = 100, settle = "0ms")]
+fn empty_body_unsettled() {}
 
 leaktest_core::main!();
