@@ -32,6 +32,7 @@ pub mod bounded_cache;
 pub mod deferred_drop;
 pub mod large_allocations;
 pub mod lazy_init;
+pub mod metrics_flusher;
 pub mod reused_buffer;
 pub mod thread_pool;
 

@@ -14,7 +14,7 @@ use leaktest_examples::{
     deferred_drop::{self, Dropper},
     every_kth::{BoundedDispatcher, Dispatcher},
     handles::{self, NeverClosingFixture},
-    large_allocations, lazy_init, rc_cycle,
+    large_allocations, lazy_init, metrics_flusher, rc_cycle,
     reused_buffer::LineEncoder,
     subscribers::{self, EventBus},
     thread_pool,
@@ -190,6 +190,11 @@ fn bounded_cache_fed_new_keys_is_clean(cache: &mut ProfileCache) -> Result<(), S
 #[leak_test]
 fn lazy_one_time_init_is_clean() {
     black_box(lazy_init::content_type("report.json"));
+}
+
+#[leak_test]
+fn background_flusher_churn_is_clean() {
+    metrics_flusher::record_request();
 }
 
 #[leak_test(setup = LineEncoder::new)]

@@ -160,6 +160,27 @@ impl SeriesAnalysis {
 /// assert_eq!(analyze(&series, 10, false).verdict, Verdict::NotLeaking);
 /// ```
 pub fn analyze(series: &[i64], warmup: usize, confirming: bool) -> SeriesAnalysis {
+    analyze_with_fluctuation(series, warmup, confirming, 0)
+}
+
+/// [`analyze`], with the noise at least `fluctuation_at_rest`: how far the
+/// counter moved while the body was not running (in the settle window), which
+/// is movement of other threads that the samples may have caught at any level.
+///
+/// ```
+/// use leaktest_core::analysis::{analyze_with_fluctuation, Verdict};
+///
+/// // A background thread holds 1 to 385 bytes; sampling aliases it into a slow ramp.
+/// let series: Vec<i64> = (0..100).map(|i| 1000 + 4 * i).collect();
+/// assert_eq!(analyze_with_fluctuation(&series, 10, false, 0).verdict, Verdict::Leaking);
+/// assert_eq!(analyze_with_fluctuation(&series, 10, false, 384).verdict, Verdict::NotLeaking);
+/// ```
+pub fn analyze_with_fluctuation(
+    series: &[i64],
+    warmup: usize,
+    confirming: bool,
+    fluctuation_at_rest: i64,
+) -> SeriesAnalysis {
     let judged_count = series.len().saturating_sub(warmup);
     if judged_count < 2 {
         return too_few_judged(judged_count);
@@ -173,7 +194,7 @@ pub fn analyze(series: &[i64], warmup: usize, confirming: bool) -> SeriesAnalysi
     let last_floor = floor[floor.len() - 1];
     let retained_growth = last_floor.saturating_sub(first_floor);
     let judged_iterations = (judged.len() - 1) as u64;
-    let noise = noise_amplitude(judged, &floor);
+    let noise = noise_amplitude(judged, &floor).max(fluctuation_at_rest);
     let rises = rise_positions(&floor);
 
     // Position in `judged` of the first late sample; at least 1, so that a late

@@ -46,6 +46,8 @@ const SETTLE_INTERVAL: Duration = Duration::from_millis(5);
 /// Readings that must not fall further before the counters count as settled
 /// (with [`SETTLE_INTERVAL`], a quiet period of 25 ms).
 const SETTLE_QUIET_READINGS: usize = 5;
+/// Most readings one settle window takes (kept on the stack).
+const MAX_SETTLE_READINGS: usize = 128;
 /// The confirming extension runs the test to this many times its iterations.
 const CONFIRMATION_FACTOR: u64 = 2;
 
@@ -66,7 +68,26 @@ pub struct Driver {
     failure: Option<BodyFailure>,
     reports: Vec<ResourceReport>,
     unmeasured: Vec<Unmeasured>,
+    /// Per resource, how far readings moved during settle windows.
+    fluctuation_at_rest: Sample,
     ran: bool,
+}
+
+/// What the settle window found.
+struct Settled {
+    /// The lowest reading of each resource.
+    reading: Sample,
+    /// Highest minus lowest reading of each resource.
+    fluctuation: Sample,
+}
+
+/// Whether the readings of one resource have stopped falling.
+fn has_settled_on(readings: &[Sample], resource: Resource) -> bool {
+    let mut column = [0i64; MAX_SETTLE_READINGS];
+    for (value, reading) in column.iter_mut().zip(readings) {
+        *value = reading.get(resource);
+    }
+    analysis::has_settled(&column[..readings.len()], SETTLE_QUIET_READINGS)
 }
 
 impl Driver {
@@ -81,6 +102,7 @@ impl Driver {
             failure: None,
             reports: Vec::new(),
             unmeasured: Vec::new(),
+            fluctuation_at_rest: Sample::default(),
             ran: false,
         }
     }
@@ -157,7 +179,13 @@ impl Driver {
                 self.iterations_run += 1;
             }
             let settled = self.settle(which, idle, &read);
-            self.log.replace_last(settled);
+            self.log.replace_last(settled.reading);
+            self.fluctuation_at_rest = Sample::from_fn(|resource| {
+                settled
+                    .fluctuation
+                    .get(resource)
+                    .max(self.fluctuation_at_rest.get(resource))
+            });
             match self.judge(which, confirming) {
                 Some(reports) => {
                     self.reports = reports;
@@ -172,50 +200,46 @@ impl Driver {
     }
 
     /// Re-reads the counters until no resource falls any further (or the settle
-    /// window ends), and returns the last reading.
+    /// window ends). The settled value of each resource is the lowest reading
+    /// (what is still held once transient memory is gone), and how much the
+    /// readings moved while the body was not running is noise the verdict must
+    /// allow for. Allocates nothing: every reading counts the same heap.
     fn settle(
         &self,
         which: SampledResources,
         idle: &mut dyn FnMut(Duration),
         read: &dyn Fn(SampledResources) -> Sample,
-    ) -> Sample {
-        let last = self.settled_reading(which, idle, read);
-        // The settle window's own bookkeeping was heap memory: re-read the heap
-        // now that it is freed.
-        let heap = alloc::HeapStats::now();
-        Sample {
-            heap_bytes: heap.live_bytes,
-            heap_blocks: heap.live_blocks,
-            ..last
-        }
-    }
-
-    fn settled_reading(
-        &self,
-        which: SampledResources,
-        idle: &mut dyn FnMut(Duration),
-        read: &dyn Fn(SampledResources) -> Sample,
-    ) -> Sample {
+    ) -> Settled {
         let first = read(which);
         if nothing_else_runs(which, &first) {
-            return first;
+            return Settled {
+                reading: first,
+                fluctuation: Sample::default(),
+            };
         }
-        let resources = which.resources();
         let deadline = Instant::now() + Duration::from_millis(self.settings.settle_ms);
-        let mut readings: Vec<Sample> = Vec::with_capacity(64);
-        readings.push(first);
-        while Instant::now() < deadline {
+        let mut readings = [Sample::default(); MAX_SETTLE_READINGS];
+        readings[0] = first;
+        let mut taken = 1;
+        while taken < MAX_SETTLE_READINGS && Instant::now() < deadline {
             idle(SETTLE_INTERVAL);
-            readings.push(read(which));
-            let settled = resources.iter().all(|&resource| {
-                let series: Vec<i64> = readings.iter().map(|r| r.get(resource)).collect();
-                analysis::has_settled(&series, SETTLE_QUIET_READINGS)
-            });
-            if settled {
+            readings[taken] = read(which);
+            taken += 1;
+            let readings = &readings[..taken];
+            if which
+                .resources()
+                .all(|resource| has_settled_on(readings, resource))
+            {
                 break;
             }
         }
-        readings.last().copied().unwrap_or_default()
+        let readings = &readings[..taken];
+        let lowest = |resource| readings.iter().map(|r| r.get(resource)).min().unwrap_or(0);
+        let highest = |resource| readings.iter().map(|r| r.get(resource)).max().unwrap_or(0);
+        Settled {
+            reading: Sample::from_fn(lowest),
+            fluctuation: Sample::from_fn(|resource| highest(resource) - lowest(resource)),
+        }
     }
 
     /// Judges every sampled resource. Returns `None` when one needs confirming
@@ -226,7 +250,9 @@ impl Driver {
         let mut reports = Vec::new();
         for resource in which.resources() {
             let series = self.log.series(resource);
-            let analysed = analysis::analyze(&series, warmup, confirming);
+            let fluctuation = self.fluctuation_at_rest.get(resource);
+            let analysed =
+                analysis::analyze_with_fluctuation(&series, warmup, confirming, fluctuation);
             if analysed.verdict == Verdict::NeedsConfirmation && !confirming {
                 return None;
             }

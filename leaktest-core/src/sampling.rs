@@ -15,16 +15,16 @@ pub struct SampledResources {
 }
 
 impl SampledResources {
-    /// The resources sampled, in report order.
-    pub fn resources(self) -> Vec<Resource> {
+    /// The resources sampled, in report order. Allocates nothing, so it can be
+    /// used while the heap is being measured.
+    pub fn resources(self) -> impl Iterator<Item = Resource> {
         Resource::ALL
             .into_iter()
-            .filter(|resource| match resource {
+            .filter(move |resource| match resource {
                 Resource::HeapBytes | Resource::HeapBlocks => true,
                 Resource::Fds | Resource::Threads | Resource::ChildProcesses => self.census,
                 Resource::TokioTasks => self.tasks,
             })
-            .collect()
     }
 }
 
@@ -63,6 +63,18 @@ impl Sample {
             threads: handles.threads.unwrap_or(0),
             children: handles.children.unwrap_or(0),
             tasks: alive_tasks.unwrap_or(0),
+        }
+    }
+
+    /// A sample whose value for each resource is `value(resource)`.
+    pub fn from_fn(mut value: impl FnMut(Resource) -> i64) -> Sample {
+        Sample {
+            heap_bytes: value(Resource::HeapBytes),
+            heap_blocks: value(Resource::HeapBlocks),
+            fds: value(Resource::Fds),
+            threads: value(Resource::Threads),
+            children: value(Resource::ChildProcesses),
+            tasks: value(Resource::TokioTasks),
         }
     }
 

@@ -396,3 +396,25 @@ fn geometric_growth_is_confirmed_from_the_spacing_of_its_last_two_steps() {
     let extended = series(2 * ITERATIONS, capacity_at);
     assert_verdict(&extended, WARMUP, true, Verdict::Leaking);
 }
+
+// Movement seen while the body was not running.
+
+#[test]
+fn a_slow_ramp_within_the_fluctuation_at_rest_is_noise() {
+    // A background buffer of 1 to 385 bytes, sampled in step with its cycle.
+    let samples = series(ITERATIONS, |i| 5000 + 3 * i as i64);
+    assert_eq!(
+        analyze_with_fluctuation(&samples, WARMUP, false, 0).verdict,
+        Verdict::Leaking
+    );
+    let analysis = analyze_with_fluctuation(&samples, WARMUP, false, 384);
+    assert_eq!(analysis.verdict, Verdict::NotLeaking);
+    assert_eq!(analysis.noise, 384);
+}
+
+#[test]
+fn a_leak_larger_than_the_fluctuation_at_rest_still_leaks() {
+    let samples = series(ITERATIONS, |i| 5000 + 64 * i as i64);
+    let analysis = analyze_with_fluctuation(&samples, WARMUP, false, 384);
+    assert_eq!(analysis.verdict, Verdict::Leaking);
+}
