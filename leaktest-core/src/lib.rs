@@ -34,11 +34,12 @@
 //! For each resource, with `n` iterations of which the first `warmup` are not judged:
 //! 1. After the last iteration the process *settles*: counters are re-read
 //!    every 5 ms until they stop falling (at most `settle`, 200 ms by default),
-//!    and the settled reading replaces the last sample (a sync test whose
+//!    and the lowest reading of each counter replaces the last sample (a sync test whose
 //!    process has a single thread skips the wait: nothing else can free anything).
 //! 2. The retained floor at iteration `i` is the minimum of the samples from
 //!    `i` to the end: what was still held and never released afterwards.
-//! 3. Noise is how far samples rose above the floor (transient memory).
+//! 3. Noise is how far samples rose above the floor (transient memory), or
+//!    how far the counters moved during the settle window, whichever is larger.
 //! 4. The resource leaks when the floor rises during the second half of the
 //!    run (iterations `n/2..n`) by more than the noise, in at least two steps,
 //!    and is still rising at the end.
