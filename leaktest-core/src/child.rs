@@ -70,10 +70,22 @@ pub fn run_test(test: &LeakTest, iterations_override: Option<u64>) -> TestRecord
         return driver.into_record(test.full_name(), test.location(), started.elapsed());
     }
     let mut driver = Driver::new(settings, test.config.runtime);
+    if let Some(timeout) = timeout_from_env() {
+        driver = driver.with_deadline(started + timeout);
+    }
     (test.run)(&mut driver);
     let record = driver.into_record(test.full_name(), test.location(), started.elapsed());
     debug_assert!(!matches!(record.outcome, Outcome::Ignored { .. }));
     record
+}
+
+/// The timeout the parent will kill this process after, if it said.
+fn timeout_from_env() -> Option<std::time::Duration> {
+    std::env::var(protocol::ENV_TIMEOUT_MS)
+        .ok()?
+        .parse()
+        .ok()
+        .map(std::time::Duration::from_millis)
 }
 
 /// Ends this process when the parent dies, so an interrupted run leaves no

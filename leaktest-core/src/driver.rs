@@ -70,6 +70,8 @@ pub struct Driver {
     unmeasured: Vec<Unmeasured>,
     /// Per resource, how far readings moved during settle windows.
     fluctuation_at_rest: Sample,
+    /// When the test's process will be killed, if known.
+    deadline: Option<Instant>,
     ran: bool,
 }
 
@@ -103,8 +105,16 @@ impl Driver {
             reports: Vec::new(),
             unmeasured: Vec::new(),
             fluctuation_at_rest: Sample::default(),
+            deadline: None,
             ran: false,
         }
+    }
+
+    /// Ends the run by `deadline`: the confirming extension is skipped when it
+    /// would not finish by then (the process would be killed as timed out).
+    pub fn with_deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
     }
 
     /// Runs a sync body with no state.
@@ -157,6 +167,7 @@ impl Driver {
         self.note_unmeasured(which);
         let read = |which| Sample::take(which, alive_tasks.map(|tasks| tasks()));
         alloc::reset_peak();
+        let measuring_since = Instant::now();
         let mut target = self.settings.iterations;
         let mut confirming = false;
         loop {
@@ -194,6 +205,16 @@ impl Driver {
                 None => {
                     confirming = true;
                     target = self.settings.iterations * CONFIRMATION_FACTOR;
+                    if !self.extension_fits(measuring_since, target) {
+                        self.reports = self.judge(which, true).unwrap_or_default();
+                        for report in &mut self.reports {
+                            report.judgement.reason.push_str(
+                                " (judged without the longer confirming run, which would not \
+                                 have finished within the timeout)",
+                            );
+                        }
+                        return;
+                    }
                 }
             }
         }
@@ -240,6 +261,22 @@ impl Driver {
             reading: Sample::from_fn(lowest),
             fluctuation: Sample::from_fn(|resource| highest(resource) - lowest(resource)),
         }
+    }
+
+    /// Whether running up to `target` iterations, at the pace so far, ends
+    /// before the deadline (with a tenth of the time left as margin).
+    fn extension_fits(&self, measuring_since: Instant, target: u64) -> bool {
+        let Some(deadline) = self.deadline else {
+            return true;
+        };
+        let elapsed = measuring_since.elapsed();
+        let per_iteration = elapsed / self.iterations_run.max(1) as u32;
+        let remaining = target.saturating_sub(self.iterations_run) as u32;
+        let projected = per_iteration.saturating_mul(remaining)
+            + Duration::from_millis(self.settings.settle_ms);
+        let now = Instant::now();
+        let margin = deadline.saturating_duration_since(now) / 10;
+        now + projected + margin < deadline
     }
 
     /// Judges every sampled resource. Returns `None` when one needs confirming

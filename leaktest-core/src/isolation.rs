@@ -110,6 +110,10 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
         .env(protocol::ENV_CHILD_TEST, &spec.test.name)
         .env(protocol::ENV_RECORD_PATH, &record_path)
         .env(protocol::ENV_PARENT_PID, std::process::id().to_string())
+        .env(
+            protocol::ENV_TIMEOUT_MS,
+            spec.timeout.as_millis().to_string(),
+        )
         .env_remove(protocol::ENV_DESCRIBE)
         .stdin(Stdio::null());
     if let Some(iterations) = spec.iterations_override {

@@ -25,6 +25,8 @@ pub const ENV_CHILD_TEST: &str = "LEAKTEST_CHILD";
 pub const ENV_RECORD_PATH: &str = "LEAKTEST_RECORD";
 /// Overrides the iterations of every test.
 pub const ENV_ITERATIONS: &str = "LEAKTEST_ITERATIONS";
+/// The child's timeout in milliseconds, so it can keep its run within it.
+pub const ENV_TIMEOUT_MS: &str = "LEAKTEST_TIMEOUT_MS";
 /// The process id of the parent, so a child dies with it.
 pub const ENV_PARENT_PID: &str = "LEAKTEST_PARENT_PID";
 /// Prefix of the description line printed under [`ENV_DESCRIBE`].
