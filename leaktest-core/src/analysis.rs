@@ -160,7 +160,7 @@ impl SeriesAnalysis {
 /// assert_eq!(analyze(&series, 10, false).verdict, Verdict::NotLeaking);
 /// ```
 pub fn analyze(series: &[i64], warmup: usize, confirming: bool) -> SeriesAnalysis {
-    analyze_with_fluctuation(series, warmup, confirming, 0)
+    analyze_with(series, warmup, confirming, &Options::default())
 }
 
 /// [`analyze`], with the noise at least `fluctuation_at_rest`: how far the
@@ -181,6 +181,52 @@ pub fn analyze_with_fluctuation(
     confirming: bool,
     fluctuation_at_rest: i64,
 ) -> SeriesAnalysis {
+    let options = Options {
+        fluctuation_at_rest,
+        ..Options::default()
+    };
+    analyze_with(series, warmup, confirming, &options)
+}
+
+/// What [`analyze_with`] needs to know beyond the series.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// How far the counter moved while the body was not running; the noise is
+    /// at least this much.
+    pub fluctuation_at_rest: i64,
+    /// Writes an amount of the resource in the reason (`"1.5 KiB"`, `"3"`).
+    pub format_amount: fn(i64) -> String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            fluctuation_at_rest: 0,
+            format_amount: |amount| amount.to_string(),
+        }
+    }
+}
+
+/// [`analyze`] with [`Options`]: the noise seen at rest, and how the reason
+/// writes amounts.
+///
+/// ```
+/// use leaktest_core::analysis::{analyze_with, Options};
+/// use leaktest_core::render::format_bytes;
+///
+/// let series: Vec<i64> = (0..100).map(|i| 2048 * i).collect();
+/// let options = Options { format_amount: format_bytes, ..Options::default() };
+/// let analysis = analyze_with(&series, 10, false, &options);
+/// assert!(analysis.reason.contains("+100.0 KiB"), "{}", analysis.reason);
+/// ```
+pub fn analyze_with(
+    series: &[i64],
+    warmup: usize,
+    confirming: bool,
+    options: &Options,
+) -> SeriesAnalysis {
+    let amount = options.format_amount;
+    let fluctuation_at_rest = options.fluctuation_at_rest;
     let judged_count = series.len().saturating_sub(warmup);
     if judged_count < 2 {
         return too_few_judged(judged_count);
@@ -217,7 +263,8 @@ pub fn analyze_with_fluctuation(
                 Verdict::NotLeaking,
                 Some(iteration(last_rise)),
                 format!(
-                    "grew {retained_growth} then plateaued from iteration {}",
+                    "grew {} then plateaued from iteration {}",
+                    amount(retained_growth),
                     iteration(last_rise)
                 ),
             ),
@@ -227,7 +274,7 @@ pub fn analyze_with_fluctuation(
         (
             Verdict::NotLeaking,
             None,
-            format!("growth within noise (±{noise})"),
+            format!("growth within noise (±{})", amount(noise)),
         )
     } else if confirming && growth_stopped {
         let last_rise = rises.last().map_or(0, |&j| j);
@@ -235,7 +282,9 @@ pub fn analyze_with_fluctuation(
             Verdict::NotLeaking,
             Some(iteration(last_rise)),
             format!(
-                "grew {retained_growth} until iteration {}, then stayed flat for the                  {quiet_tail} iterations of the extended run",
+                "grew {} until iteration {}, then stayed flat for the {quiet_tail} \
+                 iterations of the extended run",
+                amount(retained_growth),
                 iteration(last_rise)
             ),
         )
@@ -246,8 +295,9 @@ pub fn analyze_with_fluctuation(
             None,
             format!(
                 "growth continued after the run was extended to {} iterations \
-                 (+{late_growth} in the second half, last at iteration {})",
+                 (+{} in the second half, last at iteration {})",
                 series.len(),
+                amount(late_growth),
                 iteration(step)
             ),
         )
@@ -257,7 +307,8 @@ pub fn analyze_with_fluctuation(
             None,
             format!(
                 "retained amount kept rising through the second half of the run: \
-                 +{late_growth} in {} steps from iteration {} on",
+                 +{} in {} steps from iteration {} on",
+                amount(late_growth),
                 late_rises.len(),
                 iteration(late_start)
             ),
@@ -278,8 +329,9 @@ pub fn analyze_with_fluctuation(
             Verdict::NeedsConfirmation,
             None,
             format!(
-                "a single late step of +{late_growth} at iteration {}; \
+                "a single late step of +{} at iteration {}; \
                  more iterations are needed to tell whether growth continues",
+                amount(late_growth),
                 iteration(step)
             ),
         )

@@ -9,6 +9,7 @@ use crate::model::{
     Outcome, Resource, ResourceReport, Settings, TestRecord, Unmeasured, SCHEMA_VERSION,
 };
 use crate::registry::RuntimeKind;
+use crate::render;
 use crate::sampling::{Sample, SampleLog, SampledResources};
 use std::any::Any;
 use std::fmt::Debug;
@@ -287,9 +288,15 @@ impl Driver {
         let mut reports = Vec::new();
         for resource in which.resources() {
             let series = self.log.series(resource);
-            let fluctuation = self.fluctuation_at_rest.get(resource);
-            let analysed =
-                analysis::analyze_with_fluctuation(&series, warmup, confirming, fluctuation);
+            let options = analysis::Options {
+                fluctuation_at_rest: self.fluctuation_at_rest.get(resource),
+                format_amount: if resource.is_bytes() {
+                    render::format_bytes
+                } else {
+                    render::format_count
+                },
+            };
+            let analysed = analysis::analyze_with(&series, warmup, confirming, &options);
             if analysed.verdict == Verdict::NeedsConfirmation && !confirming {
                 return None;
             }
