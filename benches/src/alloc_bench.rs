@@ -2,7 +2,7 @@
 //!
 //! A process has one global allocator, so each allocator gets a binary of its
 //! own that declares it and then calls [`allocator_benches!`](crate::allocator_benches).
-//! Under `cargo bench` the binary runs divan benches of [`churn`](crate::churn).
+//! Under `cargo bench` the binary runs divan benches of [`churn`].
 //! With `LEAKTEST_BENCH_RAW=1` it instead prints one JSON line per thread
 //! count, which `benches/scripts/alloc_ratios.py` collects from all the
 //! binaries, interleaved round by round, to print the ratios.
