@@ -2,7 +2,7 @@
 //! that one test. A child that crashes, hangs or exits without delivering its
 //! record becomes a record saying so, never a pass.
 
-use crate::model::{Outcome, TestDescription, TestRecord, SCHEMA_VERSION};
+use crate::model::{Outcome, TestDescription, TestRecord};
 use crate::protocol::{self, ProtocolError};
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -186,39 +186,26 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
     let elapsed = started.elapsed();
     let record_written = std::fs::metadata(&record_path).is_ok_and(|meta| meta.len() > 0);
     let mut record = if timed_out {
-        placeholder(
-            spec,
+        TestRecord::without_run(
+            &spec.test,
             Outcome::TimedOut {
                 timeout_ms: spec.timeout.as_millis() as u64,
             },
-            elapsed,
+            elapsed.as_millis() as u64,
         )
     } else if record_written && status.is_some_and(|status| status.success()) {
         protocol::read_record(&record_path)?
     } else {
-        placeholder(spec, crashed(status, record_written), elapsed)
+        TestRecord::without_run(
+            &spec.test,
+            crashed(status, record_written),
+            elapsed.as_millis() as u64,
+        )
     };
     record.stdout_tail = stdout_tail.text();
     record.stderr_tail = stderr_tail.text();
     explain_stack_overflow(&mut record);
     Ok(record)
-}
-
-fn placeholder(spec: &ChildSpec, outcome: Outcome, elapsed: Duration) -> TestRecord {
-    TestRecord {
-        schema_version: SCHEMA_VERSION,
-        name: spec.test.name.clone(),
-        location: spec.test.location.clone(),
-        outcome,
-        settings: spec.test.settings.clone(),
-        iterations_run: 0,
-        resources: Vec::new(),
-        unmeasured: Vec::new(),
-        peak_heap_bytes: 0,
-        duration_ms: elapsed.as_millis() as u64,
-        stdout_tail: String::new(),
-        stderr_tail: String::new(),
-    }
 }
 
 /// Rust reports a stack overflow on stderr and then aborts: say so instead of

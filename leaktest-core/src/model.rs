@@ -209,6 +209,25 @@ pub struct TestRecord {
 }
 
 impl TestRecord {
+    /// The record of a test that produced none of its own: it crashed, timed
+    /// out, was not started or could not be run. No series, no verdicts.
+    pub fn without_run(test: &TestDescription, outcome: Outcome, duration_ms: u64) -> TestRecord {
+        TestRecord {
+            schema_version: SCHEMA_VERSION,
+            name: test.name.clone(),
+            location: test.location.clone(),
+            outcome,
+            settings: test.settings.clone(),
+            iterations_run: 0,
+            resources: Vec::new(),
+            unmeasured: Vec::new(),
+            peak_heap_bytes: 0,
+            duration_ms,
+            stdout_tail: String::new(),
+            stderr_tail: String::new(),
+        }
+    }
+
     /// The resources judged to leak.
     pub fn leaking_resources(&self) -> impl Iterator<Item = &ResourceReport> {
         self.resources.iter().filter(|r| r.judgement.leaking)

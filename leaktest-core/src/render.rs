@@ -153,13 +153,12 @@ fn group_thousands(n: u64) -> String {
 /// ```
 pub fn growth_line(resource: Resource, judgement: &Judgement, series: &[i64]) -> String {
     let bytes = resource.is_bytes();
-    let unit = if bytes { " B" } else { "" };
-    let per_iteration = format_rate(judgement.growth_per_iteration);
+    let per_iteration = format_resource_rate(resource, judgement.growth_per_iteration);
     let total = signed_amount(judgement.retained_growth, bytes);
     let iterations = judgement.judged_iterations;
     let iterations_noun = if iterations == 1 { "iter" } else { "iters" };
     let mut line = format!(
-        "{}: {per_iteration}{unit}/iter ({total} over {} {iterations_noun})",
+        "{}: {per_iteration}/iter ({total} over {} {iterations_noun})",
         resource.short_name(),
         group_thousands(iterations),
     );
@@ -169,6 +168,25 @@ pub fn growth_line(resource: Resource, judgement: &Judgement, series: &[i64]) ->
         line.push_str(&chart);
     }
     line
+}
+
+/// A growth rate of `resource` per iteration, signed, with its unit:
+/// `+1,024 B`, `+1.6 B`, `+1`, `+0.01`.
+///
+/// ```
+/// use leaktest_core::model::Resource;
+/// use leaktest_core::render::format_resource_rate;
+///
+/// assert_eq!(format_resource_rate(Resource::HeapBytes, 1024.0), "+1,024 B");
+/// assert_eq!(format_resource_rate(Resource::Fds, 1.0), "+1");
+/// ```
+pub fn format_resource_rate(resource: Resource, rate: f64) -> String {
+    let number = format_rate(rate);
+    if resource.is_bytes() {
+        format!("{number} B")
+    } else {
+        number
+    }
 }
 
 /// An amount with an explicit sign, in bytes or as a count.
