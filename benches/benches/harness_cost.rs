@@ -26,7 +26,9 @@ const DRIVER_ITERATIONS: u64 = 1000;
 const ROUNDS: usize = 15;
 
 const ALL: SampledResources = SampledResources {
-    census: true,
+    fds: true,
+    threads: true,
+    children: true,
     tasks: false,
 };
 
@@ -150,7 +152,7 @@ fn before_census_all() -> (Option<i64>, Option<i64>, Option<i64>) {
 /// census when it is due).
 #[divan::bench]
 fn sample_take() -> Sample {
-    Sample::take(ALL, None)
+    Sample::take(ALL, None, &Sample::default())
 }
 
 fn settings(iterations: u64) -> Settings {

@@ -473,17 +473,24 @@ impl HeapStats {
     /// Reads the counters now. Cost grows with the number of threads that ever
     /// ran at once (one slot each), not with the number of allocations.
     pub fn now() -> HeapStats {
-        let mut allocated_bytes = 0u64;
-        let mut freed_bytes = 0u64;
-        let mut allocated_blocks = 0u64;
-        let mut freed_blocks = 0u64;
-        let mut reallocs = 0u64;
         let in_use = SLOTS_IN_USE.load(Relaxed).min(SLOT_COUNT);
-        for slot in SLOTS[..in_use].iter().chain(std::iter::once(&OVERFLOW)) {
-            allocated_bytes = allocated_bytes.wrapping_add(slot.allocated_bytes.load(Relaxed));
+        let slots = || SLOTS[..in_use].iter().chain(std::iter::once(&OVERFLOW));
+        // Frees are summed before allocations: whatever other threads do
+        // between the two passes can only make this reading too high (a
+        // transient spike, which the verdict ignores), never too low (a dip
+        // would pull the retained floor down and hide growth).
+        let mut freed_bytes = 0u64;
+        let mut freed_blocks = 0u64;
+        for slot in slots() {
             freed_bytes = freed_bytes.wrapping_add(slot.freed_bytes.load(Relaxed));
-            allocated_blocks = allocated_blocks.wrapping_add(slot.allocated_blocks.load(Relaxed));
             freed_blocks = freed_blocks.wrapping_add(slot.freed_blocks.load(Relaxed));
+        }
+        let mut allocated_bytes = 0u64;
+        let mut allocated_blocks = 0u64;
+        let mut reallocs = 0u64;
+        for slot in slots() {
+            allocated_bytes = allocated_bytes.wrapping_add(slot.allocated_bytes.load(Relaxed));
+            allocated_blocks = allocated_blocks.wrapping_add(slot.allocated_blocks.load(Relaxed));
             reallocs = reallocs.wrapping_add(slot.reallocs.load(Relaxed));
         }
         HeapStats {

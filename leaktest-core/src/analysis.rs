@@ -376,6 +376,73 @@ pub fn has_settled(readings: &[i64], quiet: usize) -> bool {
     }
 }
 
+/// Follows one counter through the settle window, reading by reading, in
+/// constant space: the streaming form of [`has_settled`], plus the lowest
+/// reading (the settled value) and the largest fall after a high reading (how
+/// much the counter moves at rest: an oscillation's amplitude, while a steady
+/// rise counts for nothing).
+///
+/// ```
+/// use leaktest_core::analysis::SettleTracker;
+///
+/// let mut tracker = SettleTracker::new(900);
+/// for reading in [700, 500, 520, 500] {
+///     tracker.push(reading);
+/// }
+/// assert!(tracker.has_settled(2));
+/// assert_eq!(tracker.lowest(), 500);
+/// assert_eq!(tracker.fluctuation(), 400);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettleTracker {
+    lowest: i64,
+    highest: i64,
+    largest_fall: i64,
+    since_new_lowest: usize,
+    readings: usize,
+}
+
+impl SettleTracker {
+    /// Starts with the first reading.
+    pub fn new(first: i64) -> Self {
+        SettleTracker {
+            lowest: first,
+            highest: first,
+            largest_fall: 0,
+            since_new_lowest: 0,
+            readings: 1,
+        }
+    }
+
+    /// Takes the next reading.
+    pub fn push(&mut self, reading: i64) {
+        self.readings += 1;
+        if reading < self.lowest {
+            self.lowest = reading;
+            self.since_new_lowest = 0;
+        } else {
+            self.since_new_lowest += 1;
+        }
+        self.highest = self.highest.max(reading);
+        self.largest_fall = self.largest_fall.max(self.highest.saturating_sub(reading));
+    }
+
+    /// [`has_settled`] over the readings taken so far.
+    pub fn has_settled(&self, quiet: usize) -> bool {
+        self.readings > quiet && self.since_new_lowest >= quiet
+    }
+
+    /// The lowest reading so far.
+    pub fn lowest(&self) -> i64 {
+        self.lowest
+    }
+
+    /// The largest fall from an earlier reading to a later one.
+    pub fn fluctuation(&self) -> i64 {
+        self.largest_fall
+    }
+}
+
 fn too_few_judged(judged_iterations: usize) -> SeriesAnalysis {
     SeriesAnalysis {
         verdict: Verdict::NotLeaking,

@@ -319,7 +319,7 @@ mod linux {
                 && self
                     .main_children
                     .as_ref()
-                    .map_or(true, |kept| kept.stat().is_some())
+                    .is_none_or(|kept| kept.stat().is_some())
         }
 
         fn release(self) {

@@ -3,8 +3,8 @@
 //! late step needs confirming.
 
 use crate::alloc;
-use crate::analysis::{self, Verdict};
-use crate::census;
+use crate::analysis::{self, SettleTracker, Verdict};
+use crate::census::{self, HandleCounts};
 use crate::model::{
     Outcome, Resource, ResourceReport, Settings, TestRecord, Unmeasured, SCHEMA_VERSION,
 };
@@ -47,8 +47,6 @@ const SETTLE_INTERVAL: Duration = Duration::from_millis(5);
 /// Readings that must not fall further before the counters count as settled
 /// (with [`SETTLE_INTERVAL`], a quiet period of 25 ms).
 const SETTLE_QUIET_READINGS: usize = 5;
-/// Most readings one settle window takes (kept on the stack).
-const MAX_SETTLE_READINGS: usize = 128;
 /// The confirming extension runs the test to this many times its iterations.
 const CONFIRMATION_FACTOR: u64 = 2;
 
@@ -80,23 +78,30 @@ pub struct Driver {
 struct Settled {
     /// The lowest reading of each resource.
     reading: Sample,
-    /// Highest minus lowest reading of each resource.
+    /// The largest fall of each resource during the window.
     fluctuation: Sample,
 }
 
-/// Whether the readings of one resource have stopped falling.
-fn has_settled_on(readings: &[Sample], resource: Resource) -> bool {
-    let mut column = [0i64; MAX_SETTLE_READINGS];
-    for (value, reading) in column.iter_mut().zip(readings) {
-        *value = reading.get(resource);
-    }
-    analysis::has_settled(&column[..readings.len()], SETTLE_QUIET_READINGS)
+/// How the judgement treats a single late step or growth that stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Judging {
+    /// The first run: such a resource asks for the confirming extension.
+    FirstRun,
+    /// The extended run: such a resource is judged for good.
+    Confirming,
+    /// The extension would not finish within the timeout: such a resource is
+    /// reported as not leaking, saying it could not be confirmed.
+    CannotConfirm,
 }
 
 impl Driver {
     /// A driver for a test with these settings.
     pub fn new(settings: Settings, runtime_kind: RuntimeKind) -> Self {
-        let capacity = (settings.iterations * CONFIRMATION_FACTOR) as usize + 1;
+        let capacity = settings
+            .iterations
+            .saturating_mul(CONFIRMATION_FACTOR)
+            .saturating_add(1);
+        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
         Driver {
             settings,
             runtime_kind,
@@ -161,16 +166,20 @@ impl Driver {
         alive_tasks: Option<&dyn Fn() -> i64>,
     ) {
         self.ran = true;
-        let which = SampledResources {
-            census: census::unmeasured_reason().is_none(),
-            tasks: alive_tasks.is_some(),
+        let probe = if census::unmeasured_reason().is_none() {
+            HandleCounts::now()
+        } else {
+            HandleCounts::default()
         };
+        let which = SampledResources::readable_in(&probe, alive_tasks.is_some());
         self.note_unmeasured(which);
-        let read = |which| Sample::take(which, alive_tasks.map(|tasks| tasks()));
+        let read = |which, previous: &Sample| {
+            Sample::take(which, alive_tasks.map(|tasks| tasks()), previous)
+        };
         alloc::reset_peak();
         let measuring_since = Instant::now();
         let mut target = self.settings.iterations;
-        let mut confirming = false;
+        let mut judging = Judging::FirstRun;
         loop {
             while self.iterations_run < target {
                 let iteration = self.iterations_run;
@@ -187,7 +196,8 @@ impl Driver {
                     });
                     return;
                 }
-                self.log.push(read(which));
+                let previous = self.log.last().copied().unwrap_or_default();
+                self.log.push(read(which, &previous));
                 self.iterations_run += 1;
             }
             let settled = self.settle(which, idle, &read);
@@ -198,25 +208,17 @@ impl Driver {
                     .get(resource)
                     .max(self.fluctuation_at_rest.get(resource))
             });
-            match self.judge(which, confirming) {
-                Some(reports) => {
-                    self.reports = reports;
-                    return;
-                }
-                None => {
-                    confirming = true;
-                    target = self.settings.iterations * CONFIRMATION_FACTOR;
-                    if !self.extension_fits(measuring_since, target) {
-                        self.reports = self.judge(which, true).unwrap_or_default();
-                        for report in &mut self.reports {
-                            report.judgement.reason.push_str(
-                                " (judged without the longer confirming run, which would not \
-                                 have finished within the timeout)",
-                            );
-                        }
-                        return;
-                    }
-                }
+            if let Some(reports) = self.judge(which, judging) {
+                self.reports = reports;
+                return;
+            }
+            target = self.settings.iterations.saturating_mul(CONFIRMATION_FACTOR);
+            judging = Judging::Confirming;
+            if !self.extension_fits(measuring_since, target) {
+                self.reports = self
+                    .judge(which, Judging::CannotConfirm)
+                    .unwrap_or_default();
+                return;
             }
         }
     }
@@ -230,9 +232,10 @@ impl Driver {
         &self,
         which: SampledResources,
         idle: &mut dyn FnMut(Duration),
-        read: &dyn Fn(SampledResources) -> Sample,
+        read: &dyn Fn(SampledResources, &Sample) -> Sample,
     ) -> Settled {
-        let first = read(which);
+        let last = self.log.last().copied().unwrap_or_default();
+        let first = read(which, &last);
         if nothing_else_runs(which, &first) {
             return Settled {
                 reading: first,
@@ -240,27 +243,33 @@ impl Driver {
             };
         }
         let deadline = Instant::now() + Duration::from_millis(self.settings.settle_ms);
-        let mut readings = [Sample::default(); MAX_SETTLE_READINGS];
-        readings[0] = first;
-        let mut taken = 1;
-        while taken < MAX_SETTLE_READINGS && Instant::now() < deadline {
+        let mut trackers = Resource::ALL.map(|resource| SettleTracker::new(first.get(resource)));
+        let mut latest = first;
+        while Instant::now() < deadline {
             idle(SETTLE_INTERVAL);
-            readings[taken] = read(which);
-            taken += 1;
-            let readings = &readings[..taken];
-            if which
-                .resources()
-                .all(|resource| has_settled_on(readings, resource))
-            {
+            latest = read(which, &latest);
+            for (tracker, resource) in trackers.iter_mut().zip(Resource::ALL) {
+                tracker.push(latest.get(resource));
+            }
+            let all_settled = trackers
+                .iter()
+                .zip(Resource::ALL)
+                .filter(|(_, resource)| which.includes(*resource))
+                .all(|(tracker, _)| tracker.has_settled(SETTLE_QUIET_READINGS));
+            if all_settled {
                 break;
             }
         }
-        let readings = &readings[..taken];
-        let lowest = |resource| readings.iter().map(|r| r.get(resource)).min().unwrap_or(0);
-        let highest = |resource| readings.iter().map(|r| r.get(resource)).max().unwrap_or(0);
+        let tracker_of = |resource: Resource| {
+            let index = Resource::ALL
+                .iter()
+                .position(|&r| r == resource)
+                .unwrap_or(0);
+            trackers[index]
+        };
         Settled {
-            reading: Sample::from_fn(lowest),
-            fluctuation: Sample::from_fn(|resource| highest(resource) - lowest(resource)),
+            reading: Sample::from_fn(|resource| tracker_of(resource).lowest()),
+            fluctuation: Sample::from_fn(|resource| tracker_of(resource).fluctuation()),
         }
     }
 
@@ -281,10 +290,11 @@ impl Driver {
     }
 
     /// Judges every sampled resource. Returns `None` when one needs confirming
-    /// (the reports are dropped before the run goes on, so they are not counted
-    /// as growth of the extension).
-    fn judge(&self, which: SampledResources, confirming: bool) -> Option<Vec<ResourceReport>> {
+    /// on the first run (the reports are dropped before the run goes on, so
+    /// they are not counted as growth of the extension).
+    fn judge(&self, which: SampledResources, judging: Judging) -> Option<Vec<ResourceReport>> {
         let warmup = self.settings.warmup as usize;
+        let confirming = judging == Judging::Confirming;
         let mut reports = Vec::new();
         for resource in which.resources() {
             let series = self.log.series(resource);
@@ -297,13 +307,21 @@ impl Driver {
                 },
             };
             let analysed = analysis::analyze_with(&series, warmup, confirming, &options);
-            if analysed.verdict == Verdict::NeedsConfirmation && !confirming {
-                return None;
+            let mut judgement = analysed.judgement();
+            if analysed.verdict == Verdict::NeedsConfirmation {
+                if judging == Judging::FirstRun {
+                    return None;
+                }
+                judgement.reason.push_str(
+                    "; not confirmed: running twice as many iterations would not have \
+                     finished within the timeout, so it is not reported as a leak \
+                     (raise `timeout` or lower `iterations`)",
+                );
             }
             reports.push(ResourceReport {
                 resource,
                 series,
-                judgement: analysed.judgement(),
+                judgement,
             });
         }
         Some(reports)
@@ -311,13 +329,16 @@ impl Driver {
 
     fn note_unmeasured(&mut self, which: SampledResources) {
         self.unmeasured.clear();
-        if let Some(why) = census::unmeasured_reason() {
-            for resource in [Resource::Fds, Resource::Threads, Resource::ChildProcesses] {
-                self.unmeasured.push(Unmeasured {
-                    resource,
-                    why: why.to_owned(),
-                });
+        let census_reason = census::unmeasured_reason();
+        for resource in [Resource::Fds, Resource::Threads, Resource::ChildProcesses] {
+            if which.includes(resource) {
+                continue;
             }
+            let why = census_reason.map_or_else(
+                || format!("/proc/self could not tell the {resource} of this process"),
+                str::to_owned,
+            );
+            self.unmeasured.push(Unmeasured { resource, why });
         }
         if !which.tasks && self.runtime_kind != RuntimeKind::None {
             self.unmeasured.push(Unmeasured {
@@ -380,7 +401,7 @@ impl Driver {
 /// Then no other thread can free memory, close a descriptor or reap a child,
 /// and waiting would only cost time.
 fn nothing_else_runs(which: SampledResources, reading: &Sample) -> bool {
-    which.census && !which.tasks && reading.threads == 1
+    which.threads && !which.tasks && reading.threads == 1
 }
 
 /// The message of a panic payload (`&str` or `String`), else a placeholder.

@@ -4,27 +4,54 @@ use crate::alloc::HeapStats;
 use crate::census::HandleCounts;
 use crate::model::Resource;
 
-/// Which counters a test samples. Heap is always sampled; the census only
-/// where the platform measures it, tokio tasks only for async tests.
+/// Which counters a test samples. Heap is always sampled; each handle count
+/// only where it could be read when the test started, tokio tasks only for
+/// async tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SampledResources {
-    /// Sample the handle census (fds, threads, children).
-    pub census: bool,
+    /// Sample open file descriptors.
+    pub fds: bool,
+    /// Sample threads.
+    pub threads: bool,
+    /// Sample unreaped child processes.
+    pub children: bool,
     /// Sample alive tokio tasks.
     pub tasks: bool,
 }
 
 impl SampledResources {
+    /// Heap, and the handle counts that `probe` could read.
+    pub fn readable_in(probe: &HandleCounts, tasks: bool) -> Self {
+        SampledResources {
+            fds: probe.fds.is_some(),
+            threads: probe.threads.is_some(),
+            children: probe.children.is_some(),
+            tasks,
+        }
+    }
+
+    /// Whether any handle count is sampled (the census runs at all).
+    pub fn census(self) -> bool {
+        self.fds || self.threads || self.children
+    }
+
+    /// Whether `resource` is sampled.
+    pub fn includes(self, resource: Resource) -> bool {
+        match resource {
+            Resource::HeapBytes | Resource::HeapBlocks => true,
+            Resource::Fds => self.fds,
+            Resource::Threads => self.threads,
+            Resource::ChildProcesses => self.children,
+            Resource::TokioTasks => self.tasks,
+        }
+    }
+
     /// The resources sampled, in report order. Allocates nothing, so it can be
     /// used while the heap is being measured.
     pub fn resources(self) -> impl Iterator<Item = Resource> {
         Resource::ALL
             .into_iter()
-            .filter(move |resource| match resource {
-                Resource::HeapBytes | Resource::HeapBlocks => true,
-                Resource::Fds | Resource::Threads | Resource::ChildProcesses => self.census,
-                Resource::TokioTasks => self.tasks,
-            })
+            .filter(move |&resource| self.includes(resource))
     }
 }
 
@@ -48,10 +75,13 @@ pub struct Sample {
 impl Sample {
     /// Reads the heap, then the handle census. Neither allocates, so a sample
     /// leaves no trace in the next one; together they cost about 2 µs in a
-    /// single-threaded process (see `BENCHMARKS.md`), so every iteration is sampled.
-    pub fn take(which: SampledResources, alive_tasks: Option<i64>) -> Sample {
+    /// single-threaded process (see `BENCHMARKS.md`), so every iteration is
+    /// sampled. A count that cannot be read this time (the program ran out of
+    /// descriptors, say) keeps its value from `previous`: a made-up zero would
+    /// pull the retained floor down and hide growth.
+    pub fn take(which: SampledResources, alive_tasks: Option<i64>, previous: &Sample) -> Sample {
         let heap = HeapStats::now();
-        let handles = if which.census {
+        let handles = if which.census() {
             HandleCounts::now()
         } else {
             HandleCounts::default()
@@ -59,10 +89,10 @@ impl Sample {
         Sample {
             heap_bytes: heap.live_bytes,
             heap_blocks: heap.live_blocks,
-            fds: handles.fds.unwrap_or(0),
-            threads: handles.threads.unwrap_or(0),
-            children: handles.children.unwrap_or(0),
-            tasks: alive_tasks.unwrap_or(0),
+            fds: handles.fds.unwrap_or(previous.fds),
+            threads: handles.threads.unwrap_or(previous.threads),
+            children: handles.children.unwrap_or(previous.children),
+            tasks: alive_tasks.unwrap_or(previous.tasks),
         }
     }
 
@@ -109,6 +139,11 @@ impl SampleLog {
     /// Appends a sample; allocates only past the reserved capacity.
     pub fn push(&mut self, sample: Sample) {
         self.samples.push(sample);
+    }
+
+    /// The last sample, if any.
+    pub fn last(&self) -> Option<&Sample> {
+        self.samples.last()
     }
 
     /// Replaces the last sample (with the settled reading).

@@ -461,14 +461,11 @@ fn a_hanging_test_times_out_under_timeout() {
     let outcome = &records["hangs"]["record"]["outcome"];
     assert_eq!(outcome["kind"], "timed_out", "{run}");
     assert_eq!(outcome["timeout_ms"], 2000, "{run}");
+    // `timed_out` after 2000 ms is the kill itself; no wall-clock limit, which
+    // would also count building the fixture on a cold, loaded machine.
     assert_eq!(
         records["hangs"]["record"]["settings"]["timeout_ms"], 2000,
         "{run}"
-    );
-    assert!(
-        run.elapsed < Duration::from_secs(60),
-        "took {:?}",
-        run.elapsed
     );
 }
 
@@ -531,6 +528,14 @@ fn usage_errors_exit_2_and_help_documents_the_exit_codes() {
         let run = fixture.cargo_leaktest(args);
         assert_eq!(run.code, Some(2), "{args:?}: {run}");
     }
+    for (args, says) in [
+        (["--timeout", "3000000000000000h"], "at most 7 days"),
+        (["--iterations", "2"], "at least 4 iterations are needed"),
+    ] {
+        let run = fixture.cargo_leaktest(&args);
+        assert_eq!(run.code, Some(2), "{args:?}: {run}");
+        assert!(run.stderr.contains(says), "{args:?}: {run}");
+    }
     let help = fixture.cargo_leaktest(&["--help"]);
     assert_eq!(help.code, Some(0), "{help}");
     for code in ["0 ", "1 ", "2 ", "130"] {
@@ -574,6 +579,7 @@ fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
         lines.push(line);
     }
     std::thread::sleep(Duration::from_millis(300));
+    let interrupted = Instant::now();
     let signalled = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -587,6 +593,7 @@ fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
         let _ = pipe.read_to_string(&mut stderr);
     }
     let status = child.wait().expect("wait for cargo-leaktest");
+    let after_interrupt = interrupted.elapsed();
     let run = Run::new(
         std::process::Output {
             status,
@@ -596,9 +603,10 @@ fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
         started.elapsed(),
     );
     assert_eq!(run.code, Some(130), "{run}");
+    // Timed from SIGINT, not from the start, so building the fixture does not count.
     assert!(
-        run.elapsed < Duration::from_secs(50),
-        "the hanging test was not killed: {run}"
+        after_interrupt < Duration::from_secs(20),
+        "the hanging test was not killed ({after_interrupt:?} after Ctrl-C): {run}"
     );
     let kinds = outcome_kinds(&run);
     assert_eq!(

@@ -118,7 +118,12 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
     };
 
     assert_eq!(run.exit_code, Some(101), "a failing run exits like libtest");
-    for passing in ["clean_passes", "expected_leak_passes", "async_clean_passes"] {
+    for passing in [
+        "clean_passes",
+        "expected_leak_passes",
+        "async_clean_passes",
+        "slow_single_late_step_is_left_unconfirmed",
+    ] {
         assert_eq!(status(passing), "ok", "{passing}:\n{}", run.stdout);
     }
     assert_eq!(status("ignored_is_skipped"), "ignored");
@@ -319,4 +324,37 @@ fn an_async_test_without_the_tokio_feature_says_to_enable_it() {
         errors, 2,
         "one error and cargo's summary, nothing else:\n{stderr}"
     );
+}
+
+/// The record a child writes for one test, as a parent would read it.
+fn child_record(binary: &Path, test: &str) -> serde_json::Value {
+    let record = tempfile::NamedTempFile::new().expect("temp file");
+    let status = Command::new(binary)
+        .env("LEAKTEST_CHILD", test)
+        .env("LEAKTEST_RECORD", record.path())
+        .env("LEAKTEST_TIMEOUT_MS", "3000")
+        .status()
+        .expect("run the child");
+    assert!(status.success(), "the child of {test} failed: {status}");
+    let json = std::fs::read_to_string(record.path()).expect("read the record");
+    serde_json::from_str(&json).expect("parse the record")
+}
+
+#[test]
+fn a_step_that_cannot_be_confirmed_in_time_is_reported_as_unconfirmed() {
+    let binary = build_fixture("harness-outcomes");
+    let record = child_record(&binary, "slow_single_late_step_is_left_unconfirmed");
+    assert_eq!(record["outcome"]["kind"], "passed", "{record}");
+    assert_eq!(
+        record["iterations_run"], 40,
+        "not extended past its timeout: {record}"
+    );
+    let heap = record["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|report| report["resource"] == "heap_bytes")
+        .expect("heap report");
+    let reason = heap["judgement"]["reason"].as_str().expect("reason");
+    assert!(reason.contains("not confirmed"), "{reason}");
 }

@@ -418,3 +418,48 @@ fn a_leak_larger_than_the_fluctuation_at_rest_still_leaks() {
     let analysis = analyze_with_fluctuation(&samples, WARMUP, false, 384);
     assert_eq!(analysis.verdict, Verdict::Leaking);
 }
+
+#[test]
+fn the_settle_tracker_agrees_with_has_settled_reading_by_reading() {
+    let mut state = 12345u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as i64
+    };
+    for _ in 0..200 {
+        let length = 1 + (next() % 30) as usize;
+        let readings: Vec<i64> = (0..length).map(|_| 1000 + next() % 50).collect();
+        let mut tracker = SettleTracker::new(readings[0]);
+        for taken in 1..=length {
+            if taken > 1 {
+                tracker.push(readings[taken - 1]);
+            }
+            for quiet in 0..6 {
+                assert_eq!(
+                    tracker.has_settled(quiet),
+                    has_settled(&readings[..taken], quiet),
+                    "{:?} quiet {quiet}",
+                    &readings[..taken]
+                );
+            }
+            let lowest = *readings[..taken].iter().min().unwrap();
+            assert_eq!(tracker.lowest(), lowest);
+        }
+    }
+}
+
+#[test]
+fn a_steady_rise_at_rest_is_no_fluctuation_but_a_swing_is() {
+    let mut rising = SettleTracker::new(100);
+    for reading in [108, 116, 124, 132, 140] {
+        rising.push(reading);
+    }
+    assert_eq!(rising.fluctuation(), 0);
+    let mut swinging = SettleTracker::new(100);
+    for reading in [480, 90, 300, 120] {
+        swinging.push(reading);
+    }
+    assert_eq!(swinging.fluctuation(), 390);
+}
