@@ -3,7 +3,7 @@
 use crate::driver::Driver;
 use crate::model::{Outcome, TestRecord};
 use crate::protocol::{self, ENV_PARENT_PID, ENV_RECORD_PATH};
-use crate::registry::{self, default_warmup, LeakTest};
+use crate::registry::{self, LeakTest};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -52,13 +52,7 @@ pub fn run_child_and_exit(test_name: &str) -> ! {
 /// Runs one test in this process and returns its record.
 pub fn run_test(test: &LeakTest, iterations_override: Option<u64>) -> TestRecord {
     let started = Instant::now();
-    let mut settings = test.config.settings();
-    if let Some(iterations) = iterations_override {
-        settings.iterations = iterations;
-        if settings.warmup >= iterations {
-            settings.warmup = default_warmup(iterations);
-        }
-    }
+    let settings = test.config.settings_with(iterations_override);
     if !crate::alloc::is_installed() {
         let mut driver = Driver::new(settings, test.config.runtime);
         driver.record_failure(

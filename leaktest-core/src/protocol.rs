@@ -106,17 +106,26 @@ fn check_version(json: &str, origin: &str) -> Result<(), ProtocolError> {
 /// assert_eq!(parse_iterations_override(Some("500")), Ok(Some(500)));
 /// assert_eq!(parse_iterations_override(None), Ok(None));
 /// assert!(parse_iterations_override(Some("0")).is_err());
+/// assert!(parse_iterations_override(Some("2")).is_err());
 /// ```
 pub fn parse_iterations_override(value: Option<&str>) -> Result<Option<u64>, String> {
     match value.map(|text| (text, text.trim().parse::<u64>())) {
         None => Ok(None),
-        Some((_, Ok(iterations))) if iterations > 0 => Ok(Some(iterations)),
+        Some((_, Ok(iterations))) if (MIN_ITERATIONS..=MAX_ITERATIONS).contains(&iterations) => {
+            Ok(Some(iterations))
+        }
         Some((text, _)) => Err(format!(
-            "{ENV_ITERATIONS} must be a positive number of iterations, not `{text}`: \
-             set it to e.g. 500, or unset it"
+            "{ENV_ITERATIONS} must be a number of iterations from {MIN_ITERATIONS} to \
+             {MAX_ITERATIONS}, not `{text}`: set it to e.g. 500, or unset it"
         )),
     }
 }
+
+/// Fewest iterations an override may ask for: below this, too few are left
+/// after the warm-up to judge growth.
+pub const MIN_ITERATIONS: u64 = 4;
+/// Most iterations an override may ask for (the sample log is reserved up front).
+pub const MAX_ITERATIONS: u64 = 10_000_000;
 
 /// Reads [`ENV_ITERATIONS`] from the environment (see [`parse_iterations_override`]).
 pub fn iterations_override_from_env() -> Result<Option<u64>, String> {

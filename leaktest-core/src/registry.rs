@@ -68,11 +68,22 @@ pub struct TestConfig {
 impl TestConfig {
     /// Settings after defaults, before any command-line override.
     pub fn settings(&self) -> Settings {
-        let iterations = self.iterations.unwrap_or(DEFAULT_ITERATIONS).max(1);
-        let warmup = self
-            .warmup
-            .unwrap_or_else(|| default_warmup(iterations))
-            .min(iterations.saturating_sub(1));
+        self.settings_with(None)
+    }
+
+    /// Settings after defaults, with `iterations_override` (from
+    /// `cargo leaktest --iterations` or `LEAKTEST_ITERATIONS`) in place of the
+    /// attribute's iterations. The default warm-up follows the iterations that
+    /// run; an explicit warm-up is kept while it is below them.
+    pub fn settings_with(&self, iterations_override: Option<u64>) -> Settings {
+        let iterations = iterations_override
+            .or(self.iterations)
+            .unwrap_or(DEFAULT_ITERATIONS)
+            .max(1);
+        let warmup = match self.warmup {
+            Some(warmup) if warmup < iterations => warmup,
+            _ => default_warmup(iterations),
+        };
         Settings {
             iterations,
             warmup,
@@ -150,7 +161,29 @@ mod tests {
     }
 
     #[test]
-    fn explicit_warmup_is_kept_below_iterations() {
+    fn an_iterations_override_recomputes_the_default_warmup() {
+        let config = TestConfig {
+            iterations: Some(100),
+            warmup: None,
+            should_leak: false,
+            ignore: None,
+            timeout_ms: None,
+            settle_ms: None,
+            runtime: RuntimeKind::None,
+            has_setup: false,
+        };
+        assert_eq!(config.settings_with(Some(1000)).warmup, 50);
+        assert_eq!(config.settings_with(Some(20)).warmup, 2);
+        let explicit = TestConfig {
+            warmup: Some(30),
+            ..config
+        };
+        assert_eq!(explicit.settings_with(Some(1000)).warmup, 30);
+        assert_eq!(explicit.settings_with(Some(20)).warmup, 2);
+    }
+
+    #[test]
+    fn a_warmup_not_below_iterations_falls_back_to_the_default() {
         let config = TestConfig {
             iterations: Some(10),
             warmup: Some(20),
@@ -161,6 +194,6 @@ mod tests {
             runtime: RuntimeKind::None,
             has_setup: false,
         };
-        assert_eq!(config.settings().warmup, 9);
+        assert_eq!(config.settings().warmup, default_warmup(10));
     }
 }
