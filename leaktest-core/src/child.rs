@@ -10,6 +10,8 @@ use std::time::Instant;
 /// Exit code of a child asked for a test the binary does not have, or given
 /// an unusable environment.
 pub const EXIT_UNKNOWN_TEST: i32 = 3;
+/// Exit code of a child whose parent was gone before it started the test.
+pub const EXIT_PARENT_GONE: i32 = 5;
 /// Exit code of a child that could not write its record.
 pub const EXIT_RECORD_UNWRITABLE: i32 = 4;
 
@@ -83,13 +85,28 @@ fn timeout_from_env() -> Option<std::time::Duration> {
 }
 
 /// Ends this process when the parent dies, so an interrupted run leaves no
-/// test running on.
+/// test running on: the parent's death sends SIGTERM, and when this process
+/// leads its own process group (as every child the parent starts does), the
+/// handler takes the whole group down with it, processes the test started
+/// included.
 fn die_with_parent() {
     #[cfg(target_os = "linux")]
     {
+        // SAFETY: getpgrp and getpid have no preconditions.
+        let leads_own_group = unsafe { libc::getpgrp() == libc::getpid() };
+        let death_signal = if leads_own_group {
+            let handler: extern "C" fn(libc::c_int) = kill_own_group;
+            // SAFETY: the handler only calls kill, which is async-signal-safe.
+            unsafe {
+                libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
+            }
+            libc::SIGTERM
+        } else {
+            libc::SIGKILL
+        };
         // SAFETY: prctl with PR_SET_PDEATHSIG takes a plain signal number.
         unsafe {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            libc::prctl(libc::PR_SET_PDEATHSIG, death_signal);
         }
         let expected_parent = std::env::var(ENV_PARENT_PID)
             .ok()
@@ -97,7 +114,17 @@ fn die_with_parent() {
         // SAFETY: getppid has no preconditions.
         let parent = unsafe { libc::getppid() };
         if expected_parent.is_some_and(|expected| expected != parent) {
-            std::process::exit(EXIT_UNKNOWN_TEST);
+            std::process::exit(EXIT_PARENT_GONE);
         }
+    }
+}
+
+/// SIGTERM handler of a child leading its own process group: kills the group
+/// (this process and whatever the test started in it).
+#[cfg(target_os = "linux")]
+extern "C" fn kill_own_group(_signal: libc::c_int) {
+    // SAFETY: kill is async-signal-safe; 0 means this process's group.
+    unsafe {
+        libc::kill(0, libc::SIGKILL);
     }
 }

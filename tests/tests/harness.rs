@@ -225,7 +225,7 @@ fn libtest_filters_and_list_work_on_the_harness() {
         "{stderr}"
     );
 
-    let ignored = run_harness(&binary, &["--ignored"]);
+    let ignored = run_harness(&binary, &["--ignored", "--exact", "ignored_is_skipped"]);
     assert_eq!(ignored.exit_code, Some(0), "{}", ignored.stdout);
     assert_eq!(
         ignored
@@ -357,4 +357,51 @@ fn a_step_that_cannot_be_confirmed_in_time_is_reported_as_unconfirmed() {
         .expect("heap report");
     let reason = heap["judgement"]["reason"].as_str().expect("reason");
     assert!(reason.contains("not confirmed"), "{reason}");
+}
+
+/// Processes whose command line contains `marker`.
+fn processes_with(marker: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+        .map(|cmdline| String::from_utf8_lossy(&cmdline).replace('\0', " "))
+        .filter(|cmdline| cmdline.contains(marker))
+        .collect()
+}
+
+fn wait_until(limit: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    done()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn killing_the_harness_takes_down_the_test_and_what_it_started() {
+    let binary = build_fixture("harness-outcomes");
+    let marker = "4321.5";
+    let mut harness = Command::new(&binary)
+        .args(["--ignored", "--exact", "leaves_a_grandchild_and_hangs"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the harness");
+    let started = wait_until(std::time::Duration::from_secs(30), || {
+        !processes_with(marker).is_empty()
+    });
+    harness.kill().expect("kill the harness");
+    harness.wait().expect("reap the harness");
+    assert!(started, "the test never started its grandchild");
+    let gone = wait_until(std::time::Duration::from_secs(10), || {
+        processes_with(marker).is_empty()
+    });
+    assert!(gone, "left running: {:?}", processes_with(marker));
 }
