@@ -163,31 +163,6 @@ pub fn analyze(series: &[i64], warmup: usize, confirming: bool) -> SeriesAnalysi
     analyze_with(series, warmup, confirming, &Options::default())
 }
 
-/// [`analyze`], with the noise at least `fluctuation_at_rest`: how far the
-/// counter moved while the body was not running (in the settle window), which
-/// is movement of other threads that the samples may have caught at any level.
-///
-/// ```
-/// use leaktest_core::analysis::{analyze_with_fluctuation, Verdict};
-///
-/// // A background thread holds 1 to 385 bytes; sampling aliases it into a slow ramp.
-/// let series: Vec<i64> = (0..100).map(|i| 1000 + 4 * i).collect();
-/// assert_eq!(analyze_with_fluctuation(&series, 10, false, 0).verdict, Verdict::Leaking);
-/// assert_eq!(analyze_with_fluctuation(&series, 10, false, 384).verdict, Verdict::NotLeaking);
-/// ```
-pub fn analyze_with_fluctuation(
-    series: &[i64],
-    warmup: usize,
-    confirming: bool,
-    fluctuation_at_rest: i64,
-) -> SeriesAnalysis {
-    let options = Options {
-        fluctuation_at_rest,
-        ..Options::default()
-    };
-    analyze_with(series, warmup, confirming, &options)
-}
-
 /// What [`analyze_with`] needs to know beyond the series.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -207,17 +182,25 @@ impl Default for Options {
     }
 }
 
-/// [`analyze`] with [`Options`]: the noise seen at rest, and how the reason
-/// writes amounts.
+/// [`analyze`] with [`Options`]: the noise seen at rest (how far the counter
+/// moved while the body was not running, in the settle window: movement of
+/// other threads that the samples may have caught at any level), and how the
+/// reason writes amounts.
 ///
 /// ```
-/// use leaktest_core::analysis::{analyze_with, Options};
+/// use leaktest_core::analysis::{analyze_with, Options, Verdict};
 /// use leaktest_core::render::format_bytes;
 ///
 /// let series: Vec<i64> = (0..100).map(|i| 2048 * i).collect();
 /// let options = Options { format_amount: format_bytes, ..Options::default() };
 /// let analysis = analyze_with(&series, 10, false, &options);
 /// assert!(analysis.reason.contains("+100.0 KiB"), "{}", analysis.reason);
+///
+/// // A background thread holds 1 to 385 bytes; sampling aliases it into a slow ramp.
+/// let ramp: Vec<i64> = (0..100).map(|i| 1000 + 4 * i).collect();
+/// assert_eq!(analyze_with(&ramp, 10, false, &Options::default()).verdict, Verdict::Leaking);
+/// let at_rest = Options { fluctuation_at_rest: 384, ..Options::default() };
+/// assert_eq!(analyze_with(&ramp, 10, false, &at_rest).verdict, Verdict::NotLeaking);
 /// ```
 pub fn analyze_with(
     series: &[i64],

@@ -148,11 +148,14 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
         let _ = status_tx.send(child.wait());
     });
 
-    let deadline = started + spec.timeout;
+    // A timeout too large for the clock means no deadline at all.
+    let deadline = started.checked_add(spec.timeout);
     let mut timed_out = false;
     let status = loop {
         let now = Instant::now();
-        let wait = deadline.saturating_duration_since(now).min(CANCEL_POLL);
+        let wait = deadline.map_or(CANCEL_POLL, |deadline| {
+            deadline.saturating_duration_since(now).min(CANCEL_POLL)
+        });
         match status_rx.recv_timeout(wait) {
             Ok(status) => break status.ok(),
             Err(mpsc::RecvTimeoutError::Disconnected) => break None,
@@ -167,7 +170,7 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
             let _ = status_rx.recv();
             return Err(IsolationError::Cancelled);
         }
-        if Instant::now() >= deadline {
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             timed_out = true;
             kill_group(pid);
             break status_rx.recv().ok().and_then(Result::ok);

@@ -14,8 +14,10 @@
 //! Records carry [`SCHEMA_VERSION`], checked on read.
 
 use crate::model::{HarnessDescription, TestRecord, SCHEMA_VERSION};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Set to `1` to make a harness binary describe its tests and exit.
 pub const ENV_DESCRIBE: &str = "LEAKTEST_DESCRIBE";
@@ -42,6 +44,18 @@ pub enum ProtocolError {
         binary: PathBuf,
         /// The OS error.
         source: std::io::Error,
+    },
+    /// The binary did not finish describing itself in time.
+    #[error(
+        "{binary} did not describe its tests within {timeout:?} when run with --list: \
+         a test binary with `harness = false` must end with `leaktest_core::main!()` \
+         or stop after listing"
+    )]
+    DescribeTimedOut {
+        /// The binary.
+        binary: PathBuf,
+        /// How long it was given.
+        timeout: Duration,
     },
     /// A record or description file could not be read.
     #[error("could not read {path}: {source}")]
@@ -174,21 +188,54 @@ pub fn parse_description(
         })
 }
 
+/// How long a binary may take to describe itself before it is killed.
+pub const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Asks `binary` to describe its leak tests. `Ok(None)` when it is not a
 /// leaktest harness. The binary runs with `--list` too, so an ordinary libtest
-/// binary only lists its tests instead of running them.
+/// binary only lists its tests instead of running them; one that does not stop
+/// within [`DESCRIBE_TIMEOUT`] is killed and reported.
 pub fn describe_harness(binary: &Path) -> Result<Option<HarnessDescription>, ProtocolError> {
-    let output = Command::new(binary)
+    let spawn_error = |source| ProtocolError::Spawn {
+        binary: binary.to_owned(),
+        source,
+    };
+    let mut child = Command::new(binary)
         .arg("--list")
         .env(ENV_DESCRIBE, "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|source| ProtocolError::Spawn {
-            binary: binary.to_owned(),
-            source,
-        })?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    parse_description(&stdout, &binary.display().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(spawn_error)?;
+    let mut stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        if let Some(stdout) = stdout.as_mut() {
+            let _ = stdout.read_to_end(&mut text);
+        }
+        text
+    });
+    let deadline = Instant::now() + DESCRIBE_TIMEOUT;
+    loop {
+        match child.try_wait().map_err(spawn_error)? {
+            Some(_) => break,
+            None if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(ProtocolError::DescribeTimedOut {
+                    binary: binary.to_owned(),
+                    timeout: DESCRIBE_TIMEOUT,
+                });
+            }
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    let stdout = reader.join().unwrap_or_default();
+    parse_description(
+        &String::from_utf8_lossy(&stdout),
+        &binary.display().to_string(),
+    )
 }
 
 #[cfg(test)]

@@ -108,12 +108,13 @@ fn last_lines(text: &str, count: usize) -> String {
     lines[start..].join("\n")
 }
 
-/// `30s`, `1.5s`, `250ms`: a duration as the attribute spells it.
+/// `30s`, `2m`, `1550ms`: a duration as the attribute spells it (whole
+/// minutes, seconds or milliseconds).
 pub fn format_duration_ms(millis: u64) -> String {
-    if millis >= 1000 && millis % 1000 == 0 {
+    if millis >= 60_000 && millis % 60_000 == 0 {
+        format!("{}m", millis / 60_000)
+    } else if millis >= 1000 && millis % 1000 == 0 {
         format!("{}s", millis / 1000)
-    } else if millis >= 1000 {
-        format!("{:.1}s", millis as f64 / 1000.0)
     } else {
         format!("{millis}ms")
     }
@@ -126,7 +127,8 @@ mod tests {
     #[test]
     fn durations_read_like_the_attribute() {
         assert_eq!(format_duration_ms(30_000), "30s");
-        assert_eq!(format_duration_ms(1_500), "1.5s");
+        assert_eq!(format_duration_ms(120_000), "2m");
+        assert_eq!(format_duration_ms(1_550), "1550ms");
         assert_eq!(format_duration_ms(250), "250ms");
     }
 

@@ -75,17 +75,28 @@ fn survives_its_descriptors_being_closed_and_counts_children_of_every_thread() {
         child.kill().expect("kill");
         child.wait().expect("wait");
     });
-    let mut during = HandleCounts::now();
-    for _ in 0..100 {
-        if during.children != before.children {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-        during = HandleCounts::now();
-    }
+    let during = census_until(|counts| counts.children != before.children);
     assert_eq!(during.threads.unwrap() - before.threads.unwrap(), 1);
     assert_eq!(during.children.unwrap() - before.children.unwrap(), 1);
     drop(stop_tx);
     spawner.join().expect("join");
-    assert_eq!(HandleCounts::now(), before);
+    // A joined thread leaves /proc/self/task a moment after join returns.
+    let after = census_until(|counts| *counts == before);
+    assert_eq!(after, before);
+}
+
+/// Reads the census until `done` holds, for at most 10 s (a loaded machine
+/// can be slow to start a process or retire a thread), and returns the last reading.
+#[cfg(target_os = "linux")]
+fn census_until(
+    done: impl Fn(&leaktest_core::census::HandleCounts) -> bool,
+) -> leaktest_core::census::HandleCounts {
+    use leaktest_core::census::HandleCounts;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut counts = HandleCounts::now();
+    while !done(&counts) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        counts = HandleCounts::now();
+    }
+    counts
 }

@@ -17,6 +17,12 @@ fn fixture_manifest(name: &str) -> PathBuf {
         .join(name)
         .join("Cargo.toml");
     let lock = manifest.with_file_name("Cargo.lock");
+    // Tests run in parallel: one copies while the others wait, so cargo never
+    // reads a half-written lock file.
+    static COPYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _copying = COPYING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !lock.exists() {
         std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
     }

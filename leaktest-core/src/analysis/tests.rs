@@ -399,6 +399,19 @@ fn geometric_growth_is_confirmed_from_the_spacing_of_its_last_two_steps() {
 
 // Movement seen while the body was not running.
 
+fn analyze_with_fluctuation(
+    series: &[i64],
+    warmup: usize,
+    confirming: bool,
+    fluctuation_at_rest: i64,
+) -> SeriesAnalysis {
+    let options = Options {
+        fluctuation_at_rest,
+        ..Options::default()
+    };
+    analyze_with(series, warmup, confirming, &options)
+}
+
 #[test]
 fn a_slow_ramp_within_the_fluctuation_at_rest_is_noise() {
     // A background buffer of 1 to 385 bytes, sampled in step with its cycle.
