@@ -47,7 +47,7 @@ use proc_macro::TokenStream;
 /// | argument | meaning |
 /// | --- | --- |
 /// | `iterations = N` | iterations to run, N > 0 (default 100) |
-/// | `warmup = N` | leading iterations not judged, N < iterations (default: a tenth, at most 50) |
+/// | `warmup = N` | leading iterations not judged, N < iterations (default: a tenth, at least 1, at most 50) |
 /// | `should_leak` | the test passes only if a leak is found |
 /// | `ignore`, `ignore = "reason"` | skip the test unless ignored tests are asked for |
 /// | `timeout = "30s"` | kill the test process after this long (`ms`, `s` or `m`) |
