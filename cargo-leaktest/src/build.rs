@@ -154,7 +154,16 @@ pub fn build(options: &BuildOptions, targets: &[&TestTarget]) -> Result<Executab
         .map_err(|source| Error::SpawnCargo { program, source })?;
     if let Some(stdout) = child.stdout.take() {
         for message in Message::parse_stream(BufReader::new(stdout)) {
-            match message.map_err(Error::BuildMessages)? {
+            let message = match message {
+                Ok(message) => message,
+                Err(error) => {
+                    // Leave no cargo running behind us, nor a zombie.
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(Error::BuildMessages(error));
+                }
+            };
+            match message {
                 Message::CompilerArtifact(artifact)
                     if artifact.profile.test && artifact.target.is_test() =>
                 {

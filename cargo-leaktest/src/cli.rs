@@ -5,6 +5,8 @@
 
 use crate::exit_codes;
 use clap::{ArgAction, Parser, ValueEnum};
+use leaktest_core::protocol::{MAX_ITERATIONS, MIN_ITERATIONS};
+use leaktest_core::render::format_count;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -153,15 +155,15 @@ pub struct Args {
     pub jobs: Option<u32>,
 
     /// Kill every test still running after this long, overriding the tests'
-    /// own `timeout` (e.g. `90s`, `500ms`, `2m`; a bare number is seconds).
+    /// own `timeout` (e.g. `90s`, `500ms`, `2m`; a bare number is seconds; at most 7 days).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Run Options")]
     pub timeout: Option<Duration>,
 
-    /// Run every test for this many iterations, overriding its own.
+    /// Run every test for this many iterations, overriding its own (4 to 10,000,000).
     #[arg(
         long,
         value_name = "N",
-        value_parser = clap::value_parser!(u64).range(1..),
+        value_parser = parse_iterations,
         help_heading = "Run Options"
     )]
     pub iterations: Option<u64>,
@@ -312,7 +314,34 @@ pub fn strip_subcommand_word(args: impl IntoIterator<Item = OsString>) -> Vec<Os
     args
 }
 
-/// Parses `90s`, `1.5s`, `500ms`, `2m`, `1h`, or a bare number of seconds.
+/// The longest `--timeout`: longer is surely a typo, and far beyond it the
+/// deadline arithmetic would overflow.
+const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// Parses `--iterations`, within the bounds the harness accepts for an
+/// override ([`MIN_ITERATIONS`] to [`MAX_ITERATIONS`]).
+pub fn parse_iterations(text: &str) -> Result<u64, String> {
+    let iterations: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of iterations"))?;
+    if iterations < MIN_ITERATIONS {
+        return Err(format!(
+            "at least {MIN_ITERATIONS} iterations are needed to judge growth: \
+             warm-up iterations are not judged, and a trend takes several more"
+        ));
+    }
+    if iterations > MAX_ITERATIONS {
+        return Err(format!(
+            "at most {} iterations are allowed (their samples are kept in memory)",
+            format_count(MAX_ITERATIONS as i64)
+        ));
+    }
+    Ok(iterations)
+}
+
+/// Parses `90s`, `1.5s`, `500ms`, `2m`, `1h`, or a bare number of seconds,
+/// up to [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
@@ -333,8 +362,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             ))
         }
     };
-    let duration = Duration::try_from_secs_f64(value * seconds_per_unit)
-        .map_err(|_| format!("`{text}` is out of range"))?;
+    let seconds = value * seconds_per_unit;
+    if seconds > MAX_DURATION.as_secs_f64() {
+        return Err(format!(
+            "`{text}` is too long: the timeout can be at most 7 days"
+        ));
+    }
+    let duration =
+        Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))?;
     if duration.is_zero() {
         return Err("the timeout must be longer than zero".to_owned());
     }
@@ -370,6 +405,41 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("3 fortnights").is_err());
+    }
+
+    #[test]
+    fn durations_are_capped_at_7_days() {
+        assert_eq!(
+            parse_duration("168h"),
+            Ok(Duration::from_secs(7 * 24 * 3600))
+        );
+        for huge in ["169h", "3000000000000000h", "99999999999999999999999s"] {
+            let error = parse_duration(huge).unwrap_err();
+            assert!(error.contains("at most 7 days"), "{huge}: {error}");
+        }
+        let error =
+            Args::try_parse_from(["cargo-leaktest", "--timeout", "3000000000000000h"]).unwrap_err();
+        assert_eq!(error.exit_code(), exit_codes::SETUP_ERROR);
+    }
+
+    #[test]
+    fn iterations_must_be_enough_to_judge_and_not_absurd() {
+        assert_eq!(parse_iterations("4"), Ok(4));
+        assert_eq!(parse_iterations("10000000"), Ok(10_000_000));
+        for few in ["0", "3"] {
+            let error = parse_iterations(few).unwrap_err();
+            assert!(
+                error.starts_with("at least 4 iterations are needed to judge growth: "),
+                "{few}: {error}"
+            );
+        }
+        assert!(parse_iterations("10000001")
+            .unwrap_err()
+            .contains("at most 10,000,000"));
+        assert!(parse_iterations("-5").is_err());
+        assert!(parse_iterations("many").is_err());
+        let args = Args::try_parse_from(["cargo-leaktest", "--iterations", "2"]);
+        assert!(args.is_err());
     }
 
     #[test]

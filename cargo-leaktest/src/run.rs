@@ -14,7 +14,7 @@ use crate::output::{listed_targets, Reporter, RunStart, Tally};
 use crate::schedule::{self, Event, Pool};
 use crate::select::{self, Filter, IgnoredMode, PlannedTest};
 use leaktest_core::isolation::{ChildSpec, IsolationError};
-use leaktest_core::model::{Outcome, TestRecord, SCHEMA_VERSION};
+use leaktest_core::model::{Outcome, TestRecord};
 use std::ffi::OsString;
 use std::io::{self, IsTerminal};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -236,12 +236,13 @@ fn finished_record(
 ) -> TestRecord {
     let mut record = match result {
         Ok(record) => record,
-        Err(error) => synthetic_record(
-            spec.test.clone(),
+        Err(error) => TestRecord::without_run(
+            &spec.test,
             Outcome::Failed {
                 message: format!("cargo leaktest could not run this test: {error}"),
                 iteration: None,
             },
+            0,
         ),
     };
     if overrides.timeout.is_some() {
@@ -251,31 +252,18 @@ fn finished_record(
 }
 
 fn ignored_record(test: &PlannedTest<'_>, reason: Option<String>) -> TestRecord {
-    synthetic_record(test.test.clone(), Outcome::Ignored { reason })
-}
-
-fn synthetic_record(test: leaktest_core::model::TestDescription, outcome: Outcome) -> TestRecord {
-    TestRecord {
-        schema_version: SCHEMA_VERSION,
-        name: test.name,
-        location: test.location,
-        outcome,
-        settings: test.settings,
-        iterations_run: 0,
-        resources: Vec::new(),
-        unmeasured: Vec::new(),
-        peak_heap_bytes: 0,
-        duration_ms: 0,
-        stdout_tail: String::new(),
-        stderr_tail: String::new(),
-    }
+    TestRecord::without_run(test.test, Outcome::Ignored { reason }, 0)
 }
 
 /// The first Ctrl-C sets `cancel` (running children are killed, what finished
-/// is reported, exit 130); a second one exits at once.
+/// is reported, exit 130); a second one exits at once, abandoning the running
+/// children, which die with us (`PR_SET_PDEATHSIG` in leaktest-core).
 fn install_interrupt_handler(cancel: Arc<AtomicBool>) -> Result<(), Error> {
+    // ctrlc calls this on an ordinary thread, not in the signal handler, so
+    // printing here is safe.
     ctrlc::set_handler(move || {
         if cancel.swap(true, Ordering::SeqCst) {
+            eprintln!("cargo leaktest: interrupted again; abandoning the running tests");
             std::process::exit(exit_codes::INTERRUPTED);
         }
     })?;

@@ -7,7 +7,7 @@ use crate::select::PlannedTest;
 use console::{style, StyledObject};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use leaktest_core::model::{Outcome, Resource, Settings, TestRecord};
-use leaktest_core::render::{format_bytes, sparkline};
+use leaktest_core::render::{format_bytes, format_resource_rate, sparkline};
 use leaktest_core::summary::{failure_details, format_duration_ms, leak_lines};
 use std::io::{self, Write};
 use std::time::Duration;
@@ -273,7 +273,7 @@ fn measurements(record: &TestRecord) -> String {
             format!(
                 "{} {}/iter",
                 report.resource,
-                rate(report.resource, report.judgement.growth_per_iteration)
+                format_resource_rate(report.resource, report.judgement.growth_per_iteration)
             )
         })
         .collect();
@@ -297,25 +297,6 @@ fn measurements(record: &TestRecord) -> String {
     parts.join("  ")
 }
 
-/// A growth rate with its sign and unit: `+64 B`, `+1.5 KiB`, `+1`, `+0.1`.
-fn rate(resource: Resource, per_iteration: f64) -> String {
-    let sign = if per_iteration < 0.0 { "-" } else { "+" };
-    let magnitude = per_iteration.abs();
-    if resource.is_bytes() && magnitude >= 1024.0 {
-        // Float to int saturates; rates beyond i64 bytes are not meaningful.
-        return format!("{sign}{}", format_bytes(magnitude.round() as i64));
-    }
-    let decimals = if magnitude > 0.0 && magnitude < 0.05 {
-        3
-    } else {
-        1
-    };
-    let number = format!("{magnitude:.decimals$}");
-    let number = number.strip_suffix(".0").unwrap_or(&number);
-    let unit = if resource.is_bytes() { " B" } else { "" };
-    format!("{sign}{number}{unit}")
-}
-
 fn shorten(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_owned();
@@ -325,7 +306,7 @@ fn shorten(text: &str, width: usize) -> String {
     short
 }
 
-/// `iterations=100 warmup=10 timeout=60s settle=200ms should_leak async(multi_thread) setup`.
+/// `iterations=100 warmup=10 timeout=1m settle=200ms should_leak async(multi_thread) setup`.
 pub fn settings_summary(settings: &Settings) -> String {
     let mut text = format!(
         "iterations={} warmup={} timeout={} settle={}",
@@ -472,15 +453,12 @@ mod tests {
     }
 
     #[test]
-    fn rates_carry_sign_and_unit() {
-        assert_eq!(rate(Resource::HeapBytes, 64.0), "+64 B");
-        assert_eq!(rate(Resource::HeapBytes, 1536.0), "+1.5 KiB");
-        assert_eq!(rate(Resource::HeapBytes, 6.4), "+6.4 B");
-        assert_eq!(rate(Resource::Fds, 1.0), "+1");
-        assert_eq!(rate(Resource::HeapBlocks, 0.1), "+0.1");
-        assert_eq!(rate(Resource::Threads, 0.01), "+0.010");
-        assert_eq!(rate(Resource::Threads, -2.0), "-2");
-        assert_eq!(rate(Resource::HeapBytes, 401.97), "+402 B");
+    fn the_test_line_and_the_details_show_the_same_rate() {
+        console::set_colors_enabled(false);
+        let mut leaked = record(Outcome::Leaked);
+        leaked.resources[0].judgement.growth_per_iteration = 1024.0;
+        assert!(test_line("fx::leaks", &leaked).contains("heap +1,024 B/iter"));
+        assert!(failure_details(&leaked).contains("+1,024 B/iter"));
     }
 
     #[test]
@@ -507,7 +485,7 @@ mod tests {
         settings.runtime = Some("multi_thread".to_owned());
         assert_eq!(
             settings_summary(&settings),
-            "iterations=30 warmup=3 timeout=60s settle=200ms should_leak async(multi_thread)"
+            "iterations=30 warmup=3 timeout=1m settle=200ms should_leak async(multi_thread)"
         );
     }
 }
