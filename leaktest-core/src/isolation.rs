@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -145,7 +145,11 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
     let pid = child.id();
     let (status_tx, status_rx) = mpsc::channel();
     thread::spawn(move || {
-        let _ = status_tx.send(child.wait());
+        // Whatever the test left running in its process group (leaked child
+        // processes) would hold the output pipes open: it goes when the test
+        // ends. The group is killed while the exited child is not yet reaped,
+        // so its id cannot have been reused by then.
+        let _ = status_tx.send(wait_then_kill_group(&mut child));
     });
 
     // A timeout too large for the clock means no deadline at all.
@@ -176,9 +180,6 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
             break status_rx.recv().ok().and_then(Result::ok);
         }
     };
-    // Whatever the test left running in its process group (leaked child
-    // processes) would hold the output pipes open: it goes too.
-    kill_group(pid);
     let drain_until = Instant::now() + PIPE_DRAIN_GRACE;
     while Arc::strong_count(&stdout_tail.0) + Arc::strong_count(&stderr_tail.0) > 2
         && Instant::now() < drain_until
@@ -284,10 +285,45 @@ fn own_process_group(command: &mut Command) {
 #[cfg(not(unix))]
 fn own_process_group(_command: &mut Command) {}
 
+/// Waits for the child to exit, kills what is left of its process group, and
+/// reaps it. On Linux the group is killed while the exited child is not yet
+/// reaped (`waitid` with `WNOWAIT`), so its id cannot have been reused.
+#[cfg(target_os = "linux")]
+fn wait_then_kill_group(child: &mut Child) -> std::io::Result<ExitStatus> {
+    let pid = child.id();
+    loop {
+        // SAFETY: waitid writes only into the siginfo_t we pass.
+        let waited = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if waited == 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
+        {
+            break;
+        }
+    }
+    kill_group(pid);
+    child.wait()
+}
+
+/// Waits for the child to exit and reaps it, then kills what is left of its
+/// process group.
+#[cfg(not(target_os = "linux"))]
+fn wait_then_kill_group(child: &mut Child) -> std::io::Result<ExitStatus> {
+    let status = child.wait();
+    kill_group(child.id());
+    status
+}
+
 #[cfg(unix)]
 fn kill_group(pid: u32) {
     // SAFETY: kill has no memory-safety preconditions; the group id is the
-    // child's pid (it leads its own group), which is not reused before we reap it.
+    // child's pid (it leads its own group), which is not reused before it is reaped.
     unsafe {
         libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
     }
