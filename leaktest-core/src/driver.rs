@@ -71,7 +71,6 @@ pub struct Driver {
     fluctuation_at_rest: Sample,
     /// When the test's process will be killed, if known.
     deadline: Option<Instant>,
-    ran: bool,
 }
 
 /// What the settle window found.
@@ -112,7 +111,6 @@ impl Driver {
             unmeasured: Vec::new(),
             fluctuation_at_rest: Sample::default(),
             deadline: None,
-            ran: false,
         }
     }
 
@@ -147,7 +145,6 @@ impl Driver {
     }
 
     fn fail_setup(&mut self, payload: Box<dyn Any + Send>) {
-        self.ran = true;
         self.failure = Some(BodyFailure {
             message: format!("setup panicked: {}", panic_message(&*payload)),
             iteration: None,
@@ -165,7 +162,6 @@ impl Driver {
         idle: &mut dyn FnMut(Duration),
         alive_tasks: Option<&dyn Fn() -> i64>,
     ) {
-        self.ran = true;
         let probe = if census::unmeasured_reason().is_none() {
             HandleCounts::now()
         } else {
@@ -351,7 +347,8 @@ impl Driver {
     /// The record of this run.
     pub fn into_record(self, name: String, location: String, duration: Duration) -> TestRecord {
         let leaked = self.reports.iter().any(|report| report.judgement.leaking);
-        let outcome = match (&self.failure, self.ran) {
+        let ran = self.failure.is_some() || self.iterations_run > 0;
+        let outcome = match (&self.failure, ran) {
             (Some(failure), _) => Outcome::Failed {
                 message: failure.message.clone(),
                 iteration: failure.iteration,
@@ -388,7 +385,6 @@ impl Driver {
     }
 
     pub(crate) fn record_failure(&mut self, message: String) {
-        self.ran = true;
         self.failure = Some(BodyFailure {
             message,
             iteration: None,
