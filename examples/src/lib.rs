@@ -38,6 +38,7 @@ pub mod thread_pool;
 
 // Async (tokio) patterns.
 pub mod channel_task;
+pub mod delayed_audit;
 pub mod interval;
 pub mod manager;
 pub mod structured;

@@ -233,7 +233,7 @@ mod current_thread {
     use leaktest_core::leak_test;
     use leaktest_examples::channel_task::{self, SessionRegistry};
     use leaktest_examples::manager::ConnectionManager;
-    use leaktest_examples::{interval, structured, timeouts};
+    use leaktest_examples::{delayed_audit, interval, structured, timeouts};
     use std::time::Duration;
 
     #[leak_test(should_leak)]
@@ -285,6 +285,11 @@ mod current_thread {
     }
 
     #[leak_test]
+    async fn tasks_finishing_after_a_delay_are_clean() {
+        delayed_audit::handle_with_deferred_audit("GET /health");
+    }
+
+    #[leak_test]
     async fn spawn_blocking_is_clean() {
         structured::checksum_on_blocking_pool(3).await;
     }
@@ -311,7 +316,7 @@ mod multi_thread {
     use leaktest_core::leak_test;
     use leaktest_examples::channel_task::{self, SessionRegistry};
     use leaktest_examples::manager::ConnectionManager;
-    use leaktest_examples::{interval, structured, timeouts};
+    use leaktest_examples::{delayed_audit, interval, structured, timeouts};
     use std::time::Duration;
 
     #[leak_test(should_leak, flavor = "multi_thread", worker_threads = 2)]
@@ -382,6 +387,11 @@ mod multi_thread {
     #[leak_test(flavor = "multi_thread", worker_threads = 2)]
     async fn spawned_tasks_all_awaited_is_clean() {
         structured::fan_out_sum(1000).await;
+    }
+
+    #[leak_test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tasks_finishing_after_a_delay_are_clean() {
+        delayed_audit::handle_with_deferred_audit("GET /health");
     }
 
     #[leak_test(flavor = "multi_thread", worker_threads = 2)]

@@ -238,6 +238,15 @@ impl Driver {
                 fluctuation: Sample::default(),
             };
         }
+        // A counter still above where the judged part started may be waiting
+        // for work that finishes later (a task's timer, a queue another thread
+        // drains): it is given the whole window to come back. One at or below
+        // that level only needs to stop falling.
+        let baseline = self
+            .log
+            .at((self.settings.warmup as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or(first);
         let deadline = Instant::now() + Duration::from_millis(self.settings.settle_ms);
         let mut trackers = Resource::ALL.map(|resource| SettleTracker::new(first.get(resource)));
         let mut latest = first;
@@ -251,7 +260,10 @@ impl Driver {
                 .iter()
                 .zip(Resource::ALL)
                 .filter(|(_, resource)| which.includes(*resource))
-                .all(|(tracker, _)| tracker.has_settled(SETTLE_QUIET_READINGS));
+                .all(|(tracker, resource)| {
+                    tracker.has_settled(SETTLE_QUIET_READINGS)
+                        && latest.get(resource) <= baseline.get(resource)
+                });
             if all_settled {
                 break;
             }

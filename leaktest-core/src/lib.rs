@@ -34,8 +34,10 @@
 //! For each resource, with `n` iterations of which the first `warmup` are not judged:
 //! 1. After the last iteration the process *settles*: counters are re-read
 //!    every 5 ms until they stop falling (at most `settle`, 200 ms by default),
-//!    and the lowest reading of each counter replaces the last sample (a sync test whose
-//!    process has a single thread skips the wait: nothing else can free anything).
+//!    and the lowest reading of each counter replaces the last sample. A counter
+//!    still above its level at the end of the warm-up gets the whole window to
+//!    come back; a sync test whose process has a single thread skips the wait
+//!    (nothing else can free anything).
 //! 2. The retained floor at iteration `i` is the minimum of the samples from
 //!    `i` to the end: what was still held and never released afterwards.
 //! 3. Noise is how far samples rose above the floor (transient memory), or

@@ -141,6 +141,11 @@ impl SampleLog {
         self.samples.push(sample);
     }
 
+    /// The sample after iteration `index`, if taken.
+    pub fn at(&self, index: usize) -> Option<&Sample> {
+        self.samples.get(index)
+    }
+
     /// The last sample, if any.
     pub fn last(&self) -> Option<&Sample> {
         self.samples.last()
