@@ -57,20 +57,18 @@ pub fn leaktest_core_dependency() -> String {
 pub fn cargo_leaktest_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
-        let output = Command::new(cargo())
-            .args([
+        let output = fixture_cargo(
+            &[
                 "build",
                 "--package",
                 "cargo-leaktest",
                 "--message-format",
                 "json",
-            ])
-            .arg("--manifest-path")
-            .arg(workspace_root().join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(fixture_target_dir())
-            .output()
-            .expect("run cargo build -p cargo-leaktest");
+            ],
+            &workspace_root().join("Cargo.toml"),
+        )
+        .output()
+        .expect("run cargo build -p cargo-leaktest");
         assert!(
             output.status.success(),
             "building cargo-leaktest failed:\n{}",
@@ -79,6 +77,19 @@ pub fn cargo_leaktest_binary() -> &'static Path {
         executable_in_cargo_messages(&output.stdout, "cargo-leaktest")
             .expect("cargo reported the cargo-leaktest executable")
     })
+}
+
+/// `cargo ARGS --manifest-path MANIFEST`, building into the shared
+/// [`fixture_target_dir`].
+pub fn fixture_cargo(args: &[&str], manifest: &Path) -> Command {
+    let mut command = Command::new(cargo());
+    command
+        .args(args)
+        .arg("--manifest-path")
+        .arg(manifest)
+        .arg("--target-dir")
+        .arg(fixture_target_dir());
+    command
 }
 
 /// The executable of target `target_name` in cargo's `--message-format json` output.

@@ -3,7 +3,7 @@
 //! Every outcome must be reported as such, and one test's crash must not stop
 //! the others.
 
-use leaktest_e2e::{cargo, executable_in_cargo_messages, fixture_target_dir, workspace_root};
+use leaktest_e2e::{cargo, executable_in_cargo_messages, fixture_cargo, workspace_root};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,21 +32,19 @@ fn fixture_manifest(name: &str) -> PathBuf {
 /// Builds the fixture's `leaks` test binary and returns its path.
 fn build_fixture(name: &str) -> PathBuf {
     let manifest = fixture_manifest(name);
-    let output = Command::new(cargo())
-        .args([
+    let output = fixture_cargo(
+        &[
             "test",
             "--no-run",
             "--message-format",
             "json",
             "--test",
             "leaks",
-        ])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(fixture_target_dir())
-        .output()
-        .expect("run cargo");
+        ],
+        &manifest,
+    )
+    .output()
+    .expect("run cargo");
     assert!(
         output.status.success(),
         "building the fixture failed:\n{}",
@@ -260,8 +258,8 @@ fn cargo_nextest_runs_the_harness_unchanged() {
     }
     build_fixture("harness-outcomes");
     let manifest = fixture_manifest("harness-outcomes");
-    let output = Command::new(cargo())
-        .args([
+    let output = fixture_cargo(
+        &[
             "nextest",
             "run",
             "--no-fail-fast",
@@ -269,14 +267,13 @@ fn cargo_nextest_runs_the_harness_unchanged() {
             "never",
             "--test",
             "leaks",
-        ])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(fixture_target_dir())
-        .args(["-E", "not test(hanging_times_out)"])
-        .output()
-        .expect("run cargo nextest");
+            "-E",
+            "not test(hanging_times_out)",
+        ],
+        &manifest,
+    )
+    .output()
+    .expect("run cargo nextest");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(
         output.status.code(),
@@ -308,14 +305,12 @@ fn cargo_nextest_runs_the_harness_unchanged() {
 #[test]
 fn an_async_test_without_the_tokio_feature_says_to_enable_it() {
     let manifest = fixture_manifest("without-tokio-feature");
-    let output = Command::new(cargo())
-        .args(["test", "--no-run", "--color", "never", "--test", "leaks"])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(fixture_target_dir())
-        .output()
-        .expect("run cargo");
+    let output = fixture_cargo(
+        &["test", "--no-run", "--color", "never", "--test", "leaks"],
+        &manifest,
+    )
+    .output()
+    .expect("run cargo");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "must not compile:\n{stderr}");
     assert!(
