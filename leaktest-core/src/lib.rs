@@ -55,19 +55,28 @@
 
 #![warn(missing_docs)]
 
+// The user-facing API is the attribute, `main!`, `CountingAlloc` and
+// `HeapStats`. The modules below are public for `cargo leaktest` and other
+// tools that read results (model, protocol, isolation, summary, render) and
+// for those that reuse the measurement (alloc, census, analysis).
 pub mod alloc;
 pub mod analysis;
 pub mod census;
 mod child;
+// The iteration loop, the registry and the sample types are public for the
+// macro's expansion and the benchmarks only: no stability promise.
+#[doc(hidden)]
 pub mod driver;
 mod harness;
 pub mod isolation;
 pub mod model;
 pub mod protocol;
+#[doc(hidden)]
 pub mod registry;
 pub mod render;
 #[cfg(feature = "tokio")]
 mod runtime;
+#[doc(hidden)]
 pub mod sampling;
 #[cfg(feature = "tokio")]
 mod setup;
