@@ -152,6 +152,20 @@ pub fn all_tests() -> Vec<&'static LeakTest> {
 mod tests {
     use super::*;
 
+    /// The config `#[leak_test(iterations = N, warmup = W)]` expands to.
+    fn config(iterations: Option<u64>, warmup: Option<u64>) -> TestConfig {
+        TestConfig {
+            iterations,
+            warmup,
+            should_leak: false,
+            ignore: None,
+            timeout_ms: None,
+            settle_ms: None,
+            runtime: RuntimeKind::None,
+            has_setup: false,
+        }
+    }
+
     #[test]
     fn default_warmup_is_a_tenth_bounded() {
         assert_eq!(default_warmup(100), 10);
@@ -162,38 +176,19 @@ mod tests {
 
     #[test]
     fn an_iterations_override_recomputes_the_default_warmup() {
-        let config = TestConfig {
-            iterations: Some(100),
-            warmup: None,
-            should_leak: false,
-            ignore: None,
-            timeout_ms: None,
-            settle_ms: None,
-            runtime: RuntimeKind::None,
-            has_setup: false,
-        };
-        assert_eq!(config.settings_with(Some(1000)).warmup, 50);
-        assert_eq!(config.settings_with(Some(20)).warmup, 2);
-        let explicit = TestConfig {
-            warmup: Some(30),
-            ..config
-        };
+        let defaulted = config(Some(100), None);
+        assert_eq!(defaulted.settings_with(Some(1000)).warmup, 50);
+        assert_eq!(defaulted.settings_with(Some(20)).warmup, 2);
+        let explicit = config(Some(100), Some(30));
         assert_eq!(explicit.settings_with(Some(1000)).warmup, 30);
         assert_eq!(explicit.settings_with(Some(20)).warmup, 2);
     }
 
     #[test]
     fn a_warmup_not_below_iterations_falls_back_to_the_default() {
-        let config = TestConfig {
-            iterations: Some(10),
-            warmup: Some(20),
-            should_leak: false,
-            ignore: None,
-            timeout_ms: None,
-            settle_ms: None,
-            runtime: RuntimeKind::None,
-            has_setup: false,
-        };
-        assert_eq!(config.settings().warmup, default_warmup(10));
+        assert_eq!(
+            config(Some(10), Some(20)).settings().warmup,
+            default_warmup(10)
+        );
     }
 }
