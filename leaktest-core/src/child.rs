@@ -66,8 +66,8 @@ pub fn run_test(test: &LeakTest, iterations_override: Option<u64>) -> TestRecord
         return driver.into_record(test.full_name(), test.location(), started.elapsed());
     }
     let mut driver = Driver::new(settings, test.config.runtime);
-    if let Some(timeout) = timeout_from_env() {
-        driver = driver.with_deadline(started + timeout);
+    if let Some(deadline) = timeout_from_env().and_then(|timeout| started.checked_add(timeout)) {
+        driver = driver.with_deadline(deadline);
     }
     (test.run)(&mut driver);
     let record = driver.into_record(test.full_name(), test.location(), started.elapsed());
