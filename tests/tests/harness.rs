@@ -406,3 +406,23 @@ fn killing_the_harness_takes_down_the_test_and_what_it_started() {
     });
     assert!(gone, "left running: {:?}", processes_with(marker));
 }
+
+#[test]
+fn a_harness_without_the_counting_allocator_fails_and_says_how_to_fix_it() {
+    let binary = build_fixture("without-counting-allocator");
+    let run = run_harness(&binary, &[]);
+    assert_eq!(run.exit_code, Some(101), "{}", run.stdout);
+    assert_eq!(
+        run.statuses.get("cannot_be_measured").map(String::as_str),
+        Some("FAILED")
+    );
+    let details = run
+        .failures
+        .get("cannot_be_measured")
+        .expect("failure details");
+    assert!(
+        details.contains("the counting allocator is not installed")
+            && details.contains("leaktest_core::main!();"),
+        "{details}"
+    );
+}
