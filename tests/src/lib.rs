@@ -57,25 +57,11 @@ pub fn leaktest_core_dependency() -> String {
 pub fn cargo_leaktest_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
-        let output = fixture_cargo(
-            &[
-                "build",
-                "--package",
-                "cargo-leaktest",
-                "--message-format",
-                "json",
-            ],
+        build_executable(
+            &["build", "--package", "cargo-leaktest"],
             &workspace_root().join("Cargo.toml"),
+            "cargo-leaktest",
         )
-        .output()
-        .expect("run cargo build -p cargo-leaktest");
-        assert!(
-            output.status.success(),
-            "building cargo-leaktest failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        executable_in_cargo_messages(&output.stdout, "cargo-leaktest")
-            .expect("cargo reported the cargo-leaktest executable")
     })
 }
 
@@ -90,6 +76,22 @@ pub fn fixture_cargo(args: &[&str], manifest: &Path) -> Command {
         .arg("--target-dir")
         .arg(fixture_target_dir());
     command
+}
+
+/// Runs `cargo ARGS --message-format json` on `manifest` in the shared
+/// fixture target directory and returns the executable of target
+/// `target_name`; panics with cargo's diagnostics when the build fails.
+pub fn build_executable(args: &[&str], manifest: &Path, target_name: &str) -> PathBuf {
+    let mut args = args.to_vec();
+    args.extend(["--message-format", "json"]);
+    let output = fixture_cargo(&args, manifest).output().expect("run cargo");
+    assert!(
+        output.status.success(),
+        "building {target_name} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    executable_in_cargo_messages(&output.stdout, target_name)
+        .unwrap_or_else(|| panic!("cargo reported no executable for {target_name}"))
 }
 
 /// The executable of target `target_name` in cargo's `--message-format json` output.

@@ -3,7 +3,7 @@
 //! Every outcome must be reported as such, and one test's crash must not stop
 //! the others.
 
-use leaktest_e2e::{cargo, executable_in_cargo_messages, fixture_cargo, workspace_root};
+use leaktest_e2e::{build_executable, cargo, fixture_cargo, workspace_root};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,26 +32,7 @@ fn fixture_manifest(name: &str) -> PathBuf {
 /// Builds the fixture's `leaks` test binary and returns its path.
 fn build_fixture(name: &str) -> PathBuf {
     let manifest = fixture_manifest(name);
-    let output = fixture_cargo(
-        &[
-            "test",
-            "--no-run",
-            "--message-format",
-            "json",
-            "--test",
-            "leaks",
-        ],
-        &manifest,
-    )
-    .output()
-    .expect("run cargo");
-    assert!(
-        output.status.success(),
-        "building the fixture failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    executable_in_cargo_messages(&output.stdout, "leaks")
-        .expect("cargo reported the leaks test executable")
+    build_executable(&["test", "--no-run", "--test", "leaks"], &manifest, "leaks")
 }
 
 struct HarnessRun {
