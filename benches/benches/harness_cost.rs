@@ -8,10 +8,9 @@
 //! Under `cargo test` (no `--bench` flag) everything runs once, as a smoke test.
 
 use leaktest_benches::Summary;
-use leaktest_core::__private::{Driver, RuntimeKind};
+use leaktest_core::__private::{Driver, Sample, SampledResources};
 use leaktest_core::census::{self, HandleCounts};
 use leaktest_core::model::Settings;
-use leaktest_core::sampling::{Sample, SampledResources};
 use leaktest_core::{CountingAlloc, HeapStats};
 use std::hint::black_box;
 use std::time::Instant;
@@ -156,21 +155,17 @@ fn sample_take() -> Sample {
 }
 
 fn settings(iterations: u64) -> Settings {
-    Settings {
-        iterations,
-        warmup: iterations / 10,
-        should_leak: false,
-        timeout_ms: 60_000,
-        // No settle window: it is a fixed cost per test, not per iteration.
-        settle_ms: 0,
-        runtime: None,
-        has_setup: false,
-    }
+    let mut settings = Settings::default();
+    settings.iterations = iterations;
+    settings.warmup = iterations / 10;
+    // No settle window: it is a fixed cost per test, not per iteration.
+    settings.settle_ms = 0;
+    settings
 }
 
 /// Nanoseconds per iteration of a whole driver run over an empty body.
 fn driver_ns_per_iteration() -> f64 {
-    let mut driver = Driver::new(settings(DRIVER_ITERATIONS), RuntimeKind::None);
+    let mut driver = Driver::new(settings(DRIVER_ITERATIONS));
     let started = Instant::now();
     driver.run_sync(|| Ok(()));
     let elapsed = started.elapsed();

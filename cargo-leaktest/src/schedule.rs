@@ -128,7 +128,7 @@ pub fn run<E>(
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use leaktest_core::model::{Outcome, Settings, TestDescription, SCHEMA_VERSION};
+    use leaktest_core::model::{Outcome, Settings, TestDescription};
     use std::os::unix::fs::PermissionsExt;
     use std::path::Path;
     use std::time::Duration;
@@ -136,20 +136,9 @@ mod tests {
     /// A fake harness: `pass` delivers a passing record, `fail` exits 1 without
     /// one (a crash), `slow` sleeps.
     fn fake_harness(dir: &Path) -> std::path::PathBuf {
-        let record = TestRecord {
-            schema_version: SCHEMA_VERSION,
-            name: "pass".to_owned(),
-            location: "fake.rs:1".to_owned(),
-            outcome: Outcome::Passed,
-            settings: settings(),
-            iterations_run: 1,
-            resources: Vec::new(),
-            unmeasured: Vec::new(),
-            peak_heap_bytes: 0,
-            duration_ms: 1,
-            stdout_tail: String::new(),
-            stderr_tail: String::new(),
-        };
+        let test = TestDescription::new("pass", "fake.rs:1", settings());
+        let mut record = TestRecord::without_run(&test, Outcome::Passed, 1);
+        record.iterations_run = 1;
         let record_path = dir.join("pass.json");
         std::fs::write(&record_path, serde_json::to_string(&record).unwrap()).unwrap();
         let script = dir.join("harness.sh");
@@ -167,15 +156,12 @@ mod tests {
     }
 
     fn settings() -> Settings {
-        Settings {
-            iterations: 1,
-            warmup: 0,
-            should_leak: false,
-            timeout_ms: 20_000,
-            settle_ms: 0,
-            runtime: None,
-            has_setup: false,
-        }
+        let mut settings = Settings::default();
+        settings.iterations = 1;
+        settings.warmup = 0;
+        settings.timeout_ms = 20_000;
+        settings.settle_ms = 0;
+        settings
     }
 
     fn specs(binary: &Path, names: &[&str], cancel: &Arc<AtomicBool>) -> Vec<ChildSpec> {
@@ -183,12 +169,7 @@ mod tests {
             .iter()
             .map(|name| ChildSpec {
                 binary: binary.to_owned(),
-                test: TestDescription {
-                    name: (*name).to_owned(),
-                    location: "fake.rs:1".to_owned(),
-                    settings: settings(),
-                    ignored: None,
-                },
+                test: TestDescription::new(*name, "fake.rs:1", settings()),
                 timeout: Duration::from_secs(20),
                 iterations_override: None,
                 capture_output: true,

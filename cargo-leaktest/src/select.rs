@@ -115,20 +115,13 @@ mod tests {
     use leaktest_core::model::Settings;
 
     fn test(name: &str, ignored: Option<&str>) -> TestDescription {
-        TestDescription {
-            name: name.to_owned(),
-            location: "tests/leaks.rs:1".to_owned(),
-            settings: Settings {
-                iterations: 10,
-                warmup: 1,
-                should_leak: false,
-                timeout_ms: 1000,
-                settle_ms: 200,
-                runtime: None,
-                has_setup: false,
-            },
-            ignored: ignored.map(str::to_owned),
-        }
+        let mut settings = Settings::default();
+        settings.iterations = 10;
+        settings.warmup = 1;
+        settings.timeout_ms = 1000;
+        let mut test = TestDescription::new(name, "tests/leaks.rs:1", settings);
+        test.ignored = ignored.map(str::to_owned);
+        test
     }
 
     fn filter(patterns: &[&str], exact: bool, skip: &[&str], ignored: IgnoredMode) -> Filter {

@@ -81,7 +81,7 @@
 //! is taken as noise: a leak of a few bytes per iteration next to a large
 //! temporary buffer needs more iterations to show.
 
-use crate::model::Judgement;
+use crate::model::{Judgement, Reason, Resource};
 
 /// What the rule concluded about a series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,24 +119,27 @@ pub struct SeriesAnalysis {
     /// The iteration of the floor's last rise, when it grew and then stayed flat
     /// through the late part of the run.
     pub plateau_from: Option<u64>,
-    /// One sentence saying why, for humans.
-    pub reason: String,
+    /// Which case of the rule decided, with its figures (rendered as text by
+    /// `render::reason_sentence`).
+    pub reason: Reason,
 }
 
 impl SeriesAnalysis {
-    /// The verdict as the serialisable [`Judgement`] of the result model.
+    /// The verdict on `resource` as the serialisable [`Judgement`] of the
+    /// result model.
     ///
     /// [`Verdict::NeedsConfirmation`] maps to `leaking = false`: callers are
     /// expected to confirm (run more iterations and analyze again with
     /// `confirming = true`) before turning an analysis into a judgement.
-    pub fn judgement(&self) -> Judgement {
-        Judgement {
-            leaking: self.verdict == Verdict::Leaking,
-            retained_growth: self.retained_growth,
-            growth_per_iteration: self.growth_per_iteration,
-            judged_iterations: self.judged_iterations,
-            reason: self.reason.clone(),
-        }
+    pub fn judgement(&self, resource: Resource) -> Judgement {
+        Judgement::new(
+            resource,
+            self.verdict == Verdict::Leaking,
+            self.retained_growth,
+            self.growth_per_iteration,
+            self.judged_iterations,
+            self.reason.clone(),
+        )
     }
 }
 
@@ -164,42 +167,42 @@ pub fn analyze(series: &[i64], warmup: usize, confirming: bool) -> SeriesAnalysi
 }
 
 /// What [`analyze_with`] needs to know beyond the series.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// How far the counter moved while the body was not running; the noise is
     /// at least this much.
     pub fluctuation_at_rest: i64,
-    /// Writes an amount of the resource in the reason (`"1.5 KiB"`, `"3"`).
-    pub format_amount: fn(i64) -> String,
 }
 
-impl Default for Options {
-    fn default() -> Self {
+impl Options {
+    /// Options with the noise seen at rest.
+    pub fn with_fluctuation_at_rest(fluctuation_at_rest: i64) -> Options {
         Options {
-            fluctuation_at_rest: 0,
-            format_amount: |amount| amount.to_string(),
+            fluctuation_at_rest,
         }
     }
 }
 
 /// [`analyze`] with [`Options`]: the noise seen at rest (how far the counter
 /// moved while the body was not running, in the settle window: movement of
-/// other threads that the samples may have caught at any level), and how the
-/// reason writes amounts.
+/// other threads that the samples may have caught at any level).
 ///
 /// ```
 /// use leaktest_core::analysis::{analyze_with, Options, Verdict};
-/// use leaktest_core::render::format_bytes;
+/// use leaktest_core::model::Reason;
 ///
 /// let series: Vec<i64> = (0..100).map(|i| 2048 * i).collect();
-/// let options = Options { format_amount: format_bytes, ..Options::default() };
-/// let analysis = analyze_with(&series, 10, false, &options);
-/// assert!(analysis.reason.contains("+100.0 KiB"), "{}", analysis.reason);
+/// let analysis = analyze_with(&series, 10, false, &Options::default());
+/// assert_eq!(
+///     analysis.reason,
+///     Reason::KeptRising { late_growth: 102_400, steps: 50, from_iteration: 50 }
+/// );
 ///
 /// // A background thread holds 1 to 385 bytes; sampling aliases it into a slow ramp.
 /// let ramp: Vec<i64> = (0..100).map(|i| 1000 + 4 * i).collect();
 /// assert_eq!(analyze_with(&ramp, 10, false, &Options::default()).verdict, Verdict::Leaking);
-/// let at_rest = Options { fluctuation_at_rest: 384, ..Options::default() };
+/// let at_rest = Options::with_fluctuation_at_rest(384);
 /// assert_eq!(analyze_with(&ramp, 10, false, &at_rest).verdict, Verdict::NotLeaking);
 /// ```
 pub fn analyze_with(
@@ -208,7 +211,6 @@ pub fn analyze_with(
     confirming: bool,
     options: &Options,
 ) -> SeriesAnalysis {
-    let amount = options.format_amount;
     let fluctuation_at_rest = options.fluctuation_at_rest;
     let judged_count = series.len().saturating_sub(warmup);
     if judged_count < 2 {
@@ -240,83 +242,71 @@ pub fn analyze_with(
     let allowed_quiet = allowed_quiet_tail(&rises, &late_rises, series.len());
     let growth_stopped = quiet_tail > allowed_quiet;
 
+    let quiet_iterations = quiet_tail as u64;
     let (verdict, plateau_from, reason) = if late_growth <= 0 {
         match rises.last() {
             Some(&last_rise) if retained_growth > 0 => (
                 Verdict::NotLeaking,
                 Some(iteration(last_rise)),
-                format!(
-                    "grew {} then plateaued from iteration {}",
-                    amount(retained_growth),
-                    iteration(last_rise)
-                ),
+                Reason::Plateaued {
+                    growth: retained_growth,
+                    since_iteration: iteration(last_rise),
+                },
             ),
-            _ => (Verdict::NotLeaking, None, "no retained growth".to_string()),
+            _ => (Verdict::NotLeaking, None, Reason::NoRetainedGrowth),
         }
     } else if late_growth <= noise {
-        (
-            Verdict::NotLeaking,
-            None,
-            format!("growth within noise (±{})", amount(noise)),
-        )
+        (Verdict::NotLeaking, None, Reason::WithinNoise { noise })
     } else if confirming && growth_stopped {
         let last_rise = rises.last().map_or(0, |&j| j);
         (
             Verdict::NotLeaking,
             Some(iteration(last_rise)),
-            format!(
-                "grew {} until iteration {}, then stayed flat for the {quiet_tail} \
-                 iterations of the extended run",
-                amount(retained_growth),
-                iteration(last_rise)
-            ),
+            Reason::StoppedGrowing {
+                growth: retained_growth,
+                last_rise_iteration: iteration(last_rise),
+                quiet_iterations,
+            },
         )
     } else if confirming {
         let step = late_rises.last().map_or(late_start, |&j| j);
         (
             Verdict::Leaking,
             None,
-            format!(
-                "growth continued after the run was extended to {} iterations \
-                 (+{} in the second half, last at iteration {})",
-                series.len(),
-                amount(late_growth),
-                iteration(step)
-            ),
+            Reason::GrewThroughExtension {
+                extended_to: series.len() as u64,
+                late_growth,
+                last_rise_iteration: iteration(step),
+            },
         )
     } else if late_rises.len() >= 2 && !growth_stopped {
         (
             Verdict::Leaking,
             None,
-            format!(
-                "retained amount kept rising through the second half of the run: \
-                 +{} in {} steps from iteration {} on",
-                amount(late_growth),
-                late_rises.len(),
-                iteration(late_start)
-            ),
+            Reason::KeptRising {
+                late_growth,
+                steps: late_rises.len() as u64,
+                from_iteration: iteration(late_start),
+            },
         )
     } else if late_rises.len() >= 2 {
         (
             Verdict::NeedsConfirmation,
             None,
-            format!(
-                "rose {} times in the second half but not in the last {quiet_tail} \
-                 iterations; more iterations are needed to tell whether it plateaued",
-                late_rises.len()
-            ),
+            Reason::PausedRising {
+                steps: late_rises.len() as u64,
+                quiet_iterations,
+            },
         )
     } else {
         let step = late_rises.first().map_or(late_start, |&j| j);
         (
             Verdict::NeedsConfirmation,
             None,
-            format!(
-                "a single late step of +{} at iteration {}; \
-                 more iterations are needed to tell whether growth continues",
-                amount(late_growth),
-                iteration(step)
-            ),
+            Reason::SingleLateStep {
+                late_growth,
+                at_iteration: iteration(step),
+            },
         )
     };
 
@@ -436,7 +426,9 @@ fn too_few_judged(judged_iterations: usize) -> SeriesAnalysis {
         late_growth: 0,
         late_rises: 0,
         plateau_from: None,
-        reason: format!("too few judged iterations ({judged_iterations}, at least 2 needed)"),
+        reason: Reason::TooFewJudged {
+            judged_iterations: judged_iterations as u64,
+        },
     }
 }
 

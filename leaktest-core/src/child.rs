@@ -56,7 +56,7 @@ pub fn run_test(test: &LeakTest, iterations_override: Option<u64>) -> TestRecord
     let started = Instant::now();
     let settings = test.config.settings_with(iterations_override);
     if !crate::alloc::is_installed() {
-        let mut driver = Driver::new(settings, test.config.runtime);
+        let mut driver = Driver::new(settings);
         driver.record_failure(
             "the counting allocator is not installed: end the test file with \
              `leaktest_core::main!();` (or `main!(allocator = YourAlloc)` if you have \
@@ -65,7 +65,7 @@ pub fn run_test(test: &LeakTest, iterations_override: Option<u64>) -> TestRecord
         );
         return driver.into_record(test.full_name(), test.location(), started.elapsed());
     }
-    let mut driver = Driver::new(settings, test.config.runtime);
+    let mut driver = Driver::new(settings);
     if let Some(deadline) = timeout_from_env().and_then(|timeout| started.checked_add(timeout)) {
         driver = driver.with_deadline(deadline);
     }

@@ -6,10 +6,9 @@ use crate::alloc;
 use crate::analysis::{self, SettleTracker, Verdict};
 use crate::census::{self, HandleCounts};
 use crate::model::{
-    Outcome, Resource, ResourceReport, Settings, TestRecord, Unmeasured, SCHEMA_VERSION,
+    Judgement, Outcome, Reason, Resource, ResourceReport, Settings, TestRecord, Unmeasured,
+    SCHEMA_VERSION,
 };
-use crate::registry::RuntimeKind;
-use crate::render;
 use crate::sampling::{Sample, SampleLog, SampledResources};
 use std::any::Any;
 use std::fmt::Debug;
@@ -61,7 +60,6 @@ struct BodyFailure {
 /// calls one of its `run_*` methods with the body.
 pub struct Driver {
     settings: Settings,
-    runtime_kind: RuntimeKind,
     log: SampleLog,
     iterations_run: u64,
     failure: Option<BodyFailure>,
@@ -94,8 +92,9 @@ enum Judging {
 }
 
 impl Driver {
-    /// A driver for a test with these settings.
-    pub fn new(settings: Settings, runtime_kind: RuntimeKind) -> Self {
+    /// A driver for a test with these settings (which say whether the body is
+    /// async, and on which runtime).
+    pub fn new(settings: Settings) -> Self {
         let capacity = settings
             .iterations
             .saturating_mul(CONFIRMATION_FACTOR)
@@ -103,7 +102,6 @@ impl Driver {
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
         Driver {
             settings,
-            runtime_kind,
             log: SampleLog::with_capacity(capacity),
             iterations_run: 0,
             failure: None,
@@ -197,7 +195,7 @@ impl Driver {
                 self.iterations_run += 1;
             }
             let settled = self.settle(which, idle, &read);
-            self.log.replace_last(settled.reading);
+            self.log.settle_last(settled.reading);
             self.fluctuation_at_rest = Sample::from_fn(|resource| {
                 settled
                     .fluctuation
@@ -306,31 +304,26 @@ impl Driver {
         let mut reports = Vec::new();
         for resource in which.resources() {
             let series = self.log.series(resource);
-            let options = analysis::Options {
-                fluctuation_at_rest: self.fluctuation_at_rest.get(resource),
-                format_amount: if resource.is_bytes() {
-                    render::format_bytes
-                } else {
-                    render::format_count
-                },
-            };
+            let options =
+                analysis::Options::with_fluctuation_at_rest(self.fluctuation_at_rest.get(resource));
             let analysed = analysis::analyze_with(&series, warmup, confirming, &options);
-            let mut judgement = analysed.judgement();
+            let mut judgement = analysed.judgement(resource);
             if analysed.verdict == Verdict::NeedsConfirmation {
                 if judging == Judging::FirstRun {
                     return None;
                 }
-                judgement.reason.push_str(
-                    "; not confirmed: running twice as many iterations would not have \
-                     finished within the timeout, so it is not reported as a leak \
-                     (raise `timeout` or lower `iterations`)",
+                judgement = Judgement::new(
+                    resource,
+                    false,
+                    analysed.retained_growth,
+                    analysed.growth_per_iteration,
+                    analysed.judged_iterations,
+                    Reason::CouldNotConfirm {
+                        pending: Box::new(analysed.reason),
+                    },
                 );
             }
-            reports.push(ResourceReport {
-                resource,
-                series,
-                judgement,
-            });
+            reports.push(ResourceReport::new(resource, series, judgement));
         }
         Some(reports)
     }
@@ -346,13 +339,13 @@ impl Driver {
                 || format!("/proc/self could not tell the {resource} of this process"),
                 str::to_owned,
             );
-            self.unmeasured.push(Unmeasured { resource, why });
+            self.unmeasured.push(Unmeasured::new(resource, why));
         }
-        if !which.tasks && self.runtime_kind != RuntimeKind::None {
-            self.unmeasured.push(Unmeasured {
-                resource: Resource::TokioTasks,
-                why: "the tokio runtime did not report its tasks".to_owned(),
-            });
+        if !which.tasks && self.settings.runtime.is_some() {
+            self.unmeasured.push(Unmeasured::new(
+                Resource::TokioTasks,
+                "the tokio runtime did not report its tasks",
+            ));
         }
     }
 
@@ -375,6 +368,9 @@ impl Driver {
                 _ => Outcome::Passed,
             },
         };
+        let allocation_per_iteration = self
+            .log
+            .allocation_per_iteration(self.settings.warmup as usize);
         TestRecord {
             schema_version: SCHEMA_VERSION,
             name,
@@ -385,15 +381,16 @@ impl Driver {
             resources: self.reports,
             unmeasured: self.unmeasured,
             peak_heap_bytes: alloc::peak_live_bytes(),
+            allocation_per_iteration,
             duration_ms: duration.as_millis() as u64,
             stdout_tail: String::new(),
             stderr_tail: String::new(),
         }
     }
 
-    /// The runtime kind of the test being driven.
-    pub fn runtime_kind(&self) -> RuntimeKind {
-        self.runtime_kind
+    /// The settings of the test being driven.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub(crate) fn record_failure(&mut self, message: String) {

@@ -3,7 +3,7 @@
 
 use crate::child;
 use crate::isolation::{self, ChildSpec};
-use crate::model::{HarnessDescription, Outcome, SCHEMA_VERSION};
+use crate::model::{HarnessDescription, Outcome};
 use crate::protocol::{self, DESCRIBE_MARKER};
 use crate::registry::{self, LeakTest};
 use crate::summary;
@@ -76,14 +76,12 @@ fn trial(
 }
 
 fn describe_and_exit() -> ! {
-    let description = HarnessDescription {
-        schema_version: SCHEMA_VERSION,
-        leaktest_version: env!("CARGO_PKG_VERSION").to_owned(),
-        tests: registry::all_tests()
+    let description = HarnessDescription::new(
+        registry::all_tests()
             .into_iter()
             .map(LeakTest::description)
             .collect(),
-    };
+    );
     match serde_json::to_string(&description) {
         Ok(json) => {
             println!("{DESCRIBE_MARKER}{json}");

@@ -55,29 +55,33 @@
 
 #![warn(missing_docs)]
 
-// The user-facing API is the attribute, `main!`, `CountingAlloc` and
-// `HeapStats`. The modules below are public for `cargo leaktest` and other
-// tools that read results (model, protocol, isolation, summary, render) and
-// for those that reuse the measurement (alloc, census, analysis).
+// The API, by who it is for:
+// - users writing leak tests: the attribute, `main!`, `CountingAlloc` and
+//   `HeapStats` (re-exported here), the `alloc` module for custom allocators;
+// - tools that read or produce results (`cargo leaktest`, CI scripts): the
+//   record in `model`, the verdict rule in `analysis`, the text of `render`
+//   and `summary`, and the runner side of the protocol in `protocol` and
+//   `isolation` (the handle `census` too, for tools that count handles);
+// - the macro expansion only: `__private`, hidden, no stability promise.
+//
+// Child side (runs in the test's own process): registry, child, driver,
+// runtime, setup, sampling, alloc, census. Parent side (the harness under
+// `cargo test`, and `cargo leaktest`): harness, isolation, summary, render.
+// Shared by both: model, protocol, analysis.
 pub mod alloc;
 pub mod analysis;
 pub mod census;
 mod child;
-// The iteration loop, the registry and the sample types are public for the
-// macro's expansion and the benchmarks only: no stability promise.
-#[doc(hidden)]
-pub mod driver;
+mod driver;
 mod harness;
 pub mod isolation;
 pub mod model;
 pub mod protocol;
-#[doc(hidden)]
-pub mod registry;
+mod registry;
 pub mod render;
 #[cfg(feature = "tokio")]
 mod runtime;
-#[doc(hidden)]
-pub mod sampling;
+mod sampling;
 #[cfg(feature = "tokio")]
 mod setup;
 pub mod summary;

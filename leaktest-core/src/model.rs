@@ -4,6 +4,11 @@
 //! parent (the harness under `cargo test`, or `cargo leaktest`) reads it back,
 //! checking [`SCHEMA_VERSION`] first so that a harness and a subcommand built from
 //! different leaktest versions fail with a clear message instead of a wrong report.
+//!
+//! The same objects are printed by `cargo leaktest --message-format json`, whose
+//! readers are promised that fields may be added without a schema change: the
+//! structs and enums here are `#[non_exhaustive]` for the same reason, so code
+//! reading them keeps compiling when a field or a variant is added.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +19,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// A resource whose growth leaktest measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Resource {
     /// Bytes of heap memory allocated through the global allocator and not yet freed.
     HeapBytes,
@@ -66,6 +72,7 @@ impl std::fmt::Display for Resource {
 
 /// What the analysis concluded about one resource's series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Judgement {
     /// True when the series shows unbounded growth.
     pub leaking: bool,
@@ -75,12 +82,125 @@ pub struct Judgement {
     pub growth_per_iteration: f64,
     /// Number of judged iterations.
     pub judged_iterations: u64,
-    /// One sentence saying why the verdict was reached, for humans.
+    /// One sentence saying why the verdict was reached, for humans: [`Judgement::cause`]
+    /// as `render::reason_sentence` writes it.
     pub reason: String,
+    /// Why the verdict was reached, with the figures it rests on. Every report
+    /// format renders its text from this.
+    pub cause: Reason,
+}
+
+impl Judgement {
+    /// A judgement of `resource` whose human [`reason`](Judgement::reason) is
+    /// rendered from `cause`.
+    ///
+    /// ```
+    /// use leaktest_core::model::{Judgement, Reason, Resource};
+    ///
+    /// let judgement = Judgement::new(Resource::Fds, false, 0, 0.0, 90, Reason::NoRetainedGrowth);
+    /// assert_eq!(judgement.reason, "no retained growth");
+    /// ```
+    pub fn new(
+        resource: Resource,
+        leaking: bool,
+        retained_growth: i64,
+        growth_per_iteration: f64,
+        judged_iterations: u64,
+        cause: Reason,
+    ) -> Judgement {
+        Judgement {
+            leaking,
+            retained_growth,
+            growth_per_iteration,
+            judged_iterations,
+            reason: crate::render::reason_sentence(resource, &cause),
+            cause,
+        }
+    }
+}
+
+/// Why the verdict on a series is what it is: which case of the rule applied
+/// (see `leaktest_core::analysis`), with the figures it was decided on.
+/// Amounts are in the resource's unit (bytes for the heap, a count otherwise);
+/// iterations are 0-based indices into the series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reason {
+    /// Fewer than two samples were judged: nothing can be told.
+    TooFewJudged {
+        /// How many were judged.
+        judged_iterations: u64,
+    },
+    /// The retained floor never rose over the judged iterations.
+    NoRetainedGrowth,
+    /// The floor rose, then stayed flat through the second half of the run
+    /// (lazy initialisation, a cache that filled up).
+    Plateaued {
+        /// What the floor gained over the judged iterations.
+        growth: i64,
+        /// The iteration of its last rise.
+        since_iteration: u64,
+    },
+    /// The floor rose in the second half by no more than the noise.
+    WithinNoise {
+        /// The noise the late growth did not exceed.
+        noise: i64,
+    },
+    /// In the extended run, the floor stopped rising well before its end.
+    StoppedGrowing {
+        /// What the floor gained over the judged iterations.
+        growth: i64,
+        /// The iteration of its last rise.
+        last_rise_iteration: u64,
+        /// Iterations since then.
+        quiet_iterations: u64,
+    },
+    /// In the extended run, the floor kept rising: a leak.
+    GrewThroughExtension {
+        /// Iterations of the extended run.
+        extended_to: u64,
+        /// What the floor gained in the second half of the extended run.
+        late_growth: i64,
+        /// The iteration of its last rise.
+        last_rise_iteration: u64,
+    },
+    /// The floor kept rising in steps through the second half of the run: a leak.
+    KeptRising {
+        /// What the floor gained in the second half.
+        late_growth: i64,
+        /// How many times it stepped up there.
+        steps: u64,
+        /// The first iteration of the second half.
+        from_iteration: u64,
+    },
+    /// The floor rose several times in the second half but not lately: the
+    /// run must be extended to tell a plateau from slow growth.
+    PausedRising {
+        /// How many times it stepped up in the second half.
+        steps: u64,
+        /// Iterations since its last rise.
+        quiet_iterations: u64,
+    },
+    /// The floor rose once in the second half: the run must be extended to
+    /// tell a bounded structure's last resize from unbounded growth.
+    SingleLateStep {
+        /// What the floor gained in the second half.
+        late_growth: i64,
+        /// The iteration of the step.
+        at_iteration: u64,
+    },
+    /// Growth needed confirming, but the extended run would not have finished
+    /// within the timeout: not reported as a leak.
+    CouldNotConfirm {
+        /// The reason confirmation was needed.
+        pending: Box<Reason>,
+    },
 }
 
 /// The series and verdict of one resource in one test.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ResourceReport {
     /// Which resource.
     pub resource: Resource,
@@ -91,8 +211,20 @@ pub struct ResourceReport {
     pub judgement: Judgement,
 }
 
+impl ResourceReport {
+    /// The report of `resource`: its series and the verdict on it.
+    pub fn new(resource: Resource, series: Vec<i64>, judgement: Judgement) -> ResourceReport {
+        ResourceReport {
+            resource,
+            series,
+            judgement,
+        }
+    }
+}
+
 /// Why a resource was not measured in a test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Unmeasured {
     /// Which resource.
     pub resource: Resource,
@@ -100,9 +232,20 @@ pub struct Unmeasured {
     pub why: String,
 }
 
+impl Unmeasured {
+    /// `resource` was not measured, because `why`.
+    pub fn new(resource: Resource, why: impl Into<String>) -> Unmeasured {
+        Unmeasured {
+            resource,
+            why: why.into(),
+        }
+    }
+}
+
 /// How a test ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// No leak found (or, for `should_leak`, a leak found as expected).
     Passed,
@@ -158,8 +301,36 @@ impl Outcome {
     }
 }
 
+/// The tokio runtime flavor an async test body runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Flavor {
+    /// tokio's current-thread runtime (the default of async tests).
+    CurrentThread,
+    /// tokio's multi-thread runtime.
+    MultiThread,
+}
+
+impl Flavor {
+    /// The flavor as the attribute spells it: `current_thread`, `multi_thread`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavor::CurrentThread => "current_thread",
+            Flavor::MultiThread => "multi_thread",
+        }
+    }
+}
+
+impl std::fmt::Display for Flavor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The settings a test ran with, after defaults were applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Settings {
     /// Iterations requested (before any confirmation extension).
     pub iterations: u64,
@@ -172,13 +343,74 @@ pub struct Settings {
     /// Longest settle window after the last iteration, in milliseconds.
     pub settle_ms: u64,
     /// `None` for a sync body, else the tokio flavor (`current_thread`, `multi_thread`).
-    pub runtime: Option<String>,
+    pub runtime: Option<Flavor>,
+    /// Workers of a `multi_thread` runtime given by `worker_threads = N`
+    /// (`None`: tokio's default, or not a multi-thread test).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_threads: Option<usize>,
     /// Whether the body runs against state built by `setup`.
     pub has_setup: bool,
 }
 
+impl Default for Settings {
+    /// The settings of a sync `#[leak_test]` with no arguments.
+    fn default() -> Settings {
+        let iterations = DEFAULT_ITERATIONS;
+        Settings {
+            iterations,
+            warmup: default_warmup(iterations),
+            should_leak: false,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            settle_ms: DEFAULT_SETTLE_MS,
+            runtime: None,
+            worker_threads: None,
+            has_setup: false,
+        }
+    }
+}
+
+/// Default number of iterations when the attribute gives none.
+pub const DEFAULT_ITERATIONS: u64 = 100;
+/// Default per-test timeout, in milliseconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
+/// Default longest settle window after the last iteration, in milliseconds.
+pub const DEFAULT_SETTLE_MS: u64 = 200;
+
+/// Default warm-up for `iterations`: a tenth of the run, at least 1 and at most 50,
+/// and always fewer than `iterations`.
+///
+/// ```
+/// use leaktest_core::model::default_warmup;
+/// assert_eq!(default_warmup(100), 10);
+/// assert_eq!(default_warmup(2000), 50);
+/// ```
+pub fn default_warmup(iterations: u64) -> u64 {
+    (iterations / 10)
+        .clamp(1, 50)
+        .min(iterations.saturating_sub(1))
+}
+
+/// Allocation churn of a test: how much one judged iteration allocates,
+/// whether or not it is freed again (the median over the judged iterations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AllocationPerIteration {
+    /// Bytes handed out by the allocator (allocations, and growth by reallocation).
+    pub bytes: u64,
+    /// Allocator calls that handed out memory (allocations and reallocations).
+    pub count: u64,
+}
+
+impl AllocationPerIteration {
+    /// `bytes` and `count` allocated per iteration.
+    pub fn new(bytes: u64, count: u64) -> AllocationPerIteration {
+        AllocationPerIteration { bytes, count }
+    }
+}
+
 /// The complete result of one leak test, as written by its child process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TestRecord {
     /// Always [`SCHEMA_VERSION`] when written by this version.
     pub schema_version: u32,
@@ -198,6 +430,10 @@ pub struct TestRecord {
     pub unmeasured: Vec<Unmeasured>,
     /// Highest live heap bytes seen while the test ran (within the allocator's flush granularity).
     pub peak_heap_bytes: u64,
+    /// What one judged iteration allocates (median); `None` when the test did
+    /// not run enough iterations to tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation_per_iteration: Option<AllocationPerIteration>,
     /// Wall time of the test, in milliseconds (child process, from start to record).
     pub duration_ms: u64,
     /// The last lines the test printed to stdout (filled in by the parent).
@@ -222,6 +458,7 @@ impl TestRecord {
             resources: Vec::new(),
             unmeasured: Vec::new(),
             peak_heap_bytes: 0,
+            allocation_per_iteration: None,
             duration_ms,
             stdout_tail: String::new(),
             stderr_tail: String::new(),
@@ -241,6 +478,7 @@ impl TestRecord {
 
 /// A test as listed by a harness binary (`LEAKTEST_DESCRIBE=1`), before it runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TestDescription {
     /// Test name, as in [`TestRecord::name`].
     pub name: String,
@@ -252,8 +490,25 @@ pub struct TestDescription {
     pub ignored: Option<String>,
 }
 
+impl TestDescription {
+    /// A test named `name`, defined at `location`, with these settings, not ignored.
+    pub fn new(
+        name: impl Into<String>,
+        location: impl Into<String>,
+        settings: Settings,
+    ) -> TestDescription {
+        TestDescription {
+            name: name.into(),
+            location: location.into(),
+            settings,
+            ignored: None,
+        }
+    }
+}
+
 /// Everything a harness binary says about itself when asked to describe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HarnessDescription {
     /// Always [`SCHEMA_VERSION`] when written by this version.
     pub schema_version: u32,
@@ -261,4 +516,15 @@ pub struct HarnessDescription {
     pub leaktest_version: String,
     /// Its tests, in name order.
     pub tests: Vec<TestDescription>,
+}
+
+impl HarnessDescription {
+    /// The description of a harness of this leaktest version holding `tests`.
+    pub fn new(tests: Vec<TestDescription>) -> HarnessDescription {
+        HarnessDescription {
+            schema_version: SCHEMA_VERSION,
+            leaktest_version: env!("CARGO_PKG_VERSION").to_owned(),
+            tests,
+        }
+    }
 }

@@ -1,7 +1,11 @@
-//! Items the `#[leak_test]` expansion calls. Not a public API: no stability promise.
+//! Items the `#[leak_test]` expansion and `main!` call, and the internals the
+//! project's own benchmarks and tests reach. Not a public API: no stability
+//! promise, hidden from the docs.
 
 pub use crate::driver::{Driver, IntoTestResult, TestResult};
-pub use crate::registry::{LeakTest, RuntimeKind, TestConfig};
+pub use crate::model::Flavor;
+pub use crate::registry::{all_tests, LeakTest, TestConfig};
+pub use crate::sampling::{Sample, SampledResources};
 pub use inventory;
 
 #[cfg(feature = "tokio")]

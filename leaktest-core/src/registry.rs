@@ -1,48 +1,10 @@
 //! Tests registered by `#[leak_test]`, collected at link time with `inventory`.
 
 use crate::driver::Driver;
-use crate::model::{Settings, TestDescription};
-use std::time::Duration;
-
-/// Default number of iterations when the attribute gives none.
-pub const DEFAULT_ITERATIONS: u64 = 100;
-/// Default per-test timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default longest settle window after the last iteration.
-pub const DEFAULT_SETTLE: Duration = Duration::from_millis(200);
-
-/// Default warm-up for `iterations`: a tenth of the run, at least 1 and at most 50,
-/// and always fewer than `iterations`.
-pub fn default_warmup(iterations: u64) -> u64 {
-    (iterations / 10)
-        .clamp(1, 50)
-        .min(iterations.saturating_sub(1))
-}
-
-/// The runtime an async body runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RuntimeKind {
-    /// A sync body: no runtime.
-    None,
-    /// tokio's current-thread runtime.
-    CurrentThread,
-    /// tokio's multi-thread runtime with this many workers (`None`: tokio's default).
-    MultiThread {
-        /// `worker_threads = N`, if given.
-        worker_threads: Option<usize>,
-    },
-}
-
-impl RuntimeKind {
-    /// The flavor name as written in the attribute, `None` for sync bodies.
-    pub fn flavor_name(self) -> Option<&'static str> {
-        match self {
-            RuntimeKind::None => None,
-            RuntimeKind::CurrentThread => Some("current_thread"),
-            RuntimeKind::MultiThread { .. } => Some("multi_thread"),
-        }
-    }
-}
+use crate::model::{
+    default_warmup, Flavor, Settings, TestDescription, DEFAULT_ITERATIONS, DEFAULT_SETTLE_MS,
+    DEFAULT_TIMEOUT_MS,
+};
 
 /// The attribute's arguments, as the macro wrote them (unset values are `None`).
 #[derive(Debug, Clone, Copy)]
@@ -59,8 +21,10 @@ pub struct TestConfig {
     pub timeout_ms: Option<u64>,
     /// `settle = "200ms"`, in milliseconds.
     pub settle_ms: Option<u64>,
-    /// The runtime of async bodies.
-    pub runtime: RuntimeKind,
+    /// The tokio flavor of an async body (`None` for a sync body).
+    pub runtime: Option<Flavor>,
+    /// `worker_threads = N` of a `multi_thread` runtime.
+    pub worker_threads: Option<usize>,
     /// Whether `setup = path` was given.
     pub has_setup: bool,
 }
@@ -88,11 +52,10 @@ impl TestConfig {
             iterations,
             warmup,
             should_leak: self.should_leak,
-            timeout_ms: self
-                .timeout_ms
-                .unwrap_or(DEFAULT_TIMEOUT.as_millis() as u64),
-            settle_ms: self.settle_ms.unwrap_or(DEFAULT_SETTLE.as_millis() as u64),
-            runtime: self.runtime.flavor_name().map(str::to_owned),
+            timeout_ms: self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
+            settle_ms: self.settle_ms.unwrap_or(DEFAULT_SETTLE_MS),
+            runtime: self.runtime,
+            worker_threads: self.worker_threads,
             has_setup: self.has_setup,
         }
     }
@@ -161,13 +124,15 @@ mod tests {
             ignore: None,
             timeout_ms: None,
             settle_ms: None,
-            runtime: RuntimeKind::None,
+            runtime: None,
+            worker_threads: None,
             has_setup: false,
         }
     }
 
     #[test]
     fn default_warmup_is_a_tenth_bounded() {
+        assert_eq!(config(None, None).settings(), Settings::default());
         assert_eq!(default_warmup(100), 10);
         assert_eq!(default_warmup(5), 1);
         assert_eq!(default_warmup(1), 0);

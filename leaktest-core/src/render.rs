@@ -8,7 +8,7 @@
 //! fds: +1/iter (+96 over 96 iters) ▁▂▃▄▅▆▇█
 //! ```
 
-use crate::model::{Judgement, Resource};
+use crate::model::{Judgement, Reason, Resource};
 
 /// Characters of a [`sparkline`], lowest first.
 const SPARK_LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -135,16 +135,11 @@ fn group_thousands(n: u64) -> String {
 /// as `0.0` get the decimals needed to show their first digit (`+0.01/iter`).
 ///
 /// ```
-/// use leaktest_core::model::{Judgement, Resource};
+/// use leaktest_core::model::{Judgement, Reason, Resource};
 /// use leaktest_core::render::growth_line;
 ///
-/// let judgement = Judgement {
-///     leaking: true,
-///     retained_growth: 96,
-///     growth_per_iteration: 1.0,
-///     judged_iterations: 96,
-///     reason: String::new(),
-/// };
+/// let reason = Reason::KeptRising { late_growth: 48, steps: 48, from_iteration: 50 };
+/// let judgement = Judgement::new(Resource::Fds, true, 96, 1.0, 96, reason);
 /// let series = [0, 1, 2, 3, 4, 5, 6, 7];
 /// assert_eq!(
 ///     growth_line(Resource::Fds, &judgement, &series),
@@ -168,6 +163,93 @@ pub fn growth_line(resource: Resource, judgement: &Judgement, series: &[i64]) ->
         line.push_str(&chart);
     }
     line
+}
+
+/// The sentence saying why a resource's verdict is what it is, with amounts
+/// in the resource's unit (bytes as [`format_bytes`] writes them, counts as
+/// [`format_count`] does).
+///
+/// ```
+/// use leaktest_core::model::{Reason, Resource};
+/// use leaktest_core::render::reason_sentence;
+///
+/// let reason = Reason::KeptRising { late_growth: 3686, steps: 50, from_iteration: 50 };
+/// assert_eq!(
+///     reason_sentence(Resource::HeapBytes, &reason),
+///     "retained amount kept rising through the second half of the run: \
+///      +3.6 KiB in 50 steps from iteration 50 on"
+/// );
+/// ```
+pub fn reason_sentence(resource: Resource, reason: &Reason) -> String {
+    let amount = |amount: i64| {
+        if resource.is_bytes() {
+            format_bytes(amount)
+        } else {
+            format_count(amount)
+        }
+    };
+    match reason {
+        Reason::TooFewJudged { judged_iterations } => {
+            format!("too few judged iterations ({judged_iterations}, at least 2 needed)")
+        }
+        Reason::NoRetainedGrowth => "no retained growth".to_owned(),
+        Reason::Plateaued {
+            growth,
+            since_iteration,
+        } => format!(
+            "grew {} then plateaued from iteration {since_iteration}",
+            amount(*growth)
+        ),
+        Reason::WithinNoise { noise } => format!("growth within noise (±{})", amount(*noise)),
+        Reason::StoppedGrowing {
+            growth,
+            last_rise_iteration,
+            quiet_iterations,
+        } => format!(
+            "grew {} until iteration {last_rise_iteration}, then stayed flat for the \
+             {quiet_iterations} iterations of the extended run",
+            amount(*growth)
+        ),
+        Reason::GrewThroughExtension {
+            extended_to,
+            late_growth,
+            last_rise_iteration,
+        } => format!(
+            "growth continued after the run was extended to {extended_to} iterations \
+             (+{} in the second half, last at iteration {last_rise_iteration})",
+            amount(*late_growth)
+        ),
+        Reason::KeptRising {
+            late_growth,
+            steps,
+            from_iteration,
+        } => format!(
+            "retained amount kept rising through the second half of the run: \
+             +{} in {steps} steps from iteration {from_iteration} on",
+            amount(*late_growth)
+        ),
+        Reason::PausedRising {
+            steps,
+            quiet_iterations,
+        } => format!(
+            "rose {steps} times in the second half but not in the last {quiet_iterations} \
+             iterations; more iterations are needed to tell whether it plateaued"
+        ),
+        Reason::SingleLateStep {
+            late_growth,
+            at_iteration,
+        } => format!(
+            "a single late step of +{} at iteration {at_iteration}; \
+             more iterations are needed to tell whether growth continues",
+            amount(*late_growth)
+        ),
+        Reason::CouldNotConfirm { pending } => format!(
+            "{}; not confirmed: running twice as many iterations would not have \
+             finished within the timeout, so it is not reported as a leak \
+             (raise `timeout` or lower `iterations`)",
+            reason_sentence(resource, pending)
+        ),
+    }
 }
 
 /// A growth rate of `resource` per iteration, signed, with its unit:
@@ -235,13 +317,14 @@ mod tests {
         growth_per_iteration: f64,
         judged_iterations: u64,
     ) -> Judgement {
-        Judgement {
-            leaking: true,
+        Judgement::new(
+            Resource::HeapBytes,
+            true,
             retained_growth,
             growth_per_iteration,
             judged_iterations,
-            reason: String::new(),
-        }
+            Reason::NoRetainedGrowth,
+        )
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! iterations, so tasks leaked by one iteration are still alive in the next.
 
 use crate::driver::{panic_message, Driver, TestResult};
-use crate::registry::RuntimeKind;
+use crate::model::{Flavor, Settings};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -15,16 +15,18 @@ use tokio::runtime::{Builder, Runtime};
 /// than the settle window's quiet period, so they are gone by the verdict.
 const BLOCKING_THREAD_KEEP_ALIVE: Duration = Duration::from_millis(10);
 
-fn build_runtime(kind: RuntimeKind) -> std::io::Result<Runtime> {
-    let mut builder = match kind {
-        RuntimeKind::MultiThread { worker_threads } => {
+/// The runtime the settings ask for (a current-thread one for a sync test,
+/// which never gets here).
+fn build_runtime(settings: &Settings) -> std::io::Result<Runtime> {
+    let mut builder = match settings.runtime {
+        Some(Flavor::MultiThread) => {
             let mut builder = Builder::new_multi_thread();
-            if let Some(workers) = worker_threads {
+            if let Some(workers) = settings.worker_threads {
                 builder.worker_threads(workers);
             }
             builder
         }
-        RuntimeKind::CurrentThread | RuntimeKind::None => Builder::new_current_thread(),
+        Some(Flavor::CurrentThread) | None => Builder::new_current_thread(),
     };
     builder
         .enable_all()
@@ -34,7 +36,7 @@ fn build_runtime(kind: RuntimeKind) -> std::io::Result<Runtime> {
 
 impl Driver {
     fn runtime_or_fail(&mut self) -> Option<Runtime> {
-        match build_runtime(self.runtime_kind()) {
+        match build_runtime(self.settings()) {
             Ok(runtime) => Some(runtime),
             Err(error) => {
                 self.record_failure(format!("could not build the tokio runtime: {error}"));

@@ -2,7 +2,7 @@
 
 use crate::alloc::HeapStats;
 use crate::census::HandleCounts;
-use crate::model::Resource;
+use crate::model::{AllocationPerIteration, Resource};
 
 /// Which counters a test samples. Heap is always sampled; each handle count
 /// only where it could be read when the test started, tokio tasks only for
@@ -55,7 +55,8 @@ impl SampledResources {
     }
 }
 
-/// One reading of every sampled counter (unsampled ones are 0).
+/// One reading of every sampled counter (unsampled ones are 0), and of the
+/// allocator's running totals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Sample {
     /// Live heap bytes.
@@ -70,6 +71,11 @@ pub struct Sample {
     pub children: i64,
     /// Alive tokio tasks.
     pub tasks: i64,
+    /// Allocator calls that handed out memory since the process started
+    /// (allocations and reallocations): the churn, not a level.
+    pub allocations: u64,
+    /// Bytes handed out since the process started (growth by reallocation included).
+    pub allocated_bytes: u64,
 }
 
 impl Sample {
@@ -93,10 +99,15 @@ impl Sample {
             threads: handles.threads.unwrap_or(previous.threads),
             children: handles.children.unwrap_or(previous.children),
             tasks: alive_tasks.unwrap_or(previous.tasks),
+            allocations: heap
+                .total_allocations
+                .wrapping_add(heap.total_reallocations),
+            allocated_bytes: heap.total_allocated_bytes,
         }
     }
 
-    /// A sample whose value for each resource is `value(resource)`.
+    /// A sample whose value for each resource is `value(resource)` (and no
+    /// allocator totals).
     pub fn from_fn(mut value: impl FnMut(Resource) -> i64) -> Sample {
         Sample {
             heap_bytes: value(Resource::HeapBytes),
@@ -105,6 +116,8 @@ impl Sample {
             threads: value(Resource::Threads),
             children: value(Resource::ChildProcesses),
             tasks: value(Resource::TokioTasks),
+            allocations: 0,
+            allocated_bytes: 0,
         }
     }
 
@@ -151,25 +164,105 @@ impl SampleLog {
         self.samples.last()
     }
 
-    /// Replaces the last sample (with the settled reading).
-    pub fn replace_last(&mut self, sample: Sample) {
+    /// Replaces the resource levels of the last sample with the settled
+    /// reading. Its allocator totals stay: what the settle window allocates
+    /// is not the churn of an iteration.
+    pub fn settle_last(&mut self, levels: Sample) {
         if let Some(last) = self.samples.last_mut() {
-            *last = sample;
+            *last = Sample {
+                allocations: last.allocations,
+                allocated_bytes: last.allocated_bytes,
+                ..levels
+            };
         }
-    }
-
-    /// Number of samples.
-    pub fn len(&self) -> usize {
-        self.samples.len()
-    }
-
-    /// True when no sample was taken.
-    pub fn is_empty(&self) -> bool {
-        self.samples.is_empty()
     }
 
     /// The series of one resource.
     pub fn series(&self, resource: Resource) -> Vec<i64> {
         self.samples.iter().map(|s| s.get(resource)).collect()
+    }
+
+    /// What one iteration after `warmup` allocated: the median, over those
+    /// iterations, of the bytes and of the calls. `None` without at least one
+    /// such iteration (the last warm-up sample is the first one's baseline).
+    pub fn allocation_per_iteration(&self, warmup: usize) -> Option<AllocationPerIteration> {
+        let judged = self.samples.get(warmup.saturating_sub(1)..)?;
+        if judged.len() < 2 {
+            return None;
+        }
+        let deltas = |total: fn(&Sample) -> u64| -> Vec<u64> {
+            judged
+                .windows(2)
+                .map(|pair| total(&pair[1]).wrapping_sub(total(&pair[0])))
+                .collect()
+        };
+        Some(AllocationPerIteration::new(
+            median(deltas(|sample| sample.allocated_bytes)),
+            median(deltas(|sample| sample.allocations)),
+        ))
+    }
+}
+
+/// The median of `values` (the lower middle one of an even count); 0 when empty.
+fn median(mut values: Vec<u64>) -> u64 {
+    if values.is_empty() {
+        return 0;
+    }
+    let middle = (values.len() - 1) / 2;
+    *values.select_nth_unstable(middle).1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_totals(allocations: u64, allocated_bytes: u64) -> Sample {
+        Sample {
+            allocations,
+            allocated_bytes,
+            ..Sample::default()
+        }
+    }
+
+    #[test]
+    fn allocation_per_iteration_is_the_median_after_warmup() {
+        let mut log = SampleLog::with_capacity(8);
+        // Warm-up allocates a lot; then 3, 5, 4 and a 40-call outlier.
+        for (calls, bytes) in [(100, 10_000), (200, 20_000), (203, 20_300), (208, 20_800)] {
+            log.push(with_totals(calls, bytes));
+        }
+        log.push(with_totals(212, 21_200));
+        log.push(with_totals(252, 25_200));
+        assert_eq!(
+            log.allocation_per_iteration(2),
+            Some(AllocationPerIteration::new(400, 4))
+        );
+        assert_eq!(log.allocation_per_iteration(6), None);
+    }
+
+    #[test]
+    fn settling_keeps_the_totals_of_the_last_iteration() {
+        let mut log = SampleLog::with_capacity(2);
+        log.push(Sample {
+            heap_bytes: 900,
+            ..with_totals(7, 70)
+        });
+        log.settle_last(Sample {
+            heap_bytes: 500,
+            ..with_totals(99, 990)
+        });
+        assert_eq!(
+            log.last(),
+            Some(&Sample {
+                heap_bytes: 500,
+                ..with_totals(7, 70)
+            })
+        );
+    }
+
+    #[test]
+    fn a_median_of_nothing_is_zero() {
+        assert_eq!(median(Vec::new()), 0);
+        assert_eq!(median(vec![5, 1, 3, 2]), 2);
     }
 }

@@ -177,19 +177,18 @@ fn config(args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream {
     let ignore = option(args.ignore.as_deref().map(Literal::string));
     let timeout_ms = option(args.timeout_ms.map(Literal::u64_suffixed));
     let settle_ms = option(args.settle_ms.map(Literal::u64_suffixed));
-    let runtime_kind = quote!(::leaktest_core::__private::RuntimeKind);
+    let flavor = quote!(::leaktest_core::__private::Flavor);
     let runtime = match (test_fn.is_async, args.flavor.as_ref().map(|f| f.value)) {
-        (false, _) => quote!(#runtime_kind::None),
-        (true, None | Some(Flavor::CurrentThread)) => quote!(#runtime_kind::CurrentThread),
-        (true, Some(Flavor::MultiThread)) => {
-            let worker_threads = option(
-                args.worker_threads
-                    .as_ref()
-                    .map(|w| Literal::usize_suffixed(w.value)),
-            );
-            quote!(#runtime_kind::MultiThread { worker_threads: #worker_threads })
-        }
+        (false, _) => None,
+        (true, None | Some(Flavor::CurrentThread)) => Some(quote!(#flavor::CurrentThread)),
+        (true, Some(Flavor::MultiThread)) => Some(quote!(#flavor::MultiThread)),
     };
+    let runtime = option(runtime);
+    let worker_threads = option(
+        args.worker_threads
+            .as_ref()
+            .map(|w| Literal::usize_suffixed(w.value)),
+    );
     let has_setup = args.setup.is_some();
     quote! {
         ::leaktest_core::__private::TestConfig {
@@ -200,6 +199,7 @@ fn config(args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream {
             timeout_ms: #timeout_ms,
             settle_ms: #settle_ms,
             runtime: #runtime,
+            worker_threads: #worker_threads,
             has_setup: #has_setup,
         }
     }

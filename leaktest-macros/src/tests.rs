@@ -217,7 +217,10 @@ fn sync_test_registers_a_sync_run() {
         out.contains("iterations : :: core :: option :: Option :: Some (200u64)"),
         "{out}"
     );
-    assert!(out.contains("RuntimeKind :: None"), "{out}");
+    assert!(
+        out.contains("runtime : :: core :: option :: Option :: None"),
+        "{out}"
+    );
     assert!(!out.contains("__require_tokio"), "{out}");
 }
 
@@ -235,9 +238,11 @@ fn async_test_requires_tokio_and_picks_the_flavor() {
     );
     assert!(out.contains("run_async (|| async {"), "{out}");
     assert!(
-        out.contains(
-            "MultiThread { worker_threads : :: core :: option :: Option :: Some (2usize) }"
-        ),
+        out.contains("Option :: Some (:: leaktest_core :: __private :: Flavor :: MultiThread)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("worker_threads : :: core :: option :: Option :: Some (2usize)"),
         "{out}"
     );
 
@@ -247,7 +252,7 @@ fn async_test_requires_tokio_and_picks_the_flavor() {
             async fn f() {}
         ),
     );
-    assert!(out.contains("RuntimeKind :: CurrentThread"), "{out}");
+    assert!(out.contains("Flavor :: CurrentThread"), "{out}");
 }
 
 #[test]

@@ -123,7 +123,7 @@ mod nested {
 async fn tokio_free_yield() {}
 
 fn main() {
-    use leaktest_core::registry::{all_tests, RuntimeKind};
+    use leaktest_core::__private::{all_tests, Flavor};
 
     let tests = all_tests();
     let names: Vec<String> = tests.iter().map(|test| test.full_name()).collect();
@@ -163,19 +163,19 @@ fn main() {
     let e = config("e");
     assert_eq!((e.timeout_ms, e.settle_ms), (Some(30_000), Some(200)));
     assert_eq!(config("e_minutes").timeout_ms, Some(120_000));
-    assert_eq!(config("a").runtime, RuntimeKind::None);
-    assert_eq!(config("f").runtime, RuntimeKind::CurrentThread);
+    assert_eq!(config("a").runtime, None);
+    assert_eq!(config("f").runtime, Some(Flavor::CurrentThread));
+    let g = config("g");
+    assert_eq!((g.runtime, g.worker_threads), (Some(Flavor::MultiThread), Some(2)));
+    let g_default_workers = config("g_default_workers");
     assert_eq!(
-        config("g").runtime,
-        RuntimeKind::MultiThread {
-            worker_threads: Some(2)
-        }
+        (g_default_workers.runtime, g_default_workers.worker_threads),
+        (Some(Flavor::MultiThread), None)
     );
+    let settings = g.settings();
     assert_eq!(
-        config("g_default_workers").runtime,
-        RuntimeKind::MultiThread {
-            worker_threads: None
-        }
+        (settings.runtime, settings.worker_threads),
+        (Some(Flavor::MultiThread), Some(2))
     );
     assert!(config("h").has_setup && config("i").has_setup && !config("a").has_setup);
 }

@@ -261,6 +261,7 @@ fn outcome_details(record: &TestRecord) -> String {
             format!("killed after {}", format_duration_ms(*timeout_ms))
         }
         Outcome::Ignored { reason } => reason.clone().unwrap_or_default(),
+        _ => String::new(),
     }
 }
 
@@ -391,41 +392,27 @@ pub fn write_list(out: &mut impl Write, targets: &[ListedTarget<'_>]) -> io::Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leaktest_core::model::{Judgement, ResourceReport, SCHEMA_VERSION};
+    use leaktest_core::model::{Flavor, Judgement, Reason, ResourceReport, TestDescription};
 
     fn record(outcome: Outcome) -> TestRecord {
-        TestRecord {
-            schema_version: SCHEMA_VERSION,
-            name: "leaky".to_owned(),
-            location: "tests/leaks.rs:3".to_owned(),
-            outcome,
-            settings: Settings {
-                iterations: 30,
-                warmup: 3,
-                should_leak: false,
-                timeout_ms: 60_000,
-                settle_ms: 200,
-                runtime: None,
-                has_setup: false,
-            },
-            iterations_run: 30,
-            resources: vec![ResourceReport {
-                resource: Resource::HeapBytes,
-                series: vec![0, 64, 128, 192],
-                judgement: Judgement {
-                    leaking: true,
-                    retained_growth: 1728,
-                    growth_per_iteration: 64.0,
-                    judged_iterations: 27,
-                    reason: "kept rising".to_owned(),
-                },
-            }],
-            unmeasured: Vec::new(),
-            peak_heap_bytes: 7578,
-            duration_ms: 412,
-            stdout_tail: String::new(),
-            stderr_tail: String::new(),
-        }
+        let mut settings = Settings::default();
+        settings.iterations = 30;
+        settings.warmup = 3;
+        let test = TestDescription::new("leaky", "tests/leaks.rs:3", settings);
+        let mut record = TestRecord::without_run(&test, outcome, 412);
+        record.iterations_run = 30;
+        let reason = Reason::KeptRising {
+            late_growth: 960,
+            steps: 15,
+            from_iteration: 15,
+        };
+        record.resources = vec![ResourceReport::new(
+            Resource::HeapBytes,
+            vec![0, 64, 128, 192],
+            Judgement::new(Resource::HeapBytes, true, 1728, 64.0, 27, reason),
+        )];
+        record.peak_heap_bytes = 7578;
+        record
     }
 
     #[test]
@@ -482,7 +469,7 @@ mod tests {
     fn settings_read_like_the_attribute() {
         let mut settings = record(Outcome::Passed).settings;
         settings.should_leak = true;
-        settings.runtime = Some("multi_thread".to_owned());
+        settings.runtime = Some(Flavor::MultiThread);
         assert_eq!(
             settings_summary(&settings),
             "iterations=30 warmup=3 timeout=1m settle=200ms should_leak async(multi_thread)"

@@ -113,12 +113,14 @@ fn geometric_doubling_needs_confirmation() {
     let analysis = assert_verdict(&samples, WARMUP, false, Verdict::NeedsConfirmation);
     assert_eq!(analysis.late_rises, 1);
     assert_eq!(analysis.late_growth, 16 * 64);
-    assert!(
-        analysis.reason.contains("iteration 64"),
-        "{}",
-        analysis.reason
+    assert_eq!(
+        analysis.reason,
+        Reason::SingleLateStep {
+            late_growth: 16 * 64,
+            at_iteration: 64
+        }
     );
-    assert!(!analysis.judgement().leaking);
+    assert!(!analysis.judgement(Resource::HeapBytes).leaking);
 }
 
 #[test]
@@ -127,11 +129,17 @@ fn geometric_doubling_is_confirmed_when_the_run_is_extended() {
     let analysis = assert_verdict(&samples, WARMUP, true, Verdict::Leaking);
     assert_eq!(analysis.late_rises, 1);
     assert!(
-        analysis.reason.contains("extended to 200 iterations"),
-        "{}",
+        matches!(
+            analysis.reason,
+            Reason::GrewThroughExtension {
+                extended_to: 200,
+                ..
+            }
+        ),
+        "{:?}",
         analysis.reason
     );
-    assert!(analysis.judgement().leaking);
+    assert!(analysis.judgement(Resource::HeapBytes).leaking);
 }
 
 #[test]
@@ -147,7 +155,7 @@ fn flat_series_is_not_leaking() {
     let samples = vec![4096; ITERATIONS];
     let analysis = assert_verdict(&samples, WARMUP, false, Verdict::NotLeaking);
     assert_eq!(analysis.retained_growth, 0);
-    assert_eq!(analysis.reason, "no retained growth");
+    assert_eq!(analysis.reason, Reason::NoRetainedGrowth);
     assert_eq!(analysis.plateau_from, None);
 }
 
@@ -166,7 +174,10 @@ fn lazy_init_after_warmup_is_not_leaking() {
     assert_eq!(analysis.plateau_from, Some(12));
     assert_eq!(
         analysis.reason,
-        "grew 99900 then plateaued from iteration 12"
+        Reason::Plateaued {
+            growth: 99_900,
+            since_iteration: 12
+        }
     );
 }
 
@@ -195,8 +206,8 @@ fn stationary_noise_left_in_the_last_sample_is_within_noise() {
     let analysis = assert_verdict(&samples, WARMUP, false, Verdict::NotLeaking);
     assert_eq!(analysis.late_growth, 4);
     assert!(
-        analysis.reason.starts_with("growth within noise"),
-        "{}",
+        matches!(analysis.reason, Reason::WithinNoise { .. }),
+        "{:?}",
         analysis.reason
     );
 }
@@ -213,7 +224,7 @@ fn periodic_sawtooth_is_not_leaking() {
 fn single_late_step_needs_confirmation() {
     let samples = series(ITERATIONS, |i| if i < 70 { 1000 } else { 3000 });
     let analysis = assert_verdict(&samples, WARMUP, false, Verdict::NeedsConfirmation);
-    assert!(!analysis.judgement().leaking);
+    assert!(!analysis.judgement(Resource::HeapBytes).leaking);
 }
 
 #[test]
@@ -241,7 +252,7 @@ fn decreasing_series_is_not_leaking() {
     let samples = series(ITERATIONS, |i| 10_000 - 7 * i as i64);
     let analysis = assert_verdict(&samples, WARMUP, false, Verdict::NotLeaking);
     assert_eq!(analysis.retained_growth, 0);
-    assert_eq!(analysis.reason, "no retained growth");
+    assert_eq!(analysis.reason, Reason::NoRetainedGrowth);
 }
 
 #[test]
@@ -264,8 +275,8 @@ fn too_short_series_are_not_leaking() {
     ] {
         let analysis = assert_verdict(&samples, warmup, false, Verdict::NotLeaking);
         assert!(
-            analysis.reason.starts_with("too few judged iterations"),
-            "{}",
+            matches!(analysis.reason, Reason::TooFewJudged { .. }),
+            "{:?}",
             analysis.reason
         );
         assert_eq!(analysis.retained_growth, 0);
@@ -299,7 +310,7 @@ fn extreme_values_do_not_overflow() {
 fn judgement_carries_the_figures() {
     let samples = series(ITERATIONS, |i| 1000 + i as i64);
     let analysis = analyze(&samples, WARMUP, false);
-    let judgement = analysis.judgement();
+    let judgement = analysis.judgement(Resource::Fds);
     assert!(judgement.leaking);
     assert_eq!(judgement.retained_growth, analysis.retained_growth);
     assert_eq!(
@@ -307,8 +318,17 @@ fn judgement_carries_the_figures() {
         analysis.growth_per_iteration
     );
     assert_eq!(judgement.judged_iterations, 90);
-    assert_eq!(judgement.reason, analysis.reason);
-    assert!(!analyze(&[1, 1, 1], 0, false).judgement().leaking);
+    assert_eq!(judgement.cause, analysis.reason);
+    assert_eq!(
+        judgement.reason,
+        "retained amount kept rising through the second half of the run: \
+         +50 in 50 steps from iteration 50 on"
+    );
+    assert!(
+        !analyze(&[1, 1, 1], 0, false)
+            .judgement(Resource::Fds)
+            .leaking
+    );
 }
 
 // Settling.
