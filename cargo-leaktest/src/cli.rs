@@ -3,8 +3,12 @@
 //! Cargo runs `cargo-leaktest leaktest ARGS...` for `cargo leaktest ARGS...`;
 //! the binary also accepts being run directly, without the `leaktest` word.
 
+use crate::baseline::file::{parse_name, Location};
+use crate::baseline::{BaselineOptions, Tolerance};
 use crate::exit_codes;
-use clap::{ArgAction, Parser, ValueEnum};
+use crate::no_tests::NoTestsMode;
+use crate::partition::Partition;
+use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 use leaktest_core::protocol::{MAX_ITERATIONS, MIN_ITERATIONS};
 use leaktest_core::render::format_count;
 use std::ffi::OsString;
@@ -23,9 +27,14 @@ use std::time::Duration;
         with `cargo test --no-run`; each binary that ends with `leaktest_core::main!()` \
         describes its tests, and every selected test runs in a child process with its timeout.",
     after_help = exit_codes::HELP,
-    after_long_help = exit_codes::HELP
+    after_long_help = exit_codes::HELP,
+    args_conflicts_with_subcommands = true
 )]
 pub struct Args {
+    /// Another command instead of running tests.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Run only the tests whose name contains one of these strings (all tests when none).
     #[arg(value_name = "FILTERS")]
     pub filters: Vec<String>,
@@ -97,6 +106,27 @@ pub struct Args {
     /// targets skipped as not leaktest harnesses; run nothing.
     #[arg(long, help_heading = "Target and Test Selection")]
     pub list: bool,
+
+    /// Run only shard M of N of the selected tests: `hash:M/N` (a test keeps
+    /// its shard when tests are added) or `slice:M/N` (even shard sizes).
+    #[arg(
+        long,
+        value_name = "SPEC",
+        value_parser = parse_partition,
+        help_heading = "Target and Test Selection"
+    )]
+    pub partition: Option<Partition>,
+
+    /// What a run with no test to run is: `fail` (exit code 4), `warn` or
+    /// `pass`. An empty --partition shard passes when other shards have tests.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "ACTION",
+        default_value_t = NoTestsMode::Fail,
+        help_heading = "Target and Test Selection"
+    )]
+    pub no_tests: NoTestsMode,
 
     /// Features to activate (space or comma separated; repeatable).
     #[arg(
@@ -188,6 +218,21 @@ pub struct Args {
     )]
     pub message_format: MessageFormat,
 
+    /// Also write a JUnit XML report of the run to this file (after Ctrl-C too).
+    #[arg(long, value_name = "PATH", help_heading = "Output Options")]
+    pub junit: Option<PathBuf>,
+
+    /// Annotate failing tests and write the job summary as GitHub Actions
+    /// shows them: `auto` when `GITHUB_ACTIONS=true`, `always`, `never`.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = GithubActions::Auto,
+        help_heading = "Output Options"
+    )]
+    pub github_actions: GithubActions,
+
     /// When to use colors (`NO_COLOR` set in the environment means never for `auto`).
     #[arg(
         long,
@@ -210,6 +255,117 @@ pub struct Args {
     /// Print more: growth lines of every leaking resource, cargo's commands (repeatable).
     #[arg(short, long, action = ArgAction::Count, help_heading = "Output Options")]
     pub verbose: u8,
+
+    /// Compare every test with the baseline saved as NAME (in
+    /// `<target dir>/leaktest/baselines/`); a regression fails the run.
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_parser = parse_name,
+        conflicts_with = "baseline_file",
+        help_heading = "Baseline Options"
+    )]
+    pub baseline: Option<String>,
+
+    /// Compare every test with the baseline in this file (committed, or a CI artifact).
+    #[arg(long, value_name = "PATH", help_heading = "Baseline Options")]
+    pub baseline_file: Option<PathBuf>,
+
+    /// Save what every test measured as the baseline NAME (after comparing, if
+    /// --baseline names the same).
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_parser = parse_name,
+        conflicts_with = "save_baseline_file",
+        help_heading = "Baseline Options"
+    )]
+    pub save_baseline: Option<String>,
+
+    /// Save what every test measured as a baseline in this file.
+    #[arg(long, value_name = "PATH", help_heading = "Baseline Options")]
+    pub save_baseline_file: Option<PathBuf>,
+
+    /// Fail (exit 2) instead of warning when the baseline was measured on
+    /// another target, build profile or allocator.
+    #[arg(long, help_heading = "Baseline Options")]
+    pub strict_baseline: bool,
+
+    /// Peak heap and bytes allocated per iteration regress when they rose by
+    /// more than this percentage of the baseline...
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        value_parser = parse_percent,
+        default_value = "10%",
+        help_heading = "Baseline Options"
+    )]
+    pub baseline_tolerance: f64,
+
+    /// ...and by more than this many bytes (`64KiB`, `1MB`, `512`; KiB = 1024, KB = 1000).
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        default_value = "64KiB",
+        help_heading = "Baseline Options"
+    )]
+    pub baseline_tolerance_bytes: u64,
+
+    /// Allocations per iteration regress when they rose by more than this
+    /// percentage (`0%` for any rise).
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        value_parser = parse_percent,
+        default_value = "10%",
+        help_heading = "Baseline Options"
+    )]
+    pub baseline_tolerance_count: f64,
+}
+
+/// Commands besides running tests.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with baseline files.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+/// `cargo leaktest baseline ...`.
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Merge the baselines saved by the shards of a `--partition`ed run into one file.
+    Merge {
+        /// The merged baseline to write.
+        #[arg(value_name = "OUT")]
+        out: PathBuf,
+        /// The shards' baselines (`--save-baseline-file` of each shard).
+        #[arg(value_name = "IN", required = true)]
+        inputs: Vec<PathBuf>,
+    },
+}
+
+/// Whether to write GitHub Actions annotations and the step summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GithubActions {
+    /// When the `GITHUB_ACTIONS` environment variable is `true`.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl GithubActions {
+    /// Whether it is on, given the value of `GITHUB_ACTIONS`.
+    pub fn enabled(self, github_actions_env: Option<&str>) -> bool {
+        match self {
+            GithubActions::Always => true,
+            GithubActions::Never => false,
+            GithubActions::Auto => github_actions_env == Some("true"),
+        }
+    }
 }
 
 /// Report format.
@@ -238,6 +394,73 @@ impl Args {
     pub fn from_env() -> Args {
         Args::parse_from(strip_subcommand_word(std::env::args_os()))
     }
+
+    /// The baseline flags, together.
+    pub fn baseline_options(&self) -> BaselineOptions {
+        let location = |name: &Option<String>, file: &Option<PathBuf>| match (name, file) {
+            (Some(name), _) => Some(Location::Named(name.clone())),
+            (None, Some(path)) => Some(Location::File(path.clone())),
+            (None, None) => None,
+        };
+        BaselineOptions {
+            compare: location(&self.baseline, &self.baseline_file),
+            save: location(&self.save_baseline, &self.save_baseline_file),
+            strict: self.strict_baseline,
+            tolerance: Tolerance {
+                percent: self.baseline_tolerance,
+                bytes: self.baseline_tolerance_bytes,
+                count_percent: self.baseline_tolerance_count,
+            },
+        }
+    }
+}
+
+/// Parses `--partition` (see [`Partition`]).
+fn parse_partition(text: &str) -> Result<Partition, String> {
+    text.parse()
+}
+
+/// Parses a percentage: `10%`, `2.5%`, or a bare `10`; not negative.
+pub fn parse_percent(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches('%').trim();
+    match number.parse::<f64>() {
+        Ok(percent) if percent.is_finite() && percent >= 0.0 => Ok(percent),
+        _ => Err(format!(
+            "`{text}` is not a percentage (e.g. `10%`, `2.5%`, `0%`)"
+        )),
+    }
+}
+
+/// Parses a size in bytes: a bare number is bytes; `B`, `KiB`/`MiB`/`GiB`
+/// are powers of 1024, `KB`/`MB`/`GB` powers of 1000 (`64KiB`, `1.5 MB`).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let multiplier: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}` (use B, KiB, MiB, GiB, KB, MB or GB)"
+            ))
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. `64KiB`, `1MB`, `512`)"))?;
+    let bytes = (value * multiplier as f64).round();
+    if !(0.0..=u64::MAX as f64).contains(&bytes) {
+        return Err(format!("`{text}` is out of range"));
+    }
+    Ok(bytes as u64)
 }
 
 /// What the arguments after `--` asked for, read the way libtest reads them.
@@ -462,6 +685,65 @@ mod tests {
         assert_eq!(parsed.test_threads, Some(2));
         assert!(parse_harness_args(&["--bench".to_owned()]).is_err());
         assert!(parse_harness_args(&["--skip".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn sizes_take_iec_and_si_units() {
+        assert_eq!(parse_size("64KiB"), Ok(65_536));
+        assert_eq!(parse_size("64 KiB"), Ok(65_536));
+        assert_eq!(parse_size("1MB"), Ok(1_000_000));
+        assert_eq!(parse_size("1.5 MiB"), Ok(1_572_864));
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("0B"), Ok(0));
+        assert!(parse_size("64kib")
+            .unwrap_err()
+            .contains("unknown unit `kib`"));
+        assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn percentages_take_an_optional_sign() {
+        assert_eq!(parse_percent("10%"), Ok(10.0));
+        assert_eq!(parse_percent("2.5"), Ok(2.5));
+        assert_eq!(parse_percent("0%"), Ok(0.0));
+        assert!(parse_percent("-5%").is_err());
+        assert!(parse_percent("ten").is_err());
+    }
+
+    #[test]
+    fn baseline_flags_default_to_the_documented_tolerance() {
+        let args = Args::parse_from(["cargo-leaktest", "--baseline", "main"]);
+        let options = args.baseline_options();
+        assert_eq!(options.compare, Some(Location::Named("main".to_owned())));
+        assert_eq!(options.save, None);
+        assert_eq!(options.tolerance, Tolerance::default());
+        assert!(Args::try_parse_from(["cargo-leaktest", "--baseline", "../x"]).is_err());
+        assert!(Args::try_parse_from([
+            "cargo-leaktest",
+            "--baseline",
+            "a",
+            "--baseline-file",
+            "b.json"
+        ])
+        .is_err());
+    }
+
+    #[test]
+    fn baseline_merge_is_a_subcommand_and_filters_still_work() {
+        let args = Args::parse_from(["cargo-leaktest", "baseline", "merge", "out.json", "a.json"]);
+        assert!(matches!(
+            args.command,
+            Some(Command::Baseline(BaselineCommand::Merge { .. }))
+        ));
+        let args = Args::parse_from(["cargo-leaktest", "parse"]);
+        assert!(args.command.is_none());
+        assert_eq!(args.filters, ["parse"]);
+        let bad = Args::try_parse_from(["cargo-leaktest", "--partition", "hash:0/2"]).unwrap_err();
+        assert_eq!(bad.exit_code(), exit_codes::SETUP_ERROR);
+        assert!(
+            bad.to_string().contains("shards are numbered 1 to 2"),
+            "{bad}"
+        );
     }
 
     #[test]

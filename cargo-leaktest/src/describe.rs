@@ -18,6 +18,9 @@ pub struct Harness {
     pub binary: PathBuf,
     /// The leaktest-core version it was built with.
     pub leaktest_version: String,
+    /// The global allocator its counting allocator wraps (a type name), when
+    /// the harness knows it.
+    pub allocator: Option<String>,
     /// Its tests, in name order.
     pub tests: Vec<TestDescription>,
 }
@@ -55,6 +58,7 @@ pub fn describe(targets: Vec<TestTarget>, executables: &Executables) -> Result<D
             Ok(Some(description)) => described.harnesses.push(Harness {
                 binary: binary.clone(),
                 leaktest_version: description.leaktest_version,
+                allocator: description.allocator,
                 tests: description.tests,
                 target,
             }),

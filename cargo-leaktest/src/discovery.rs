@@ -112,6 +112,10 @@ impl TestTarget {
 pub struct Discovered {
     /// The test targets of the selected packages, in package then target order.
     pub targets: Vec<TestTarget>,
+    /// The workspace root (`file!()` of members is relative to it).
+    pub workspace_root: PathBuf,
+    /// cargo's target directory (`CARGO_TARGET_DIR` and config honoured).
+    pub target_directory: PathBuf,
 }
 
 /// Reads the metadata of the workspace at `manifest_path` (or around the
@@ -137,7 +141,11 @@ pub fn discover(
         targets.extend(test_targets(package)?);
     }
     let targets = select_targets(targets, &selection.test_targets)?;
-    Ok(Discovered { targets })
+    Ok(Discovered {
+        targets,
+        workspace_root: metadata.workspace_root.clone().into_std_path_buf(),
+        target_directory: metadata.target_directory.clone().into_std_path_buf(),
+    })
 }
 
 fn matches_spec(package: &Package, spec: &str) -> bool {

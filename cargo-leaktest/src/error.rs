@@ -86,6 +86,9 @@ pub enum Error {
     /// Writing the report failed (stdout closed, disk full).
     #[error("could not write the report: {0}")]
     Output(#[from] std::io::Error),
+    /// A baseline could not be read, written, merged, or does not compare.
+    #[error(transparent)]
+    Baseline(#[from] crate::baseline::BaselineError),
     /// Ctrl-C before any test ran (during the build or discovery).
     #[error("interrupted")]
     Interrupted,

@@ -6,13 +6,19 @@ pub const SUCCESS: i32 = 0;
 pub const TESTS_FAILED: i32 = 1;
 /// Usage, configuration or build error: no test verdict was reached.
 pub const SETUP_ERROR: i32 = 2;
+/// No test failed, but at least one regressed against the baseline.
+pub const REGRESSED: i32 = 3;
+/// The filters matched no test to run (`--no-tests=fail`, the default).
+pub const NO_TESTS: i32 = 4;
 /// Interrupted by Ctrl-C (128 + SIGINT, as shells report it).
 pub const INTERRUPTED: i32 = 130;
 
 /// The exit-code table as printed at the end of `--help`.
 pub const HELP: &str = "\
-Exit codes:
-  0    every selected leak test passed
+Exit codes (when several apply: 130, then 1, 3, 4):
+  0    every selected leak test passed (an empty --partition shard passes too)
   1    at least one test leaked, failed, crashed or timed out
-  2    usage, configuration or build error
+  2    usage, configuration, build or baseline error (missing or corrupt baseline)
+  3    no test failed, but at least one regressed against the --baseline
+  4    the filters matched no test to run (--no-tests=warn or pass accepts it)
   130  interrupted (Ctrl-C); the tests that finished are still reported";

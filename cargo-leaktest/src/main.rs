@@ -4,20 +4,31 @@
 //! This file only parses the command line and turns the outcome into an exit
 //! code (see [`exit_codes`]); [`run`] holds the steps, one module each.
 
+mod atomic_file;
+mod baseline;
 mod build;
+mod ci;
 mod cli;
 mod describe;
 mod discovery;
 mod error;
 mod exit_codes;
+mod no_tests;
 mod output;
+mod partition;
 mod run;
 mod schedule;
 mod select;
+mod source_paths;
+mod test_key;
 
 fn main() {
-    let args = cli::Args::from_env();
-    let code = match run::run(args) {
+    let mut args = cli::Args::from_env();
+    let outcome = match args.command.take() {
+        Some(command) => baseline::commands::run(command),
+        None => run::run(args),
+    };
+    let code = match outcome {
         Ok(code) => code,
         Err(error) => {
             eprintln!(

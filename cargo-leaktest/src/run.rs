@@ -2,17 +2,22 @@
 //! ask each binary to describe its tests, select, then either list them or
 //! run them on the pool and report.
 
+use crate::baseline::environment::build_profile_name;
+use crate::baseline::Gate;
 use crate::build::{self, BuildOptions};
+use crate::ci;
 use crate::cli::{self, Args, ColorChoice, MessageFormat};
 use crate::describe;
 use crate::discovery::{self, Selection, TestTarget};
 use crate::error::Error;
 use crate::exit_codes;
+use crate::no_tests;
 use crate::output::human::{self, HumanReporter, Verbosity};
 use crate::output::json::{self, JsonReporter};
-use crate::output::{listed_targets, Reporter, RunStart, Tally};
+use crate::output::{listed_targets, Reporter, Reporters, RunStart, Tally};
 use crate::schedule::{self, Event, Pool};
 use crate::select::{self, Filter, IgnoredMode, PlannedTest};
+use crate::test_key::TestKey;
 use leaktest_core::isolation::{ChildSpec, IsolationError};
 use leaktest_core::model::{Outcome, TestRecord};
 use std::ffi::OsString;
@@ -22,8 +27,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Runs `cargo leaktest` with `args` and returns the exit code of the verdict
-/// (0 all passed, 1 a failure, 130 interrupted); errors before any verdict
-/// are returned as [`Error`].
+/// (0 all passed, 1 a failure, 3 a regression, 4 no tests, 130
+/// interrupted; see [`exit_codes`]); errors before any verdict are returned
+/// as [`Error`].
 pub fn run(args: Args) -> Result<i32, Error> {
     let harness_args = cli::parse_harness_args(&args.harness_args).map_err(Error::HarnessArgs)?;
     let cancel = Arc::new(AtomicBool::new(false));
@@ -47,6 +53,16 @@ pub fn run(args: Args) -> Result<i32, Error> {
         test_targets: args.test_targets.clone(),
     };
     let discovered = discovery::discover(args.manifest_path.as_deref(), &cargo_flags, &selection)?;
+    // The baseline is read before the build, so a missing one fails at once.
+    let mut warnings = Vec::new();
+    let target_dir = (args.target_dir.clone()).unwrap_or(discovered.target_directory.clone());
+    let build_profile = build_profile_name(args.release, args.profile.as_deref());
+    let mut gate = Gate::prepare(
+        &args.baseline_options(),
+        &target_dir,
+        build_profile,
+        &mut warnings,
+    )?;
     let candidates: Vec<&TestTarget> = discovered
         .targets
         .iter()
@@ -99,7 +115,7 @@ pub fn run(args: Args) -> Result<i32, Error> {
     };
     let mut stdout = io::stdout().lock();
     if args.list || harness_args.list {
-        let listed = listed_targets(&described, &filter);
+        let listed = listed_targets(&described, &filter, args.partition.as_ref());
         match args.message_format {
             MessageFormat::Human => human::write_list(&mut stdout, &listed)?,
             MessageFormat::Json => json::write_list(&mut stdout, &listed)?,
@@ -108,6 +124,37 @@ pub fn run(args: Args) -> Result<i32, Error> {
     }
 
     let plan = select::plan(&described.harnesses, &filter);
+    let selection = no_tests::Selection {
+        tests_in_harnesses: described.harnesses.iter().map(|h| h.tests.len()).sum(),
+        harnesses: described.harnesses.len(),
+        skipped_targets: described.skipped.len(),
+        selected_to_run: plan.to_run.len(),
+        selected_ignored: plan.ignored.len(),
+        to_run_here: 0,
+        filters: no_tests::describe_filters(&filter.patterns, filter.exact, &filter.skip),
+    };
+    let plan = match &args.partition {
+        Some(partition) => partition.apply(plan),
+        None => plan,
+    };
+    let emptiness = no_tests::check(
+        &no_tests::Selection {
+            to_run_here: plan.to_run.len(),
+            ..selection
+        },
+        args.partition.as_ref(),
+    );
+    if let Some(gate) = &gate {
+        let tests = plan
+            .to_run
+            .iter()
+            .map(|test| (TestKey::of(test), test.harness.allocator.as_deref()));
+        gate.check_allocators(tests, &mut warnings)?;
+    }
+    for warning in &warnings {
+        ci::warn(warning);
+    }
+    let no_tests = ci::announce_emptiness(&emptiness, args.no_tests);
     let jobs = args
         .jobs
         .or(harness_args.test_threads)
@@ -123,7 +170,7 @@ pub fn run(args: Args) -> Result<i32, Error> {
         .iter()
         .map(|test| child_spec(test, &overrides, &cancel))
         .collect();
-    let mut reporter: Box<dyn Reporter + '_> = match args.message_format {
+    let primary: Box<dyn Reporter + '_> = match args.message_format {
         MessageFormat::Human => {
             let verbosity = if args.quiet {
                 Verbosity::Quiet
@@ -136,6 +183,9 @@ pub fn run(args: Args) -> Result<i32, Error> {
         }
         MessageFormat::Json => Box::new(JsonReporter::new(stdout)),
     };
+    let mut reporters = vec![primary];
+    reporters.extend(ci::extra_reporters(&args, &discovered.workspace_root));
+    let mut reporter = Reporters(reporters);
 
     let started = Instant::now();
     reporter.run_started(&RunStart {
@@ -144,9 +194,13 @@ pub fn run(args: Args) -> Result<i32, Error> {
         skipped_targets: &described.skipped,
         filtered_out: plan.filtered_out,
         jobs: jobs.min(plan.to_run.len()).max(1),
+        partition: args.partition,
+        partitioned_out: plan.partitioned_out,
+        baseline: gate.as_ref().and_then(Gate::info),
     })?;
     let mut tally = Tally {
         filtered_out: plan.filtered_out,
+        no_tests,
         ..Tally::default()
     };
     for (test, reason) in &plan.ignored {
@@ -165,9 +219,20 @@ pub fn run(args: Args) -> Result<i32, Error> {
             Event::Finished(index, result) => match *result {
                 Err(IsolationError::Cancelled) => {}
                 result => {
+                    let test = &plan.to_run[index];
                     let record = finished_record(result, &specs[index], &overrides);
                     tally.count(&record);
-                    reporter.test_finished(&plan.to_run[index], &record)?;
+                    let comparison = gate.as_mut().and_then(|gate| {
+                        gate.observe(
+                            &TestKey::of(test),
+                            test.harness.allocator.as_deref(),
+                            &record,
+                        )
+                    });
+                    reporter.test_finished(test, &record)?;
+                    if let Some(comparison) = comparison {
+                        reporter.test_compared(test, &comparison)?;
+                    }
                 }
             },
         }
@@ -177,7 +242,13 @@ pub fn run(args: Args) -> Result<i32, Error> {
     tally.stopped_after_failure = progress.stopped_after_failure;
     tally.interrupted = cancel.load(Ordering::SeqCst);
     tally.duration = started.elapsed();
+    tally.baseline = gate.as_ref().and_then(Gate::counts).cloned();
     reporter.run_finished(&tally)?;
+    if let Some(gate) = &mut gate {
+        if let Some(saved) = gate.save(tally.interrupted, args.partition.as_ref())? {
+            ci::announce_saved(&saved);
+        }
+    }
     Ok(tally.exit_code())
 }
 

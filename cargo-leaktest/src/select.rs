@@ -91,6 +91,8 @@ pub struct Plan<'h> {
     pub ignored: Vec<(PlannedTest<'h>, Option<String>)>,
     /// How many tests the filters left out.
     pub filtered_out: usize,
+    /// How many tests the filters kept for other shards of a `--partition`.
+    pub partitioned_out: usize,
 }
 
 /// Sorts the tests of `harnesses` by `filter`.

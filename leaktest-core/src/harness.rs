@@ -14,12 +14,13 @@ use std::time::Duration;
 pub const EXIT_HARNESS_ERROR: i32 = 2;
 
 /// Runs the harness: child mode, describe mode, or the libtest command line.
-pub fn run_main() -> ! {
+/// `allocator` is the wrapped allocator's type name, when known.
+pub fn run_main(allocator: Option<&'static str>) -> ! {
     if let Some(test_name) = std::env::var_os(protocol::ENV_CHILD_TEST) {
         child::run_child_and_exit(&test_name.to_string_lossy());
     }
     if std::env::var(protocol::ENV_DESCRIBE).is_ok_and(|value| value == "1") {
-        describe_and_exit();
+        describe_and_exit(allocator);
     }
     let arguments = Arguments::from_args();
     let binary = match std::env::current_exe() {
@@ -75,13 +76,14 @@ fn trial(
     .with_ignored_flag(ignored)
 }
 
-fn describe_and_exit() -> ! {
-    let description = HarnessDescription::new(
+fn describe_and_exit(allocator: Option<&str>) -> ! {
+    let mut description = HarnessDescription::new(
         registry::all_tests()
             .into_iter()
             .map(LeakTest::description)
             .collect(),
     );
+    description.allocator = allocator.map(str::to_owned);
     match serde_json::to_string(&description) {
         Ok(json) => {
             println!("{DESCRIBE_MARKER}{json}");

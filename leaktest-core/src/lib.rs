@@ -115,20 +115,28 @@ macro_rules! main {
     };
     (allocator = installed) => {
         fn main() {
-            $crate::__private::run_main()
+            $crate::__private::run_main(::core::option::Option::None)
         }
     };
     (allocator = $allocator:path) => {
         #[global_allocator]
         static __LEAKTEST_GLOBAL_ALLOCATOR: $crate::CountingAlloc<$allocator> =
             $crate::CountingAlloc::new($allocator);
-        $crate::main!(allocator = installed);
+        fn main() {
+            $crate::__private::run_main(::core::option::Option::Some(::core::any::type_name::<
+                $allocator,
+            >()))
+        }
     };
     (allocator: $allocator:ty = $init:expr) => {
         #[global_allocator]
         static __LEAKTEST_GLOBAL_ALLOCATOR: $crate::CountingAlloc<$allocator> =
             $crate::CountingAlloc::new($init);
-        $crate::main!(allocator = installed);
+        fn main() {
+            $crate::__private::run_main(::core::option::Option::Some(::core::any::type_name::<
+                $allocator,
+            >()))
+        }
     };
 }
 

@@ -516,15 +516,23 @@ pub struct HarnessDescription {
     pub leaktest_version: String,
     /// Its tests, in name order.
     pub tests: Vec<TestDescription>,
+    /// The type name of the global allocator the counting allocator wraps
+    /// (`std::alloc::System` for `main!()`), `None` when the test file
+    /// installed it itself (`main!(allocator = installed)`). Baselines keep
+    /// it: figures measured with another allocator do not compare.
+    #[serde(default)]
+    pub allocator: Option<String>,
 }
 
 impl HarnessDescription {
-    /// The description of a harness of this leaktest version holding `tests`.
+    /// The description of a harness of this leaktest version holding
+    /// `tests`, its allocator not known.
     pub fn new(tests: Vec<TestDescription>) -> HarnessDescription {
         HarnessDescription {
             schema_version: SCHEMA_VERSION,
             leaktest_version: env!("CARGO_PKG_VERSION").to_owned(),
             tests,
+            allocator: None,
         }
     }
 }

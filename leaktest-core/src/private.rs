@@ -12,6 +12,9 @@ pub use inventory;
 pub use crate::setup::{AsyncSetupValue, SetupWrap, SyncSetupValue};
 
 /// Entry point of `main!()`: runs the harness and exits with its status.
-pub fn run_main() -> ! {
-    crate::harness::run_main()
+/// `allocator` is the type name of the allocator the counting allocator
+/// wraps, when `main!` installed it (reported to `cargo leaktest`, which
+/// keeps it in baselines).
+pub fn run_main(allocator: Option<&'static str>) -> ! {
+    crate::harness::run_main(allocator)
 }

@@ -3,6 +3,8 @@
 //! ending with the line `N passed, N failed, N skipped`.
 
 use super::{ListedTarget, Reporter, RunStart, Tally};
+use crate::baseline::compare::format_percent;
+use crate::baseline::{Comparison, Status};
 use crate::select::PlannedTest;
 use console::{style, StyledObject};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -37,6 +39,10 @@ pub struct HumanReporter<W: Write> {
     bar: ProgressBar,
     /// Failed tests, `(binary id, record)`, for the details at the end.
     failures: Vec<(String, TestRecord)>,
+    /// Regressed tests, `(binary id and name, what regressed)`, for the end.
+    regressions: Vec<(String, Vec<String>)>,
+    /// `'main'`, when the run compares with a baseline.
+    baseline_label: Option<String>,
 }
 
 impl<W: Write> HumanReporter<W> {
@@ -59,6 +65,8 @@ impl<W: Write> HumanReporter<W> {
             verbosity,
             bar,
             failures: Vec::new(),
+            regressions: Vec::new(),
+            baseline_label: None,
         }
     }
 
@@ -75,11 +83,12 @@ impl<W: Write> HumanReporter<W> {
 impl<W: Write> Reporter for HumanReporter<W> {
     fn run_started(&mut self, start: &RunStart<'_>) -> io::Result<()> {
         self.bar.set_length(start.to_run as u64);
+        self.baseline_label = start.baseline.map(|info| info.label());
         if self.verbosity == Verbosity::Quiet {
             return Ok(());
         }
         let mut text = format!(
-            "{:>width$} {} from {} ({} at a time{})\n",
+            "{:>width$} {} from {} ({} at a time{}{})\n",
             style("Running").green().bold(),
             plural(start.to_run, "leak test"),
             plural(start.harnesses, "binary"),
@@ -89,8 +98,28 @@ impl<W: Write> Reporter for HumanReporter<W> {
             } else {
                 String::new()
             },
+            match start.partition {
+                Some(partition) => format!(
+                    ", shard {partition}: {} in other shards",
+                    start.partitioned_out
+                ),
+                None => String::new(),
+            },
             width = VERDICT_WIDTH,
         );
+        if let Some(baseline) = start.baseline {
+            let tolerance = &baseline.tolerance;
+            text.push_str(&format!(
+                "{:>width$} with baseline {} ({}; regressions: bytes up more than {} and {}, counts up more than {})\n",
+                style("Comparing").green().bold(),
+                baseline.label(),
+                baseline.path.display(),
+                format_percent(tolerance.percent),
+                format_bytes(i64::try_from(tolerance.bytes).unwrap_or(i64::MAX)),
+                format_percent(tolerance.count_percent),
+                width = VERDICT_WIDTH,
+            ));
+        }
         if self.verbosity == Verbosity::Verbose {
             for (target, reason) in start.skipped_targets {
                 text.push_str(&format!(
@@ -146,9 +175,67 @@ impl<W: Write> Reporter for HumanReporter<W> {
         self.print(&text)
     }
 
+    fn test_compared(&mut self, test: &PlannedTest<'_>, comparison: &Comparison) -> io::Result<()> {
+        let id = format!("{} {}", test.harness.id(), test.test.name);
+        let label = self.baseline_label.clone().unwrap_or_default();
+        let lines: Vec<(StyledObject<&str>, String)> = match comparison.status {
+            Status::Regressed => {
+                let changes: Vec<String> =
+                    comparison.regressions().map(|c| c.text.clone()).collect();
+                self.regressions.push((id.clone(), changes.clone()));
+                changes
+                    .into_iter()
+                    .map(|change| (style("REGRESSED").red().bold(), change))
+                    .collect()
+            }
+            Status::Improved if self.verbosity != Verbosity::Quiet => comparison
+                .improvements()
+                .map(|c| (style("IMPROVED").green().bold(), c.text.clone()))
+                .collect(),
+            Status::New if self.verbosity != Verbosity::Quiet => vec![(
+                style("NEW").yellow().bold(),
+                format!("not in baseline {label}: reported, not compared"),
+            )],
+            Status::NotCompared if self.verbosity == Verbosity::Verbose => vec![(
+                style("BASELINE").yellow().bold(),
+                format!(
+                    "not compared: {}",
+                    comparison.note.as_deref().unwrap_or_default()
+                ),
+            )],
+            _ => Vec::new(),
+        };
+        let mut text = String::new();
+        for (verdict, line) in lines {
+            text.push_str(&format!(
+                "{verdict:>width$} {:9} {id}  {line}\n",
+                "",
+                width = VERDICT_WIDTH
+            ));
+        }
+        self.print(&text)
+    }
+
     fn run_finished(&mut self, tally: &Tally) -> io::Result<()> {
         self.bar.finish_and_clear();
         let mut text = String::new();
+        if !self.regressions.is_empty() {
+            text.push_str(&format!(
+                "\n{}\n",
+                style(format!(
+                    "regressions against baseline {}:",
+                    self.baseline_label.as_deref().unwrap_or_default()
+                ))
+                .red()
+                .bold()
+            ));
+            for (id, changes) in &self.regressions {
+                text.push_str(&format!("    {id}\n"));
+                for change in changes {
+                    text.push_str(&format!("        {change}\n"));
+                }
+            }
+        }
         if !self.failures.is_empty() {
             text.push_str(&format!("\n{}\n", style("failures:").red().bold()));
             for (id, record) in &self.failures {
@@ -163,8 +250,31 @@ impl<W: Write> Reporter for HumanReporter<W> {
         }
         text.push_str(&finish_line(tally));
         text.push('\n');
+        if let Some(counts) = &tally.baseline {
+            let line = format!(
+                "{:>width$} {}: {} compared, {} regressed, {} improved, {} new{}",
+                "Baseline",
+                self.baseline_label.as_deref().unwrap_or_default(),
+                counts.compared,
+                counts.regressed,
+                counts.improved,
+                counts.new,
+                if counts.not_compared > 0 {
+                    format!(", {} not compared", counts.not_compared)
+                } else {
+                    String::new()
+                },
+                width = VERDICT_WIDTH,
+            );
+            let line = if counts.regressed > 0 {
+                style(line).red().bold()
+            } else {
+                style(line).green().bold()
+            };
+            text.push_str(&format!("{line}\n"));
+        }
         let counts = tally.counts_line();
-        let counts = if tally.failed > 0 || tally.interrupted {
+        let counts = if tally.failed > 0 || tally.interrupted || tally.regressed() > 0 {
             style(counts).red().bold()
         } else {
             style(counts).green().bold()

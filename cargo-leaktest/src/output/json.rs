@@ -3,6 +3,9 @@
 //! The README section `cargo leaktest --message-format json` documents it.
 
 use super::{ListedTarget, Reporter, RunStart, Tally};
+use crate::baseline::compare::{Change, Status};
+use crate::baseline::gate::{BaselineCounts, BaselineInfo};
+use crate::baseline::Comparison;
 use crate::select::PlannedTest;
 use leaktest_core::model::{TestDescription, TestRecord, SCHEMA_VERSION};
 use serde::Serialize;
@@ -30,6 +33,9 @@ enum Line<'a> {
         filtered_out: usize,
         jobs: usize,
         skipped_targets: Vec<SkippedTarget<'a>>,
+        partition: Option<String>,
+        partitioned_out: usize,
+        baseline: Option<&'a BaselineInfo>,
     },
     TestFinished {
         schema_version: u32,
@@ -38,6 +44,15 @@ enum Line<'a> {
         binary: &'a Path,
         failed: bool,
         record: &'a TestRecord,
+    },
+    TestCompared {
+        schema_version: u32,
+        package: &'a str,
+        target: &'a str,
+        name: &'a str,
+        status: Status,
+        changes: &'a [Change],
+        note: Option<&'a str>,
     },
     RunFinished {
         schema_version: u32,
@@ -49,6 +64,9 @@ enum Line<'a> {
         filtered_out: usize,
         duration_ms: u64,
         interrupted: bool,
+        regressed: usize,
+        baseline: Option<&'a BaselineCounts>,
+        no_tests: bool,
         exit_code: i32,
     },
     TargetListed {
@@ -105,6 +123,9 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 filtered_out: start.filtered_out,
                 jobs: start.jobs,
                 skipped_targets,
+                partition: start.partition.map(|partition| partition.to_string()),
+                partitioned_out: start.partitioned_out,
+                baseline: start.baseline,
             },
         )
     }
@@ -127,6 +148,21 @@ impl<W: Write> Reporter for JsonReporter<W> {
         )
     }
 
+    fn test_compared(&mut self, test: &PlannedTest<'_>, comparison: &Comparison) -> io::Result<()> {
+        write_line(
+            &mut self.out,
+            &Line::TestCompared {
+                schema_version: SCHEMA_VERSION,
+                package: &test.harness.target.package,
+                target: &test.harness.target.name,
+                name: &test.test.name,
+                status: comparison.status,
+                changes: &comparison.changes,
+                note: comparison.note.as_deref(),
+            },
+        )
+    }
+
     fn run_finished(&mut self, tally: &Tally) -> io::Result<()> {
         write_line(
             &mut self.out,
@@ -140,6 +176,9 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 filtered_out: tally.filtered_out,
                 duration_ms: u64::try_from(tally.duration.as_millis()).unwrap_or(u64::MAX),
                 interrupted: tally.interrupted,
+                regressed: tally.regressed(),
+                baseline: tally.baseline.as_ref(),
+                no_tests: tally.no_tests,
                 exit_code: tally.exit_code(),
             },
         )

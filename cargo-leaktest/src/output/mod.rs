@@ -1,16 +1,28 @@
 //! Reports of a run and of `--list`, one module per format.
 //!
 //! The run calls a [`Reporter`] at each step; [`human`] writes text and a
-//! progress bar, [`json`] writes one JSON object per line.
+//! progress bar, [`json`] writes one JSON object per line; besides the one
+//! on stdout, [`junit`] writes a JUnit XML file and [`github`] annotates
+//! failures and writes the job summary on GitHub Actions. [`Reporters`]
+//! hands every step to several of them.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod step_summary;
 
+use crate::baseline::gate::{BaselineCounts, BaselineInfo};
+use crate::baseline::Comparison;
 use crate::describe::Described;
 use crate::discovery::{SkipReason, TestTarget};
 use crate::exit_codes;
+use crate::partition::Partition;
 use crate::select::{Filter, PlannedTest, Selected};
-use leaktest_core::model::{Outcome, TestRecord};
+use crate::test_key::TestKey;
+use leaktest_core::model::{Outcome, TestDescription, TestRecord};
+use leaktest_core::render::format_resource_rate;
+use leaktest_core::summary::format_duration_ms;
 use std::io;
 use std::time::Duration;
 
@@ -27,6 +39,12 @@ pub struct RunStart<'a> {
     pub filtered_out: usize,
     /// Most tests running at once.
     pub jobs: usize,
+    /// The `--partition` shard this run is, if any.
+    pub partition: Option<Partition>,
+    /// Tests the filters kept that other shards run.
+    pub partitioned_out: usize,
+    /// The baseline the tests are compared with, if any.
+    pub baseline: Option<&'a BaselineInfo>,
 }
 
 /// The counts of a finished (or interrupted) run.
@@ -49,6 +67,10 @@ pub struct Tally {
     pub interrupted: bool,
     /// Whether fail-fast stopped the scheduling.
     pub stopped_after_failure: bool,
+    /// How the comparisons with the baseline came out, when there is one.
+    pub baseline: Option<BaselineCounts>,
+    /// The filters matched no test to run and `--no-tests=fail` is in force.
+    pub no_tests: bool,
 }
 
 impl Tally {
@@ -76,12 +98,22 @@ impl Tally {
         )
     }
 
-    /// The exit code the run ends with.
+    /// Tests that regressed against the baseline.
+    pub fn regressed(&self) -> usize {
+        self.baseline.as_ref().map_or(0, |counts| counts.regressed)
+    }
+
+    /// The exit code the run ends with; when several apply, the first of
+    /// interrupted (130), a failed test (1), a regression (3), no tests (4).
     pub fn exit_code(&self) -> i32 {
         if self.interrupted {
             exit_codes::INTERRUPTED
         } else if self.failed > 0 {
             exit_codes::TESTS_FAILED
+        } else if self.regressed() > 0 {
+            exit_codes::REGRESSED
+        } else if self.no_tests {
+            exit_codes::NO_TESTS
         } else {
             exit_codes::SUCCESS
         }
@@ -96,8 +128,96 @@ pub trait Reporter {
     fn test_started(&mut self, test: &PlannedTest<'_>) -> io::Result<()>;
     /// A test ended (or, for ignored tests, was not run).
     fn test_finished(&mut self, test: &PlannedTest<'_>, record: &TestRecord) -> io::Result<()>;
+    /// A test that just ended was compared with the baseline (only when the
+    /// run has one; never for ignored tests).
+    fn test_compared(&mut self, test: &PlannedTest<'_>, comparison: &Comparison) -> io::Result<()> {
+        let _ = (test, comparison);
+        Ok(())
+    }
     /// After the last test, or after an interrupt.
     fn run_finished(&mut self, tally: &Tally) -> io::Result<()>;
+}
+
+/// Several reporters, each given every step in turn. A step that fails in
+/// one still reaches the others (so a full disk for the JUnit file does not
+/// lose the summary); the first error is returned.
+pub struct Reporters<'a>(pub Vec<Box<dyn Reporter + 'a>>);
+
+impl Reporters<'_> {
+    fn each(
+        &mut self,
+        mut step: impl FnMut(&mut (dyn Reporter + '_)) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut first_error = None;
+        for reporter in &mut self.0 {
+            if let Err(error) = step(reporter.as_mut()) {
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+impl Reporter for Reporters<'_> {
+    fn run_started(&mut self, start: &RunStart<'_>) -> io::Result<()> {
+        self.each(|reporter| reporter.run_started(start))
+    }
+
+    fn test_started(&mut self, test: &PlannedTest<'_>) -> io::Result<()> {
+        self.each(|reporter| reporter.test_started(test))
+    }
+
+    fn test_finished(&mut self, test: &PlannedTest<'_>, record: &TestRecord) -> io::Result<()> {
+        self.each(|reporter| reporter.test_finished(test, record))
+    }
+
+    fn test_compared(&mut self, test: &PlannedTest<'_>, comparison: &Comparison) -> io::Result<()> {
+        self.each(|reporter| reporter.test_compared(test, comparison))
+    }
+
+    fn run_finished(&mut self, tally: &Tally) -> io::Result<()> {
+        self.each(|reporter| reporter.run_finished(tally))
+    }
+}
+
+/// One line saying how a test ended, for titles and messages:
+/// `leaked: heap +64 B/iter, blocks +1/iter`, `crashed: killed by SIGABRT`,
+/// `failed in iteration 3: boom` (the first line of the message).
+pub fn outcome_headline(record: &TestRecord) -> String {
+    let growth = || {
+        record
+            .leaking_resources()
+            .map(|report| {
+                format!(
+                    "{} {}/iter",
+                    report.resource,
+                    format_resource_rate(report.resource, report.judgement.growth_per_iteration)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match &record.outcome {
+        Outcome::Passed => "passed".to_owned(),
+        Outcome::Leaked => format!("leaked: {}", growth()),
+        Outcome::LeakNotFound => "expected a leak (should_leak) but none was found".to_owned(),
+        Outcome::Failed { message, iteration } => {
+            let first_line = message.lines().next().unwrap_or_default();
+            match iteration {
+                Some(iteration) => format!("failed in iteration {iteration}: {first_line}"),
+                None => format!("failed: {first_line}"),
+            }
+        }
+        Outcome::Crashed { description, .. } => format!("crashed: {description}"),
+        Outcome::TimedOut { timeout_ms } => {
+            format!("timed out after {}", format_duration_ms(*timeout_ms))
+        }
+        Outcome::Ignored { reason } => match reason {
+            Some(reason) => format!("ignored: {reason}"),
+            None => "ignored".to_owned(),
+        },
+        other => other.label().to_owned(),
+    }
 }
 
 /// One test target in a `--list`, with the tests the filters keep.
@@ -112,20 +232,46 @@ pub struct ListedTarget<'a> {
     /// Why it is skipped, when it is not a harness.
     pub skip: Option<SkipReason>,
     /// Its tests the filters keep (ignored ones say so in their description).
-    pub tests: Vec<&'a leaktest_core::model::TestDescription>,
+    pub tests: Vec<&'a TestDescription>,
 }
 
-/// The targets of a `--list`: harnesses first, then skipped targets.
-pub fn listed_targets<'a>(described: &'a Described, filter: &Filter) -> Vec<ListedTarget<'a>> {
+/// The targets of a `--list`: harnesses first, then skipped targets. With a
+/// `partition`, only the tests of that shard are listed.
+pub fn listed_targets<'a>(
+    described: &'a Described,
+    filter: &Filter,
+    partition: Option<&Partition>,
+) -> Vec<ListedTarget<'a>> {
+    let selected: Vec<(&'a crate::describe::Harness, &'a TestDescription)> = described
+        .harnesses
+        .iter()
+        .flat_map(|harness| harness.tests.iter().map(move |test| (harness, test)))
+        .filter(|(_, test)| filter.select(test) != Selected::FilteredOut)
+        .collect();
+    let in_shard: Vec<bool> = match partition {
+        Some(partition) => {
+            let keys: Vec<TestKey> = selected
+                .iter()
+                .map(|&(harness, test)| TestKey::of(&PlannedTest { harness, test }))
+                .collect();
+            partition.members(&keys)
+        }
+        None => vec![true; selected.len()],
+    };
+    let listed: Vec<&(_, _)> = selected
+        .iter()
+        .zip(in_shard)
+        .filter_map(|(pair, keep)| keep.then_some(pair))
+        .collect();
     let harnesses = described.harnesses.iter().map(|harness| ListedTarget {
         target: &harness.target,
         binary: Some(&harness.binary),
         leaktest_version: Some(&harness.leaktest_version),
         skip: None,
-        tests: harness
-            .tests
+        tests: listed
             .iter()
-            .filter(|test| filter.select(test) != Selected::FilteredOut)
+            .filter(|(owner, _)| std::ptr::eq(*owner, harness))
+            .map(|(_, test)| *test)
             .collect(),
     });
     let skipped = described
@@ -153,6 +299,29 @@ mod tests {
         assert_eq!(tally.exit_code(), 1);
         tally.interrupted = true;
         assert_eq!(tally.exit_code(), 130);
+    }
+
+    #[test]
+    fn regressions_and_empty_runs_have_their_own_codes_below_failures() {
+        let regressed = Tally {
+            baseline: Some(BaselineCounts {
+                regressed: 1,
+                ..BaselineCounts::default()
+            }),
+            no_tests: true,
+            ..Tally::default()
+        };
+        assert_eq!(regressed.exit_code(), 3);
+        let failed_too = Tally {
+            failed: 1,
+            ..regressed.clone()
+        };
+        assert_eq!(failed_too.exit_code(), 1);
+        let empty = Tally {
+            no_tests: true,
+            ..Tally::default()
+        };
+        assert_eq!(empty.exit_code(), 4);
     }
 
     #[test]

@@ -1,0 +1,88 @@
+//! The CI side of a run, wired by [`crate::run`]: the reports a run writes
+//! besides the one on stdout (`--junit`, GitHub Actions), what an empty run
+//! says, and the notes about baselines.
+
+use crate::baseline::gate::Saved;
+use crate::cli::{Args, MessageFormat};
+use crate::no_tests::{Emptiness, NoTestsMode};
+use crate::output::github::GithubReporter;
+use crate::output::junit::JunitReporter;
+use crate::output::Reporter;
+use crate::source_paths::SourcePaths;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The reporters `args` ask for besides the one on stdout: the JUnit file,
+/// and on GitHub Actions the annotations (on stdout, or on stderr when
+/// stdout carries JSON lines) and the step summary.
+pub fn extra_reporters(args: &Args, workspace_root: &Path) -> Vec<Box<dyn Reporter>> {
+    let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
+    let github = args
+        .github_actions
+        .enabled(std::env::var("GITHUB_ACTIONS").ok().as_deref());
+    if args.junit.is_none() && !github {
+        return reporters;
+    }
+    let paths = SourcePaths::from_env(workspace_root);
+    if let Some(path) = &args.junit {
+        reporters.push(Box::new(JunitReporter::new(path.clone(), paths.clone())));
+    }
+    if github {
+        let summary = std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from);
+        let reporter: Box<dyn Reporter> = match args.message_format {
+            MessageFormat::Json => Box::new(GithubReporter::new(io::stderr(), paths, summary)),
+            MessageFormat::Human => Box::new(GithubReporter::new(io::stdout(), paths, summary)),
+        };
+        reporters.push(reporter);
+    }
+    reporters
+}
+
+/// Says on stderr why the run is empty, if it is; returns whether that
+/// fails the run (`--no-tests=fail`).
+pub fn announce_emptiness(emptiness: &Emptiness, mode: NoTestsMode) -> bool {
+    match (emptiness, mode) {
+        (Emptiness::HasTests, _) | (Emptiness::NoTests { .. }, NoTestsMode::Pass) => false,
+        (Emptiness::EmptyShard { note }, _) => {
+            eprintln!("{} {note}", console::style("note:").for_stderr().bold());
+            false
+        }
+        (Emptiness::NoTests { message }, NoTestsMode::Warn) => {
+            warn(message);
+            false
+        }
+        (Emptiness::NoTests { message }, NoTestsMode::Fail) => {
+            eprintln!(
+                "{} {message} (`--no-tests=warn` or `--no-tests=pass` accepts an empty run)",
+                console::style("error:").for_stderr().red().bold()
+            );
+            true
+        }
+    }
+}
+
+/// `warning: ...` on stderr.
+pub fn warn(message: &str) {
+    eprintln!(
+        "{} {message}",
+        console::style("warning:").for_stderr().yellow().bold()
+    );
+}
+
+/// Says on stderr where the baseline was saved, or why not.
+pub fn announce_saved(saved: &Saved) {
+    match saved {
+        Saved::Written { path, tests } => eprintln!(
+            "{} saved the baseline of {tests} test{} to {}",
+            console::style("note:").for_stderr().bold(),
+            if *tests == 1 { "" } else { "s" },
+            path.display()
+        ),
+        Saved::Skipped { path, why } => warn(&format!(
+            "the baseline {} was not saved: {why}",
+            path.display()
+        )),
+    }
+}
