@@ -178,6 +178,10 @@ impl Fixture {
             .env("CARGO_TARGET_DIR", fixture_target_dir())
             .env("CARGO", cargo())
             .env_remove("NO_COLOR")
+            // Runs of this suite on GitHub Actions must not annotate it.
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("GITHUB_WORKSPACE")
             .current_dir(self.path());
         command
     }

@@ -301,7 +301,7 @@ fn filters_select_by_substring_exact_name_and_skip() {
 
     let (run, found) = run_names(&["--exact", "clean"]);
     assert!(found.is_empty(), "--exact needs whole names: {run}");
-    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(run.code, Some(4), "no test to run: {run}");
 
     let (run, found) = run_names(&["--exact", "clean_vec"]);
     assert_eq!(found, names(&["clean_vec"]), "{run}");
@@ -538,7 +538,7 @@ fn usage_errors_exit_2_and_help_documents_the_exit_codes() {
     }
     let help = fixture.cargo_leaktest(&["--help"]);
     assert_eq!(help.code, Some(0), "{help}");
-    for code in ["0 ", "1 ", "2 ", "130"] {
+    for code in ["0 ", "1 ", "2 ", "3 ", "4 ", "130"] {
         assert!(
             help.stdout.contains(&format!("\n  {code}")),
             "exit code {code}: {help}"
@@ -550,6 +550,8 @@ fn usage_errors_exit_2_and_help_documents_the_exit_codes() {
 #[test]
 fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
     let started = Instant::now();
+    let reports = tempfile::tempdir().expect("a temporary directory");
+    let junit = reports.path().join("junit.xml");
     let mut child = workspace()
         .cargo_leaktest_command(&[
             "-p",
@@ -558,6 +560,8 @@ fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
             "--no-fail-fast",
             "--message-format",
             "json",
+            "--junit",
+            junit.to_str().expect("a UTF-8 path"),
             "clean_vec",
             "hangs",
         ])
@@ -622,4 +626,8 @@ fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
     assert_eq!(finished["interrupted"], true, "{finished}");
     assert_eq!(finished["not_run"], 1, "{finished}");
     assert_eq!(finished["exit_code"], 130, "{finished}");
+    // The JUnit report is written after Ctrl-C too, with the tests that finished.
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report after Ctrl-C");
+    assert!(xml.contains("<testcase name=\"clean_vec\""), "{xml}");
+    assert!(!xml.contains("name=\"hangs\""), "{xml}");
 }
