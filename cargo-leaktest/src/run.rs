@@ -54,15 +54,20 @@ pub fn run(args: Args) -> Result<i32, Error> {
     };
     let discovered = discovery::discover(args.manifest_path.as_deref(), &cargo_flags, &selection)?;
     // The baseline is read before the build, so a missing one fails at once.
+    let listing = args.list || harness_args.list;
     let mut warnings = Vec::new();
     let target_dir = (args.target_dir.clone()).unwrap_or(discovered.target_directory.clone());
     let build_profile = build_profile_name(args.release, args.profile.as_deref());
-    let mut gate = Gate::prepare(
-        &args.baseline_options(),
-        &target_dir,
-        build_profile,
-        &mut warnings,
-    )?;
+    let mut gate = if listing {
+        None
+    } else {
+        Gate::prepare(
+            &args.baseline_options(),
+            &target_dir,
+            build_profile,
+            &mut warnings,
+        )?
+    };
     let candidates: Vec<&TestTarget> = discovered
         .targets
         .iter()
@@ -114,7 +119,7 @@ pub fn run(args: Args) -> Result<i32, Error> {
         },
     };
     let mut stdout = io::stdout().lock();
-    if args.list || harness_args.list {
+    if listing {
         let listed = listed_targets(&described, &filter, args.partition.as_ref());
         match args.message_format {
             MessageFormat::Human => human::write_list(&mut stdout, &listed)?,

@@ -3,7 +3,7 @@
 //!
 //! - [`model`]: the file (versioned JSON, keys sorted for stable diffs) and
 //!   one test's entry, made from its record;
-//! - [`file`]: where baselines live, reading them with errors that name the
+//! - [`file`](mod@file): where baselines live, reading them with errors that name the
 //!   file and the fix, writing them atomically;
 //! - [`compare`]: the pure comparison of a test against its entry, with the
 //!   tolerance;
