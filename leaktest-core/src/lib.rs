@@ -105,6 +105,10 @@ pub use model::{Outcome, Resource, TestRecord};
 ///   `#[global_allocator] static A: leaktest_core::CountingAlloc<YourAlloc> = ...;`
 ///   yourself.
 ///
+/// The harness reports the wrapped allocator's type name to `cargo leaktest`
+/// (unknown with `installed`), whose baselines only compare figures measured
+/// with the same allocator.
+///
 /// ```ignore
 /// leaktest_core::main!();
 /// ```
