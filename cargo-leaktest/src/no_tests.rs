@@ -5,7 +5,9 @@
 //! A shard of `--partition` that happens to be empty while the filters
 //! matched tests in other shards is not a mistake: it passes with a note.
 
+use crate::describe::Described;
 use crate::partition::Partition;
+use crate::select::{Filter, Plan};
 use clap::ValueEnum;
 
 /// What to do when the filters match no test to run (`--no-tests`).
@@ -33,10 +35,23 @@ pub struct Selection {
     pub selected_to_run: usize,
     /// Tests the filters kept that are ignored.
     pub selected_ignored: usize,
-    /// Tests to run in this shard.
-    pub to_run_here: usize,
     /// The name filters, `--exact` and `--skip`s, as typed (empty: none).
     pub filters: Vec<String>,
+}
+
+impl Selection {
+    /// The numbers of `plan`, made by `filter` over the harnesses of
+    /// `described`, before any partition.
+    pub fn of(described: &Described, filter: &Filter, plan: &Plan<'_>) -> Selection {
+        Selection {
+            tests_in_harnesses: described.harnesses.iter().map(|h| h.tests.len()).sum(),
+            harnesses: described.harnesses.len(),
+            skipped_targets: described.skipped.len(),
+            selected_to_run: plan.to_run.len(),
+            selected_ignored: plan.ignored.len(),
+            filters: describe_filters(&filter.patterns, filter.exact, &filter.skip),
+        }
+    }
 }
 
 /// What the run should say and do about its emptiness.
@@ -56,9 +71,14 @@ pub enum Emptiness {
     },
 }
 
-/// Decides whether `selection` is empty and how to report it.
-pub fn check(selection: &Selection, partition: Option<&Partition>) -> Emptiness {
-    if selection.to_run_here > 0 {
+/// Decides whether a run of `to_run_here` tests (in this shard of
+/// `partition`) out of `selection` is empty, and how to report it.
+pub fn check(
+    selection: &Selection,
+    to_run_here: usize,
+    partition: Option<&Partition>,
+) -> Emptiness {
+    if to_run_here > 0 {
         return Emptiness::HasTests;
     }
     if selection.selected_to_run > 0 {
@@ -131,7 +151,7 @@ fn tests(count: usize) -> String {
 }
 
 /// The filters of a run as typed, for the message: `` `cache` `--skip slow` ``.
-pub fn describe_filters(patterns: &[String], exact: bool, skip: &[String]) -> Vec<String> {
+fn describe_filters(patterns: &[String], exact: bool, skip: &[String]) -> Vec<String> {
     let mut described: Vec<String> = patterns.iter().map(|p| format!("`{p}`")).collect();
     if exact {
         described.push("`--exact`".to_owned());
@@ -151,7 +171,6 @@ mod tests {
             skipped_targets: 1,
             selected_to_run: 0,
             selected_ignored: 0,
-            to_run_here: 0,
             filters: describe_filters(&["nosuch".to_owned()], true, &[]),
         }
     }
@@ -167,15 +186,14 @@ mod tests {
     fn a_run_with_tests_is_not_empty() {
         let selection = Selection {
             selected_to_run: 3,
-            to_run_here: 1,
             ..selection()
         };
-        assert_eq!(check(&selection, None), Emptiness::HasTests);
+        assert_eq!(check(&selection, 1, None), Emptiness::HasTests);
     }
 
     #[test]
     fn filters_matching_nothing_are_named_with_the_fix() {
-        let text = message(check(&selection(), None));
+        let text = message(check(&selection(), 0, None));
         assert_eq!(
             text,
             "no leak tests to run: `nosuch` `--exact` matched none of the 7 tests in 2 binaries"
@@ -189,12 +207,12 @@ mod tests {
             tests_in_harnesses: 0,
             ..selection()
         };
-        assert!(message(check(&none, None)).contains("no leaktest harness (1 test target is"));
+        assert!(message(check(&none, 0, None)).contains("no leaktest harness (1 test target is"));
         let ignored = Selection {
             selected_ignored: 2,
             ..selection()
         };
-        assert!(message(check(&ignored, None))
+        assert!(message(check(&ignored, 0, None))
             .contains("the 2 tests selected are ignored (`--include-ignored` runs them)"));
     }
 
@@ -206,7 +224,7 @@ mod tests {
         };
         let partition: Partition = "hash:3/4".parse().unwrap();
         assert_eq!(
-            check(&selection, Some(&partition)),
+            check(&selection, 0, Some(&partition)),
             Emptiness::EmptyShard {
                 note: "shard hash:3/4 has none of the 2 tests selected to run: \
                        the other shards run them"

@@ -56,7 +56,8 @@ pub fn run(args: Args) -> Result<i32, Error> {
     // The baseline is read before the build, so a missing one fails at once.
     let listing = args.list || harness_args.list;
     let mut warnings = Vec::new();
-    let target_dir = (args.target_dir.clone()).unwrap_or(discovered.target_directory.clone());
+    let target_dir =
+        (args.target_dir.clone()).unwrap_or_else(|| discovered.target_directory.clone());
     let build_profile = build_profile_name(args.release, args.profile.as_deref());
     let mut gate = if listing {
         None
@@ -129,26 +130,12 @@ pub fn run(args: Args) -> Result<i32, Error> {
     }
 
     let plan = select::plan(&described.harnesses, &filter);
-    let selection = no_tests::Selection {
-        tests_in_harnesses: described.harnesses.iter().map(|h| h.tests.len()).sum(),
-        harnesses: described.harnesses.len(),
-        skipped_targets: described.skipped.len(),
-        selected_to_run: plan.to_run.len(),
-        selected_ignored: plan.ignored.len(),
-        to_run_here: 0,
-        filters: no_tests::describe_filters(&filter.patterns, filter.exact, &filter.skip),
-    };
+    let selection = no_tests::Selection::of(&described, &filter, &plan);
     let plan = match &args.partition {
         Some(partition) => partition.apply(plan),
         None => plan,
     };
-    let emptiness = no_tests::check(
-        &no_tests::Selection {
-            to_run_here: plan.to_run.len(),
-            ..selection
-        },
-        args.partition.as_ref(),
-    );
+    let emptiness = no_tests::check(&selection, plan.to_run.len(), args.partition.as_ref());
     if let Some(gate) = &gate {
         let tests = plan
             .to_run

@@ -19,7 +19,7 @@ use leaktest_core::render::{format_bytes, format_count, format_resource_rate};
 use leaktest_core::summary::failure_details;
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// GitHub shows at most this many error annotations of one step.
 pub const MAX_ERROR_ANNOTATIONS: usize = 10;
@@ -135,7 +135,7 @@ impl<W: Write> GithubReporter<W> {
         lines
     }
 
-    fn write_summary(&self, path: &PathBuf, tally: &Tally) -> io::Result<()> {
+    fn write_summary(&self, path: &Path, tally: &Tally) -> io::Result<()> {
         let existing = std::fs::metadata(path).map_or(0, |meta| meta.len() as usize);
         let room = step_summary::STEP_SUMMARY_LIMIT_BYTES
             .saturating_sub(step_summary::STEP_SUMMARY_MARGIN_BYTES)
