@@ -105,6 +105,9 @@ pub enum BaselineError {
         /// What differs.
         differences: String,
     },
+    /// `baseline merge` was given no baseline.
+    #[error("no baseline to merge: give the baselines of the shards after the output file")]
+    NothingToMerge,
     /// The target triple could not be found.
     #[error(
         "could not ask `{program} -vV` for the host target, needed to tell whether a baseline \

@@ -24,7 +24,7 @@ pub struct Merged {
 pub fn merge(inputs: Vec<(PathBuf, Baseline)>) -> Result<Merged, BaselineError> {
     let mut inputs = inputs.into_iter();
     let Some((first_path, mut merged)) = inputs.next() else {
-        unreachable!("the command line requires at least one input");
+        return Err(BaselineError::NothingToMerge);
     };
     let mut origin: std::collections::BTreeMap<String, PathBuf> = merged
         .tests

@@ -110,7 +110,7 @@ impl<W: Write> Reporter for HumanReporter<W> {
         if let Some(baseline) = start.baseline {
             let tolerance = &baseline.tolerance;
             text.push_str(&format!(
-                "{:>width$} with baseline {} ({}; regressions: bytes up more than {} and {}, counts up more than {})\n",
+                "{:>width$} with baseline {} at {} (tolerance: {} and {} for bytes, {} for counts)\n",
                 style("Comparing").green().bold(),
                 baseline.label(),
                 baseline.path.display(),
