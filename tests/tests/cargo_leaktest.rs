@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The tests of `alpha::leaks` as the default run sees them: name, the
 /// `outcome.kind` of its record, and the verdict label of the human report.
@@ -61,7 +61,9 @@ fn aborts() {
 
 #[leak_test(iterations = 5, ignore = "hangs on purpose; run with --ignored --timeout")]
 fn hangs() {
-    std::thread::sleep(std::time::Duration::from_secs(3600));
+    loop {
+        std::thread::park();
+    }
 }
 
 #[leak_test(iterations = 5, ignore = "slow")]
@@ -578,8 +580,7 @@ fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
         }
         lines.push(line);
     }
-    std::thread::sleep(Duration::from_millis(300));
-    let interrupted = Instant::now();
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let signalled = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -592,8 +593,8 @@ fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
     if let Some(mut pipe) = child.stderr.take() {
         let _ = pipe.read_to_string(&mut stderr);
     }
+    // `hangs` blocks forever: that cargo-leaktest ends at all shows it was killed.
     let status = child.wait().expect("wait for cargo-leaktest");
-    let after_interrupt = interrupted.elapsed();
     let run = Run::new(
         std::process::Output {
             status,
@@ -603,11 +604,6 @@ fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
         started.elapsed(),
     );
     assert_eq!(run.code, Some(130), "{run}");
-    // Timed from SIGINT, not from the start, so building the fixture does not count.
-    assert!(
-        after_interrupt < Duration::from_secs(20),
-        "the hanging test was not killed ({after_interrupt:?} after Ctrl-C): {run}"
-    );
     let kinds = outcome_kinds(&run);
     assert_eq!(
         kinds.get("clean_vec").map(String::as_str),

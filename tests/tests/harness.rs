@@ -103,15 +103,16 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
     };
 
     assert_eq!(run.exit_code, Some(101), "a failing run exits like libtest");
-    for passing in [
-        "clean_passes",
-        "expected_leak_passes",
-        "async_clean_passes",
-        "slow_single_late_step_is_left_unconfirmed",
-    ] {
+    for passing in ["clean_passes", "expected_leak_passes", "async_clean_passes"] {
         assert_eq!(status(passing), "ok", "{passing}:\n{}", run.stdout);
     }
-    assert_eq!(status("ignored_is_skipped"), "ignored");
+    for ignored in [
+        "ignored_is_skipped",
+        "leaves_a_grandchild_and_hangs",
+        "slow_single_late_step_is_left_unconfirmed",
+    ] {
+        assert_eq!(status(ignored), "ignored", "{ignored}:\n{}", run.stdout);
+    }
 
     let expected_failures = [
         (
@@ -221,8 +222,15 @@ fn libtest_filters_and_list_work_on_the_harness() {
     );
 }
 
+/// Set to `1` to run the end-to-end tests without cargo-nextest installed:
+/// the nextest test then passes without checking anything, and says so.
+const SKIP_NEXTEST_VARIABLE: &str = "LEAKTEST_SKIP_NEXTEST";
+
 /// nextest lists the tests with `--list --format terse` and runs each with
 /// `--exact NAME --nocapture`: the harness must give the same verdicts there.
+///
+/// Without cargo-nextest this test fails (a test that checked nothing must not
+/// pass), unless [`SKIP_NEXTEST_VARIABLE`] says to skip it.
 #[test]
 fn cargo_nextest_runs_the_harness_unchanged() {
     let nextest_available = Command::new(cargo())
@@ -230,11 +238,17 @@ fn cargo_nextest_runs_the_harness_unchanged() {
         .output()
         .is_ok_and(|output| output.status.success());
     if !nextest_available {
+        let skip = std::env::var_os(SKIP_NEXTEST_VARIABLE).is_some_and(|value| value == "1");
         assert!(
-            std::env::var_os("LEAKTEST_REQUIRE_NEXTEST").is_none(),
-            "LEAKTEST_REQUIRE_NEXTEST is set but cargo-nextest is not installed"
+            skip,
+            "cargo-nextest is not installed, so the harness cannot be checked under it: \
+             install it (`cargo install cargo-nextest --locked`, as .ci/run does) or set \
+             {SKIP_NEXTEST_VARIABLE}=1 to skip this test knowingly"
         );
-        eprintln!("cargo-nextest is not installed: skipping (CI installs it)");
+        eprintln!(
+            "SKIPPED: cargo_nextest_runs_the_harness_unchanged checked nothing: \
+             cargo-nextest is not installed and {SKIP_NEXTEST_VARIABLE}=1 is set"
+        );
         return;
     }
     build_fixture("harness-outcomes");
