@@ -708,7 +708,12 @@ fn the_json_lines_of_each_outcome_are_pinned() {
     let lines = run.json_lines();
     let settings = snapshot_settings();
     let mut varying_heap = settings.clone();
-    for field in ["retained_growth", "growth_per_iteration", "reason"] {
+    for field in [
+        "retained_growth",
+        "growth_per_iteration",
+        "reason",
+        "cause.late_growth",
+    ] {
         varying_heap.add_redaction(
             &format!(".record.resources[0].judgement.{field}"),
             "[VARIES]",
