@@ -50,7 +50,7 @@ impl Rng {
 /// bytes: strings, boxes, small vectors), one in four medium (256 bytes to
 /// 4 KiB: buffers, tables).
 pub fn churn_size(bits: u64) -> usize {
-    if bits % 4 == 0 {
+    if bits.is_multiple_of(4) {
         256 + (bits >> 2) as usize % (4096 - 256)
     } else {
         8 + (bits >> 2) as usize % (256 - 8)
@@ -82,7 +82,7 @@ pub fn churn(operations: u64, seed: u64) -> u64 {
                 }
                 fresh.write(bits as u8);
                 *slot = (fresh, size);
-            } else if (bits >> 48) % 4 == 0 {
+            } else if (bits >> 48).is_multiple_of(4) {
                 let layout = Layout::from_size_align_unchecked(old_size, CHURN_ALIGN);
                 let moved = realloc(ptr, layout, size);
                 if moved.is_null() {
@@ -190,7 +190,7 @@ impl Summary {
         let mut sorted = values.to_vec();
         sorted.sort_by(f64::total_cmp);
         let middle = sorted.len() / 2;
-        let median = if sorted.len() % 2 == 0 {
+        let median = if sorted.len().is_multiple_of(2) {
             (sorted[middle - 1] + sorted[middle]) / 2.0
         } else {
             sorted[middle]

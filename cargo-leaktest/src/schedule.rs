@@ -134,7 +134,7 @@ mod tests {
     use std::time::Duration;
 
     /// A fake harness: `pass` delivers a passing record, `fail` exits 1 without
-    /// one (a crash), `slow` sleeps.
+    /// one (a crash), `hang` sleeps until it is killed (or its 20 s timeout).
     fn fake_harness(dir: &Path) -> std::path::PathBuf {
         let test = TestDescription::new("pass", "fake.rs:1", settings());
         let mut record = TestRecord::without_run(&test, Outcome::Passed, 1);
@@ -146,7 +146,7 @@ mod tests {
             &script,
             format!(
                 "#!/bin/sh\ncase \"$LEAKTEST_CHILD\" in\n  pass) cp '{}' \"$LEAKTEST_RECORD\" ;;\n  \
-                 fail) exit 1 ;;\n  slow) exec sleep 30 ;;\nesac\n",
+                 fail) exit 1 ;;\n  hang) exec sleep 100000 ;;\nesac\n",
                 record_path.display()
             ),
         )
@@ -239,9 +239,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let binary = fake_harness(dir.path());
         let cancel = Arc::new(AtomicBool::new(false));
-        let specs = specs(&binary, &["slow", "slow", "pass"], &cancel);
+        let specs = specs(&binary, &["hang", "hang", "pass"], &cancel);
         let pool = pool(2, false, &cancel);
-        let started = std::time::Instant::now();
         let mut running = 0;
         let progress = run(&specs, &pool, |event| -> Result<(), ()> {
             if let Event::Started(_) = event {
@@ -253,10 +252,9 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "children were not killed"
-        );
+        // No clock: that `run` returns at all shows the children were killed
+        // (they sleep for a day), and that they count as cancelled, not as
+        // timed out after their 20 s, shows the cancel was seen.
         let mut cancelled = progress.cancelled.clone();
         cancelled.sort_unstable();
         assert_eq!(cancelled, [0, 1]);

@@ -90,7 +90,9 @@ pub async fn session_with_heartbeat() -> u64 {
 mod tests {
     use super::*;
 
-    #[tokio::test]
+    /// On tokio's paused clock, so the number of ticks in three periods does
+    /// not depend on the machine's speed.
+    #[tokio::test(start_paused = true)]
     async fn a_stopped_heartbeat_stops_ticking_and_a_detached_one_does_not() {
         let heartbeat = Heartbeat::start();
         let ticks = Arc::clone(&heartbeat.ticks);

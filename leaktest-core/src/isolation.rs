@@ -142,14 +142,14 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
     if let Some(stderr) = child.stderr.take() {
         stderr_tail.spawn_reader(stderr);
     }
-    let pid = child.id();
+    let group = Arc::new(ProcessGroup::led_by(&child));
     let (status_tx, status_rx) = mpsc::channel();
+    let waiter_group = Arc::clone(&group);
     thread::spawn(move || {
         // Whatever the test left running in its process group (leaked child
         // processes) would hold the output pipes open: it goes when the test
-        // ends. The group is killed while the exited child is not yet reaped,
-        // so its id cannot have been reused by then.
-        let _ = status_tx.send(wait_then_kill_group(&mut child));
+        // ends.
+        let _ = status_tx.send(wait_then_kill_group(&mut child, &waiter_group));
     });
 
     // A timeout too large for the clock means no deadline at all.
@@ -170,13 +170,13 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
             .as_ref()
             .is_some_and(|flag| flag.load(Ordering::Relaxed));
         if cancelled {
-            kill_group(pid);
+            group.kill();
             let _ = status_rx.recv();
             return Err(IsolationError::Cancelled);
         }
         if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             timed_out = true;
-            kill_group(pid);
+            group.kill();
             break status_rx.recv().ok().and_then(Result::ok);
         }
     };
@@ -258,22 +258,30 @@ fn exit_signal(_status: &ExitStatus) -> Option<i32> {
     None
 }
 
-/// `SIGSEGV (segmentation fault)` and the like; the number for others.
+/// `SIGSEGV (segmentation fault)` and the like, by this platform's signal
+/// numbers (they differ between Linux and macOS); the number for others.
+#[cfg(unix)]
 pub fn signal_name(signal: i32) -> String {
     let name = match signal {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        4 => "SIGILL (illegal instruction)",
-        6 => "SIGABRT (abort)",
-        7 => "SIGBUS (bus error)",
-        8 => "SIGFPE (arithmetic error)",
-        9 => "SIGKILL",
-        11 => "SIGSEGV (segmentation fault; a stack overflow shows as this too)",
-        13 => "SIGPIPE",
-        15 => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGILL => "SIGILL (illegal instruction)",
+        libc::SIGABRT => "SIGABRT (abort)",
+        libc::SIGBUS => "SIGBUS (bus error)",
+        libc::SIGFPE => "SIGFPE (arithmetic error)",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV (segmentation fault; a stack overflow shows as this too)",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGTERM => "SIGTERM",
         _ => return format!("signal {signal}"),
     };
     name.to_owned()
+}
+
+/// Without Unix signals, the number.
+#[cfg(not(unix))]
+pub fn signal_name(signal: i32) -> String {
+    format!("signal {signal}")
 }
 
 #[cfg(unix)]
@@ -285,45 +293,132 @@ fn own_process_group(command: &mut Command) {
 #[cfg(not(unix))]
 fn own_process_group(_command: &mut Command) {}
 
+/// The process group a child leads (it was started with
+/// [`own_process_group`]), and with it whatever the test started.
+///
+/// The group's id is the child's pid, and a pid can be reused once its
+/// process is reaped, so the group is only ever killed while the child is
+/// known not to be reaped: [`ProcessGroup::kill`] (cancel, timeout) and
+/// [`ProcessGroup::kill_then_reap`] (the waiting thread, once the child has
+/// exited) take one lock, and after the reaping nothing kills.
+struct ProcessGroup {
+    leader_pid: u32,
+    leader_reaped: Mutex<bool>,
+}
+
+impl ProcessGroup {
+    fn led_by(child: &Child) -> Self {
+        ProcessGroup {
+            leader_pid: child.id(),
+            leader_reaped: Mutex::new(false),
+        }
+    }
+
+    fn lock_reaped(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.leader_reaped
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Kills the child and its group now, unless the child is already reaped
+    /// (it has exited, and its id may belong to another process by now).
+    fn kill(&self) {
+        let reaped = self.lock_reaped();
+        if !*reaped {
+            kill_group(self.leader_pid);
+        }
+    }
+
+    /// Kills what is left of the group of a child that has exited but is not
+    /// yet reaped, then reaps it.
+    fn kill_then_reap(&self, child: &mut Child) -> std::io::Result<ExitStatus> {
+        let mut reaped = self.lock_reaped();
+        kill_group(self.leader_pid);
+        let status = child.wait();
+        *reaped = true;
+        status
+    }
+}
+
 /// Waits for the child to exit, kills what is left of its process group, and
-/// reaps it. On Linux the group is killed while the exited child is not yet
-/// reaped (`waitid` with `WNOWAIT`), so its id cannot have been reused.
-#[cfg(target_os = "linux")]
-fn wait_then_kill_group(child: &mut Child) -> std::io::Result<ExitStatus> {
-    let pid = child.id();
+/// reaps it.
+fn wait_then_kill_group(child: &mut Child, group: &ProcessGroup) -> std::io::Result<ExitStatus> {
+    if wait_for_exit_without_reaping(child) {
+        return group.kill_then_reap(child);
+    }
+    // Without such a wait, the child is polled and reaped under the group's
+    // lock, so a cancel or timeout never kills a reused id; what the test
+    // left in its group after exiting is not killed then.
+    loop {
+        {
+            let mut reaped = group.lock_reaped();
+            if let Some(status) = child.try_wait()? {
+                *reaped = true;
+                return Ok(status);
+            }
+        }
+        thread::sleep(CANCEL_POLL);
+    }
+}
+
+/// Blocks until the child has exited, leaving it unreaped (`waitid` with
+/// `WNOWAIT`); false if it cannot.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "illumos",
+    target_os = "solaris"
+))]
+fn wait_for_exit_without_reaping(child: &Child) -> bool {
     loop {
         // SAFETY: waitid writes only into the siginfo_t we pass.
         let waited = unsafe {
             let mut info: libc::siginfo_t = std::mem::zeroed();
             libc::waitid(
                 libc::P_PID,
-                pid as libc::id_t,
+                child.id() as libc::id_t,
                 &mut info,
                 libc::WEXITED | libc::WNOWAIT,
             )
         };
-        if waited == 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted
-        {
-            break;
+        if waited == 0 {
+            return true;
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return false;
         }
     }
-    kill_group(pid);
-    child.wait()
 }
 
-/// Waits for the child to exit and reaps it, then kills what is left of its
-/// process group.
-#[cfg(not(target_os = "linux"))]
-fn wait_then_kill_group(child: &mut Child) -> std::io::Result<ExitStatus> {
-    let status = child.wait();
-    kill_group(child.id());
-    status
+/// No wait that leaves the child unreaped on this platform.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "illumos",
+    target_os = "solaris"
+)))]
+fn wait_for_exit_without_reaping(_child: &Child) -> bool {
+    false
 }
 
+/// Sends SIGKILL to the process group `pid` leads. Only [`ProcessGroup`]
+/// calls it, and only while that child is not reaped.
 #[cfg(unix)]
 fn kill_group(pid: u32) {
-    // SAFETY: kill has no memory-safety preconditions; the group id is the
-    // child's pid (it leads its own group), which is not reused before it is reaped.
+    // SAFETY: kill has no memory-safety preconditions. The group id is the
+    // child's pid (it leads its own group), and the caller holds the lock
+    // that the child is reaped under and has seen it unreaped, so the id
+    // cannot have been reused.
     unsafe {
         libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
     }
@@ -331,3 +426,44 @@ fn kill_group(pid: u32) {
 
 #[cfg(not(unix))]
 fn kill_group(_pid: u32) {}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_are_named_by_this_platform_s_numbers() {
+        assert!(signal_name(libc::SIGSEGV).starts_with("SIGSEGV"));
+        assert!(signal_name(libc::SIGBUS).starts_with("SIGBUS"));
+        assert!(signal_name(libc::SIGABRT).starts_with("SIGABRT"));
+        assert_eq!(
+            signal_name(libc::SIGUSR1),
+            format!("signal {}", libc::SIGUSR1)
+        );
+    }
+
+    fn spawn_in_own_group(program: &str, args: &[&str]) -> Child {
+        let mut command = Command::new(program);
+        command.args(args);
+        own_process_group(&mut command);
+        command.spawn().expect("spawn")
+    }
+
+    #[test]
+    fn a_child_is_reaped_under_the_lock_so_it_is_never_signalled_after() {
+        let mut child = spawn_in_own_group("true", &[]);
+        let group = ProcessGroup::led_by(&child);
+        let status = wait_then_kill_group(&mut child, &group).expect("wait");
+        assert!(status.success(), "{status}");
+        assert!(*group.lock_reaped(), "kill() now leaves the id alone");
+    }
+
+    #[test]
+    fn kill_ends_a_running_child() {
+        let mut child = spawn_in_own_group("sleep", &["1000"]);
+        let group = ProcessGroup::led_by(&child);
+        group.kill();
+        let status = wait_then_kill_group(&mut child, &group).expect("wait");
+        assert_eq!(exit_signal(&status), Some(libc::SIGKILL), "{status}");
+    }
+}

@@ -111,9 +111,9 @@ fn last_lines(text: &str, count: usize) -> String {
 /// `30s`, `2m`, `1550ms`: a duration as the attribute spells it (whole
 /// minutes, seconds or milliseconds).
 pub fn format_duration_ms(millis: u64) -> String {
-    if millis >= 60_000 && millis % 60_000 == 0 {
+    if millis >= 60_000 && millis.is_multiple_of(60_000) {
         format!("{}m", millis / 60_000)
-    } else if millis >= 1000 && millis % 1000 == 0 {
+    } else if millis >= 1000 && millis.is_multiple_of(1000) {
         format!("{}s", millis / 1000)
     } else {
         format!("{millis}ms")

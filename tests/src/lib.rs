@@ -4,9 +4,15 @@
 //! run on fixture workspaces (`tests/cargo_leaktest.rs`).
 //!
 //! This library holds the helpers those tests share: where the workspace and
-//! the shared fixture target directory are, a fixture workspace written to a
-//! temporary directory, and the `cargo-leaktest` binary built once per test
-//! process.
+//! the shared fixture target directory are, the checked-in fixture crates of
+//! `tests/fixtures` and fixture workspaces written to a temporary directory,
+//! the `cargo-leaktest` binary built once per test process, and the insta
+//! settings that snapshots of what users read are taken with.
+//!
+//! Snapshots live in `tests/tests/snapshots/`. After a deliberate change of wording
+//! or of a JSON field, review and accept them with `cargo insta review` (or
+//! run with `INSTA_UPDATE=always` and read the diff); with `CI=true` a
+//! mismatch fails the test and writes nothing.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -63,6 +69,34 @@ pub fn cargo_leaktest_binary() -> &'static Path {
             "cargo-leaktest",
         )
     })
+}
+
+/// The manifest of the checked-in fixture crate `tests/fixtures/<name>`, with
+/// the workspace's lock file beside it: the same dependency versions, nothing
+/// to resolve anew.
+pub fn checked_in_fixture_manifest(name: &str) -> PathBuf {
+    let manifest = workspace_root()
+        .join("tests/fixtures")
+        .join(name)
+        .join("Cargo.toml");
+    let lock = manifest.with_file_name("Cargo.lock");
+    // Tests run in parallel: one copies while the others wait, so cargo never
+    // reads a half-written lock file.
+    static COPYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _copying = COPYING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !lock.exists() {
+        std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
+    }
+    manifest
+}
+
+/// Builds the `leaks` test binary of the checked-in fixture crate
+/// `tests/fixtures/<name>` and returns its path.
+pub fn build_checked_in_fixture(name: &str) -> PathBuf {
+    let manifest = checked_in_fixture_manifest(name);
+    build_executable(&["test", "--no-run", "--test", "leaks"], &manifest, "leaks")
 }
 
 /// `cargo ARGS --manifest-path MANIFEST`, building into the shared
@@ -171,30 +205,40 @@ impl Fixture {
     /// The `cargo leaktest ARGS` command in the fixture, building into the
     /// shared fixture target directory.
     pub fn cargo_leaktest_command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(cargo_leaktest_binary());
-        command
-            .arg("leaktest")
-            .args(args)
-            .env("CARGO_TARGET_DIR", fixture_target_dir())
-            .env("CARGO", cargo())
-            .env_remove("NO_COLOR")
-            // Runs of this suite on GitHub Actions must not annotate it.
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_STEP_SUMMARY")
-            .env_remove("GITHUB_WORKSPACE")
-            .current_dir(self.path());
-        command
+        cargo_leaktest_command_in(self.path(), args)
     }
 
     /// Runs `cargo leaktest ARGS` in the fixture and waits for it.
     pub fn cargo_leaktest(&self, args: &[&str]) -> Run {
-        let started = std::time::Instant::now();
-        let output = self
-            .cargo_leaktest_command(args)
-            .output()
-            .expect("run cargo-leaktest");
-        Run::new(output, started.elapsed())
+        cargo_leaktest_in(self.path(), args)
     }
+}
+
+/// The `cargo leaktest ARGS` command in `dir`, building into the shared
+/// fixture target directory.
+pub fn cargo_leaktest_command_in(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(cargo_leaktest_binary());
+    command
+        .arg("leaktest")
+        .args(args)
+        .env("CARGO_TARGET_DIR", fixture_target_dir())
+        .env("CARGO", cargo())
+        .env_remove("NO_COLOR")
+        // Runs of this suite on GitHub Actions must not annotate it.
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_WORKSPACE")
+        .current_dir(dir);
+    command
+}
+
+/// Runs `cargo leaktest ARGS` in `dir` and waits for it.
+pub fn cargo_leaktest_in(dir: &Path, args: &[&str]) -> Run {
+    let started = std::time::Instant::now();
+    let output = cargo_leaktest_command_in(dir, args)
+        .output()
+        .expect("run cargo-leaktest");
+    Run::new(output, started.elapsed())
 }
 
 /// What one `cargo leaktest` run did.
@@ -241,6 +285,81 @@ impl std::fmt::Display for Run {
             self.code, self.stdout, self.stderr
         )
     }
+}
+
+/// What varies from run to run or machine to machine in text users read, and
+/// what it is replaced with in snapshots. Words, field names and figures that
+/// do not vary stay, so a change of wording shows up in review.
+const VARYING_TEXT: &[(&str, &str)] = &[
+    // Per-test durations of the human report: `[  0.41s]`.
+    (r"\[ *\d+(?:\.\d+)?s\]", "[DURATION]"),
+    // Run times: `Finished 5 leak tests in 3.2s`, libtest's `finished in 2.17s`.
+    // (A timeout, `after 1s`, is a setting and stays.)
+    (r"\bin \d+(?:\.\d+)?s\b", "in [DURATION]"),
+    // Peak heap depends on the allocator's history (a panic's backtrace
+    // buffers, the runtime's start-up): `peak 9.9 KiB`, `peak heap: 14.7 KiB`.
+    (
+        r"\bpeak( heap:)? \d+(?:\.\d+)? (?:B|KiB|MiB|GiB|TiB)\b",
+        "peak${1} [PEAK]",
+    ),
+    // Rust prints the thread id in panic and stack-overflow messages.
+    (r"thread '([^']*)' \(\d+\)", "thread '${1}' ([TID])"),
+    // Build hashes in binary names: `leaks-460e9edf662ab5c0`.
+    (r"-[0-9a-f]{16}\b", "-[HASH]"),
+];
+
+/// insta settings for snapshots of what users read: the paths of this
+/// checkout and of the fixture target directory, durations, peak heap
+/// figures, thread ids and build hashes are replaced (in text and in JSON),
+/// and in JSON records the fields whose values vary (`binary`, `src_path`,
+/// `duration_ms`, `peak_heap_bytes`, the `series` of samples, shown as their
+/// length) are redacted.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_omit_expression(true);
+    // The fixture target directory may lie inside the workspace: longest first.
+    let target = fixture_target_dir();
+    for (path, name) in [
+        (&target, "[FIXTURE_TARGET]"),
+        (&workspace_root(), "[WORKSPACE]"),
+    ] {
+        settings.add_filter(&regex::escape(&path.display().to_string()), name);
+    }
+    for (pattern, replacement) in VARYING_TEXT {
+        settings.add_filter(pattern, *replacement);
+    }
+    for field in [".binary", ".src_path"] {
+        // A path, or `null` (a target cargo built no executable for): kept.
+        settings.add_dynamic_redaction(field, |path, _| match path.as_str() {
+            Some(_) => insta::internals::Content::from("[PATH]"),
+            None => path,
+        });
+    }
+    for field in [".duration_ms", ".record.duration_ms"] {
+        settings.add_redaction(field, "[DURATION_MS]");
+    }
+    settings.add_redaction(".record.peak_heap_bytes", "[PEAK_HEAP_BYTES]");
+    settings.add_dynamic_redaction(".record.resources[].series", |series, _path| {
+        let samples = series.as_slice().map_or(0, <[_]>::len);
+        format!("[{samples} samples]")
+    });
+    settings
+}
+
+/// Replaces every byte size (`+127.8 B`, `6.7 KiB`) and sparkline in `text`
+/// with `[SIZE]` and `[SPARKLINE]`: for a test whose heap figures vary by a
+/// few bytes from run to run (a multi-threaded runtime's own allocations),
+/// while its counts of blocks and tasks, and every word, stay pinned.
+pub fn redact_heap_figures(text: &str) -> String {
+    static SIZE: OnceLock<regex::Regex> = OnceLock::new();
+    static SPARKLINE: OnceLock<regex::Regex> = OnceLock::new();
+    let size = SIZE.get_or_init(|| {
+        regex::Regex::new(r"[+-]?\d+(?:\.\d+)? (?:B|KiB|MiB|GiB|TiB)\b").expect("size pattern")
+    });
+    let sparkline =
+        SPARKLINE.get_or_init(|| regex::Regex::new("[▁▂▃▄▅▆▇█]+").expect("sparkline pattern"));
+    let text = size.replace_all(text, "[SIZE]");
+    sparkline.replace_all(&text, "[SPARKLINE]").into_owned()
 }
 
 /// Replaces what changes from run to run in human output: per-test durations

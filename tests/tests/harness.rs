@@ -3,37 +3,14 @@
 //! Every outcome must be reported as such, and one test's crash must not stop
 //! the others.
 
-use leaktest_e2e::{build_executable, cargo, fixture_cargo, workspace_root};
+use leaktest_e2e::{
+    build_checked_in_fixture, cargo, checked_in_fixture_manifest, fixture_cargo,
+    redact_heap_figures, snapshot_settings,
+};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-/// The manifest of the fixture crate `tests/fixtures/<name>`, with the
-/// workspace's lock file beside it: the same dependency versions, nothing to
-/// resolve anew.
-fn fixture_manifest(name: &str) -> PathBuf {
-    let manifest = workspace_root()
-        .join("tests/fixtures")
-        .join(name)
-        .join("Cargo.toml");
-    let lock = manifest.with_file_name("Cargo.lock");
-    // Tests run in parallel: one copies while the others wait, so cargo never
-    // reads a half-written lock file.
-    static COPYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _copying = COPYING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !lock.exists() {
-        std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
-    }
-    manifest
-}
-
-/// Builds the fixture's `leaks` test binary and returns its path.
-fn build_fixture(name: &str) -> PathBuf {
-    let manifest = fixture_manifest(name);
-    build_executable(&["test", "--no-run", "--test", "leaks"], &manifest, "leaks")
-}
+use std::sync::OnceLock;
 
 struct HarnessRun {
     exit_code: Option<i32>,
@@ -47,6 +24,10 @@ struct HarnessRun {
 fn run_harness(binary: &Path, args: &[&str]) -> HarnessRun {
     let output = Command::new(binary)
         .args(args)
+        // A panic's report (kept in the failure details) without a backtrace,
+        // whatever the environment asks for.
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("RUST_LIB_BACKTRACE")
         .output()
         .expect("run the harness");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -85,10 +66,19 @@ fn run_harness(binary: &Path, args: &[&str]) -> HarnessRun {
     }
 }
 
+/// One run of every test of the harness-outcomes fixture, as `cargo test`
+/// runs it, shared by the tests that read it.
+fn outcomes_run() -> &'static HarnessRun {
+    static RUN: OnceLock<HarnessRun> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let binary = build_checked_in_fixture("harness-outcomes");
+        run_harness(&binary, &["--test-threads", "2"])
+    })
+}
+
 #[test]
 fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
-    let binary = build_fixture("harness-outcomes");
-    let run = run_harness(&binary, &["--test-threads", "2"]);
+    let run = outcomes_run();
     let status = |name: &str| {
         run.statuses
             .get(name)
@@ -103,15 +93,16 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
     };
 
     assert_eq!(run.exit_code, Some(101), "a failing run exits like libtest");
-    for passing in [
-        "clean_passes",
-        "expected_leak_passes",
-        "async_clean_passes",
-        "slow_single_late_step_is_left_unconfirmed",
-    ] {
+    for passing in ["clean_passes", "expected_leak_passes", "async_clean_passes"] {
         assert_eq!(status(passing), "ok", "{passing}:\n{}", run.stdout);
     }
-    assert_eq!(status("ignored_is_skipped"), "ignored");
+    for ignored in [
+        "ignored_is_skipped",
+        "leaves_a_grandchild_and_hangs",
+        "slow_single_late_step_is_left_unconfirmed",
+    ] {
+        assert_eq!(status(ignored), "ignored", "{ignored}:\n{}", run.stdout);
+    }
 
     let expected_failures = [
         (
@@ -176,9 +167,50 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
     );
 }
 
+/// What `cargo test` prints for each way a leak test can end, pinned: the
+/// status of every test, libtest's summary line, and the failure details of
+/// each failing test (the text the harness builds from its record).
+#[test]
+fn what_cargo_test_prints_for_each_outcome_is_pinned() {
+    let run = outcomes_run();
+    let failing: Vec<&String> = run
+        .statuses
+        .iter()
+        .filter(|(_, status)| *status == "FAILED")
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(
+        run.failures.keys().collect::<Vec<_>>(),
+        failing,
+        "details for every failure, and only for failures:\n{}",
+        run.stdout
+    );
+    let statuses: String = run
+        .statuses
+        .iter()
+        .map(|(name, status)| format!("{name} ... {status}\n"))
+        .collect();
+    let summary = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("test result:"))
+        .unwrap_or_else(|| panic!("no summary line:\n{}", run.stdout));
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!("cargo_test_statuses", format!("{statuses}\n{summary}"));
+        for (name, details) in &run.failures {
+            let details = if name == "async_task_leak_fails" {
+                redact_heap_figures(details)
+            } else {
+                details.clone()
+            };
+            insta::assert_snapshot!(format!("cargo_test_failure_{name}"), details.trim_end());
+        }
+    });
+}
+
 #[test]
 fn libtest_filters_and_list_work_on_the_harness() {
-    let binary = build_fixture("harness-outcomes");
+    let binary = build_checked_in_fixture("harness-outcomes");
 
     let listed = Command::new(&binary)
         .args(["--list"])
@@ -221,8 +253,15 @@ fn libtest_filters_and_list_work_on_the_harness() {
     );
 }
 
+/// Set to `1` to run the end-to-end tests without cargo-nextest installed:
+/// the nextest test then passes without checking anything, and says so.
+const SKIP_NEXTEST_VARIABLE: &str = "LEAKTEST_SKIP_NEXTEST";
+
 /// nextest lists the tests with `--list --format terse` and runs each with
 /// `--exact NAME --nocapture`: the harness must give the same verdicts there.
+///
+/// Without cargo-nextest this test fails (a test that checked nothing must not
+/// pass), unless [`SKIP_NEXTEST_VARIABLE`] says to skip it.
 #[test]
 fn cargo_nextest_runs_the_harness_unchanged() {
     let nextest_available = Command::new(cargo())
@@ -230,15 +269,21 @@ fn cargo_nextest_runs_the_harness_unchanged() {
         .output()
         .is_ok_and(|output| output.status.success());
     if !nextest_available {
+        let skip = std::env::var_os(SKIP_NEXTEST_VARIABLE).is_some_and(|value| value == "1");
         assert!(
-            std::env::var_os("LEAKTEST_REQUIRE_NEXTEST").is_none(),
-            "LEAKTEST_REQUIRE_NEXTEST is set but cargo-nextest is not installed"
+            skip,
+            "cargo-nextest is not installed, so the harness cannot be checked under it: \
+             install it (`cargo install cargo-nextest --locked`, as .ci/run does) or set \
+             {SKIP_NEXTEST_VARIABLE}=1 to skip this test knowingly"
         );
-        eprintln!("cargo-nextest is not installed: skipping (CI installs it)");
+        eprintln!(
+            "SKIPPED: cargo_nextest_runs_the_harness_unchanged checked nothing: \
+             cargo-nextest is not installed and {SKIP_NEXTEST_VARIABLE}=1 is set"
+        );
         return;
     }
-    build_fixture("harness-outcomes");
-    let manifest = fixture_manifest("harness-outcomes");
+    build_checked_in_fixture("harness-outcomes");
+    let manifest = checked_in_fixture_manifest("harness-outcomes");
     let output = fixture_cargo(
         &[
             "nextest",
@@ -285,7 +330,7 @@ fn cargo_nextest_runs_the_harness_unchanged() {
 
 #[test]
 fn an_async_test_without_the_tokio_feature_says_to_enable_it() {
-    let manifest = fixture_manifest("without-tokio-feature");
+    let manifest = checked_in_fixture_manifest("without-tokio-feature");
     let output = fixture_cargo(
         &["test", "--no-run", "--color", "never", "--test", "leaks"],
         &manifest,
@@ -324,7 +369,7 @@ fn child_record(binary: &Path, test: &str) -> serde_json::Value {
 
 #[test]
 fn a_step_that_cannot_be_confirmed_in_time_is_reported_as_unconfirmed() {
-    let binary = build_fixture("harness-outcomes");
+    let binary = build_checked_in_fixture("harness-outcomes");
     let record = child_record(&binary, "slow_single_late_step_is_left_unconfirmed");
     assert_eq!(record["outcome"]["kind"], "passed", "{record}");
     assert_eq!(
@@ -368,7 +413,7 @@ fn wait_until(limit: std::time::Duration, mut done: impl FnMut() -> bool) -> boo
 #[cfg(target_os = "linux")]
 #[test]
 fn killing_the_harness_takes_down_the_test_and_what_it_started() {
-    let binary = build_fixture("harness-outcomes");
+    let binary = build_checked_in_fixture("harness-outcomes");
     let marker = "4321.5";
     let mut harness = Command::new(&binary)
         .args(["--ignored", "--exact", "leaves_a_grandchild_and_hangs"])
@@ -390,7 +435,7 @@ fn killing_the_harness_takes_down_the_test_and_what_it_started() {
 
 #[test]
 fn a_harness_without_the_counting_allocator_fails_and_says_how_to_fix_it() {
-    let binary = build_fixture("without-counting-allocator");
+    let binary = build_checked_in_fixture("without-counting-allocator");
     let run = run_harness(&binary, &[]);
     assert_eq!(run.exit_code, Some(101), "{}", run.stdout);
     assert_eq!(
