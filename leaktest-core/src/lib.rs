@@ -76,6 +76,7 @@ mod driver;
 mod harness;
 pub mod isolation;
 pub mod model;
+pub mod native_heap;
 pub mod protocol;
 mod registry;
 pub mod render;
@@ -93,11 +94,13 @@ pub mod __private;
 pub use alloc::{CountingAlloc, HeapStats};
 pub use leaktest_macros::leak_test;
 pub use model::{Outcome, Resource, TestRecord};
+pub use native_heap::DirectSystem;
 
 /// Ends a leak-test file: installs the counting global allocator and runs every
 /// `#[leak_test]` of the binary with libtest's command line.
 ///
-/// - `main!()` counts allocations of the system allocator.
+/// - `main!()` counts allocations of the system allocator (reached through
+///   [`DirectSystem`], so that they are not counted again as native heap).
 /// - `main!(allocator = PATH)` wraps your own unit-struct allocator, for example
 ///   `main!(allocator = mimalloc::MiMalloc)`.
 /// - `main!(allocator: TYPE = CONST_EXPR)` wraps an allocator built by a constant expression.
@@ -115,7 +118,7 @@ pub use model::{Outcome, Resource, TestRecord};
 #[macro_export]
 macro_rules! main {
     () => {
-        $crate::main!(allocator = ::std::alloc::System);
+        $crate::main!(allocator = $crate::DirectSystem);
     };
     (allocator = installed) => {
         fn main() {
