@@ -56,8 +56,9 @@
 #![warn(missing_docs)]
 
 // The API, by who it is for:
-// - users writing leak tests: the attribute, `main!`, `CountingAlloc` and
-//   `HeapStats` (re-exported here), the `alloc` module for custom allocators;
+// - users writing leak tests: the attribute, `main!`, `CountingAlloc`,
+//   `HeapStats` and `DirectSystem` (re-exported here), the `alloc` module for
+//   custom allocators, `native_heap` for the C heap;
 // - tools that read or produce results (`cargo leaktest`, CI scripts): the
 //   record in `model`, the verdict rule in `analysis`, the text of `render`
 //   and `summary`, and the runner side of the protocol in `protocol` and
@@ -65,7 +66,7 @@
 // - the macro expansion only: `__private`, hidden, no stability promise.
 //
 // Child side (runs in the test's own process): registry, child, driver,
-// runtime, setup, sampling, alloc, census. Parent side (the harness under
+// runtime, setup, sampling, alloc, census, native_heap. Parent side (the harness under
 // `cargo test`, and `cargo leaktest`): harness, isolation, summary, render.
 // Shared by both: model, protocol, analysis.
 pub mod alloc;
