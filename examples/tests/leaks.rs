@@ -244,7 +244,7 @@ fn megabytes_freed_each_iteration_is_clean() {
     black_box(large_allocations::checksum_scratch(next_number()));
 }
 
-#[leak_test(timeout = "30s")]
+#[leak_test]
 fn c_megabytes_freed_each_iteration_is_clean() -> Result<(), zlib_stream::ZlibError> {
     black_box(zlib_stream::compress_megabytes(next_number())?);
     Ok(())

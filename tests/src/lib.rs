@@ -65,6 +65,27 @@ pub fn cargo_leaktest_binary() -> &'static Path {
     })
 }
 
+/// The manifest of the fixture crate `tests/fixtures/<name>`, with the
+/// workspace's lock file beside it: the same dependency versions, nothing to
+/// resolve anew.
+pub fn fixture_manifest(name: &str) -> PathBuf {
+    let manifest = workspace_root()
+        .join("tests/fixtures")
+        .join(name)
+        .join("Cargo.toml");
+    let lock = manifest.with_file_name("Cargo.lock");
+    // Tests run in parallel: one copies while the others wait, so cargo never
+    // reads a half-written lock file.
+    static COPYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _copying = COPYING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !lock.exists() {
+        std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
+    }
+    manifest
+}
+
 /// `cargo ARGS --manifest-path MANIFEST`, building into the shared
 /// [`fixture_target_dir`].
 pub fn fixture_cargo(args: &[&str], manifest: &Path) -> Command {

@@ -3,31 +3,10 @@
 //! Every outcome must be reported as such, and one test's crash must not stop
 //! the others.
 
-use leaktest_e2e::{build_executable, cargo, fixture_cargo, workspace_root};
+use leaktest_e2e::{build_executable, cargo, fixture_cargo, fixture_manifest, workspace_root};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The manifest of the fixture crate `tests/fixtures/<name>`, with the
-/// workspace's lock file beside it: the same dependency versions, nothing to
-/// resolve anew.
-fn fixture_manifest(name: &str) -> PathBuf {
-    let manifest = workspace_root()
-        .join("tests/fixtures")
-        .join(name)
-        .join("Cargo.toml");
-    let lock = manifest.with_file_name("Cargo.lock");
-    // Tests run in parallel: one copies while the others wait, so cargo never
-    // reads a half-written lock file.
-    static COPYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _copying = COPYING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !lock.exists() {
-        std::fs::copy(workspace_root().join("Cargo.lock"), &lock).expect("copy Cargo.lock");
-    }
-    manifest
-}
 
 /// Builds the fixture's `leaks` test binary and returns its path.
 fn build_fixture(name: &str) -> PathBuf {
