@@ -3,7 +3,7 @@
 //! Every outcome must be reported as such, and one test's crash must not stop
 //! the others.
 
-use leaktest_e2e::{build_executable, cargo, fixture_cargo, fixture_manifest, workspace_root};
+use leaktest_e2e::{build_executable, cargo, fixture_cargo, fixture_manifest};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
