@@ -1,7 +1,8 @@
 //! # leaktest: memory and resource leaks as ordinary failing tests
 //!
 //! A leak test runs its body many times, in a process of its own, under a
-//! counting global allocator and a census of handles (file descriptors,
+//! counting global allocator, a count of the bytes C code holds through
+//! malloc (the [`native_heap`]), and a census of handles (file descriptors,
 //! threads, child processes, tokio tasks). After each iteration every counter
 //! is sampled; the series is then judged: a resource leaks when what it keeps
 //! (its *retained floor*, the samples never freed again) still rises in the
