@@ -120,7 +120,16 @@ pub use native_heap::DirectSystem;
 #[macro_export]
 macro_rules! main {
     () => {
-        $crate::main!(allocator = $crate::DirectSystem);
+        #[global_allocator]
+        static __LEAKTEST_GLOBAL_ALLOCATOR: $crate::CountingAlloc<$crate::DirectSystem> =
+            $crate::CountingAlloc::new($crate::DirectSystem);
+        fn main() {
+            // DirectSystem is the system allocator (only the way it is
+            // reached differs), so baselines name it as such.
+            $crate::__private::run_main(::core::option::Option::Some(::core::any::type_name::<
+                ::std::alloc::System,
+            >()))
+        }
     };
     (allocator = installed) => {
         fn main() {
