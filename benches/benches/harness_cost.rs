@@ -11,12 +11,13 @@ use leaktest_benches::Summary;
 use leaktest_core::__private::{Driver, Sample, SampledResources};
 use leaktest_core::census::{self, HandleCounts};
 use leaktest_core::model::Settings;
-use leaktest_core::{CountingAlloc, HeapStats};
+use leaktest_core::{native_heap, CountingAlloc, DirectSystem, HeapStats};
 use std::hint::black_box;
 use std::time::Instant;
 
+/// What `main!()` installs.
 #[global_allocator]
-static ALLOCATOR: CountingAlloc = CountingAlloc::system();
+static ALLOCATOR: CountingAlloc<DirectSystem> = CountingAlloc::new(DirectSystem);
 
 /// Iterations of one measured driver run: enough to amortise the one-off
 /// costs (settle reading, analysis) the way a long test does.
@@ -25,6 +26,7 @@ const DRIVER_ITERATIONS: u64 = 1000;
 const ROUNDS: usize = 15;
 
 const ALL: SampledResources = SampledResources {
+    native: true,
     fds: true,
     threads: true,
     children: true,
@@ -44,6 +46,13 @@ fn main() {
 #[divan::bench]
 fn heap_stats_now() -> HeapStats {
     HeapStats::now()
+}
+
+/// Reads the native heap counter (sums its per-thread slots); 0 without the
+/// `native-heap` feature.
+#[divan::bench]
+fn native_heap_live_bytes() -> i64 {
+    native_heap::live_bytes()
 }
 
 /// Counts open file descriptors.

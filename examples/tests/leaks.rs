@@ -10,16 +10,18 @@ use leaktest_examples::{
     amortised_buffer::FrameAccumulator,
     background_worker::Worker,
     bounded_cache::{ProfileCache, UnboundedProfileCache},
+    c_allocator_churn,
     closed_ids::{PrunedTracker, RememberingTracker},
     deferred_drop::{self, Dropper},
     every_kth::{BoundedDispatcher, Dispatcher},
+    ffi_strings,
     handles::{self, NeverClosingFixture},
     large_allocations, lazy_init, metrics_flusher, rc_cycle,
     reused_buffer::LineEncoder,
     subscribers::{self, EventBus},
     thread_pool,
     threads::{AccumulatingWatchers, Watcher},
-    tiny_leak,
+    tiny_leak, zlib_stream,
 };
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -185,6 +187,41 @@ fn bounded_cache_fed_new_keys_is_clean(cache: &mut ProfileCache) -> Result<(), S
 }
 
 // ---------------------------------------------------------------------------
+// Leaks in C code called through FFI: the native heap grows, Rust's does not.
+
+#[leak_test(should_leak)]
+fn c_record_buffer_never_freed_leaks() {
+    black_box(ffi_strings::record_summary_leaking(next_number()));
+}
+
+#[leak_test]
+fn c_record_buffer_freed_is_clean() {
+    black_box(ffi_strings::record_summary(next_number()));
+}
+
+#[leak_test(should_leak)]
+fn strdup_copy_never_freed_leaks() {
+    black_box(ffi_strings::tag_length_leaking(c"checkout.payment.retry"));
+}
+
+#[leak_test]
+fn strdup_copy_freed_is_clean() {
+    black_box(ffi_strings::tag_length(c"checkout.payment.retry"));
+}
+
+#[leak_test(should_leak)]
+fn zlib_stream_never_ended_leaks() -> Result<(), zlib_stream::ZlibError> {
+    black_box(zlib_stream::compress_forgetting_end(b"a short message")?);
+    Ok(())
+}
+
+#[leak_test]
+fn zlib_stream_ended_is_clean() -> Result<(), zlib_stream::ZlibError> {
+    black_box(zlib_stream::compress(b"a short message")?);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
 // Benign patterns.
 
 #[leak_test]
@@ -205,6 +242,17 @@ fn reused_buffer_is_clean(encoder: &mut LineEncoder) {
 #[leak_test(timeout = "30s")]
 fn megabytes_freed_each_iteration_is_clean() {
     black_box(large_allocations::checksum_scratch(next_number()));
+}
+
+#[leak_test]
+fn c_megabytes_freed_each_iteration_is_clean() -> Result<(), zlib_stream::ZlibError> {
+    black_box(zlib_stream::compress_megabytes(next_number())?);
+    Ok(())
+}
+
+#[leak_test]
+fn c_allocations_on_fresh_threads_are_clean() {
+    black_box(c_allocator_churn::churn_on_fresh_threads(next_number()));
 }
 
 #[leak_test]

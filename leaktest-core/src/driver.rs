@@ -9,6 +9,7 @@ use crate::model::{
     Judgement, Outcome, Reason, Resource, ResourceReport, Settings, TestRecord, Unmeasured,
     SCHEMA_VERSION,
 };
+use crate::native_heap;
 use crate::sampling::{Sample, SampleLog, SampledResources};
 use std::any::Any;
 use std::fmt::Debug;
@@ -165,8 +166,9 @@ impl Driver {
         } else {
             HandleCounts::default()
         };
-        let which = SampledResources::readable_in(&probe, alive_tasks.is_some());
-        self.note_unmeasured(which);
+        let native = native_heap::availability();
+        let which = SampledResources::readable_in(&probe, native.is_ok(), alive_tasks.is_some());
+        self.note_unmeasured(which, native.err());
         let read = |which, previous: &Sample| {
             Sample::take(which, alive_tasks.map(|tasks| tasks()), previous)
         };
@@ -328,8 +330,16 @@ impl Driver {
         Some(reports)
     }
 
-    fn note_unmeasured(&mut self, which: SampledResources) {
+    fn note_unmeasured(
+        &mut self,
+        which: SampledResources,
+        native: Option<native_heap::NativeHeapUnavailable>,
+    ) {
         self.unmeasured.clear();
+        if let Some(why) = native {
+            self.unmeasured
+                .push(Unmeasured::new(Resource::NativeHeapBytes, why.to_string()));
+        }
         let census_reason = census::unmeasured_reason();
         for resource in [Resource::Fds, Resource::Threads, Resource::ChildProcesses] {
             if which.includes(resource) {

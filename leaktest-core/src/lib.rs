@@ -1,7 +1,8 @@
 //! # leaktest: memory and resource leaks as ordinary failing tests
 //!
 //! A leak test runs its body many times, in a process of its own, under a
-//! counting global allocator and a census of handles (file descriptors,
+//! counting global allocator, a count of the bytes C code holds through
+//! malloc (the [`native_heap`]), and a census of handles (file descriptors,
 //! threads, child processes, tokio tasks). After each iteration every counter
 //! is sampled; the series is then judged: a resource leaks when what it keeps
 //! (its *retained floor*, the samples never freed again) still rises in the
@@ -56,8 +57,9 @@
 #![warn(missing_docs)]
 
 // The API, by who it is for:
-// - users writing leak tests: the attribute, `main!`, `CountingAlloc` and
-//   `HeapStats` (re-exported here), the `alloc` module for custom allocators;
+// - users writing leak tests: the attribute, `main!`, `CountingAlloc`,
+//   `HeapStats` and `DirectSystem` (re-exported here), the `alloc` module for
+//   custom allocators, `native_heap` for the C heap;
 // - tools that read or produce results (`cargo leaktest`, CI scripts): the
 //   record in `model`, the verdict rule in `analysis`, the text of `render`
 //   and `summary`, and the runner side of the protocol in `protocol` and
@@ -65,7 +67,7 @@
 // - the macro expansion only: `__private`, hidden, no stability promise.
 //
 // Child side (runs in the test's own process): registry, child, driver,
-// runtime, setup, sampling, alloc, census. Parent side (the harness under
+// runtime, setup, sampling, alloc, census, native_heap. Parent side (the harness under
 // `cargo test`, and `cargo leaktest`): harness, isolation, summary, render.
 // Shared by both: model, protocol, analysis.
 pub mod alloc;
@@ -76,6 +78,7 @@ mod driver;
 mod harness;
 pub mod isolation;
 pub mod model;
+pub mod native_heap;
 pub mod protocol;
 mod registry;
 pub mod render;
@@ -93,11 +96,13 @@ pub mod __private;
 pub use alloc::{CountingAlloc, HeapStats};
 pub use leaktest_macros::leak_test;
 pub use model::{Outcome, Resource, TestRecord};
+pub use native_heap::DirectSystem;
 
 /// Ends a leak-test file: installs the counting global allocator and runs every
 /// `#[leak_test]` of the binary with libtest's command line.
 ///
-/// - `main!()` counts allocations of the system allocator.
+/// - `main!()` counts allocations of the system allocator (reached through
+///   [`DirectSystem`], so that they are not counted again as native heap).
 /// - `main!(allocator = PATH)` wraps your own unit-struct allocator, for example
 ///   `main!(allocator = mimalloc::MiMalloc)`.
 /// - `main!(allocator: TYPE = CONST_EXPR)` wraps an allocator built by a constant expression.
@@ -115,7 +120,16 @@ pub use model::{Outcome, Resource, TestRecord};
 #[macro_export]
 macro_rules! main {
     () => {
-        $crate::main!(allocator = ::std::alloc::System);
+        #[global_allocator]
+        static __LEAKTEST_GLOBAL_ALLOCATOR: $crate::CountingAlloc<$crate::DirectSystem> =
+            $crate::CountingAlloc::new($crate::DirectSystem);
+        fn main() {
+            // DirectSystem is the system allocator (only the way it is
+            // reached differs), so baselines name it as such.
+            $crate::__private::run_main(::core::option::Option::Some(::core::any::type_name::<
+                ::std::alloc::System,
+            >()))
+        }
     };
     (allocator = installed) => {
         fn main() {

@@ -25,6 +25,10 @@ pub enum Resource {
     HeapBytes,
     /// Heap blocks (allocations) not yet freed.
     HeapBlocks,
+    /// Bytes held by C code through malloc (the native heap), Rust's own
+    /// allocations not included: usable bytes of the blocks allocated and not
+    /// yet freed.
+    NativeHeapBytes,
     /// Open file descriptors of the process (files, sockets, pipes, ...).
     Fds,
     /// Threads of the process.
@@ -37,20 +41,23 @@ pub enum Resource {
 
 impl Resource {
     /// Every resource, in report order.
-    pub const ALL: [Resource; 6] = [
+    pub const ALL: [Resource; 7] = [
         Resource::HeapBytes,
         Resource::HeapBlocks,
+        Resource::NativeHeapBytes,
         Resource::Fds,
         Resource::Threads,
         Resource::ChildProcesses,
         Resource::TokioTasks,
     ];
 
-    /// Short name used in reports (`heap`, `blocks`, `fds`, `threads`, `children`, `tasks`).
+    /// Short name used in reports (`heap`, `blocks`, `native`, `fds`, `threads`,
+    /// `children`, `tasks`).
     pub fn short_name(self) -> &'static str {
         match self {
             Resource::HeapBytes => "heap",
             Resource::HeapBlocks => "blocks",
+            Resource::NativeHeapBytes => "native",
             Resource::Fds => "fds",
             Resource::Threads => "threads",
             Resource::ChildProcesses => "children",
@@ -60,7 +67,7 @@ impl Resource {
 
     /// Whether amounts of this resource are bytes (rendered as `B`, `KiB`, ...).
     pub fn is_bytes(self) -> bool {
-        matches!(self, Resource::HeapBytes)
+        matches!(self, Resource::HeapBytes | Resource::NativeHeapBytes)
     }
 }
 

@@ -3,12 +3,16 @@
 use crate::alloc::HeapStats;
 use crate::census::HandleCounts;
 use crate::model::{AllocationPerIteration, Resource};
+use crate::native_heap;
 
-/// Which counters a test samples. Heap is always sampled; each handle count
-/// only where it could be read when the test started, tokio tasks only for
-/// async tests.
+/// Which counters a test samples. Heap is always sampled; the native heap
+/// where it is measured (see [`native_heap::availability`]); each handle
+/// count only where it could be read when the test started, tokio tasks only
+/// for async tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SampledResources {
+    /// Sample the native (C) heap.
+    pub native: bool,
     /// Sample open file descriptors.
     pub fds: bool,
     /// Sample threads.
@@ -20,9 +24,11 @@ pub struct SampledResources {
 }
 
 impl SampledResources {
-    /// Heap, and the handle counts that `probe` could read.
-    pub fn readable_in(probe: &HandleCounts, tasks: bool) -> Self {
+    /// Heap, the native heap if `native`, and the handle counts that `probe`
+    /// could read.
+    pub fn readable_in(probe: &HandleCounts, native: bool, tasks: bool) -> Self {
         SampledResources {
+            native,
             fds: probe.fds.is_some(),
             threads: probe.threads.is_some(),
             children: probe.children.is_some(),
@@ -39,6 +45,7 @@ impl SampledResources {
     pub fn includes(self, resource: Resource) -> bool {
         match resource {
             Resource::HeapBytes | Resource::HeapBlocks => true,
+            Resource::NativeHeapBytes => self.native,
             Resource::Fds => self.fds,
             Resource::Threads => self.threads,
             Resource::ChildProcesses => self.children,
@@ -63,6 +70,8 @@ pub struct Sample {
     pub heap_bytes: i64,
     /// Live heap blocks.
     pub heap_blocks: i64,
+    /// Live native heap bytes.
+    pub native_heap_bytes: i64,
     /// Open file descriptors.
     pub fds: i64,
     /// Threads.
@@ -79,7 +88,8 @@ pub struct Sample {
 }
 
 impl Sample {
-    /// Reads the heap, then the handle census. Neither allocates, so a sample
+    /// Reads the heap, the native heap, then the handle census. None of them
+    /// allocates, so a sample
     /// leaves no trace in the next one; together they cost about 2 µs in a
     /// single-threaded process (see `BENCHMARKS.md`), so every iteration is
     /// sampled. A count that cannot be read this time (the program ran out of
@@ -95,6 +105,11 @@ impl Sample {
         Sample {
             heap_bytes: heap.live_bytes,
             heap_blocks: heap.live_blocks,
+            native_heap_bytes: if which.native {
+                native_heap::live_bytes()
+            } else {
+                0
+            },
             fds: handles.fds.unwrap_or(previous.fds),
             threads: handles.threads.unwrap_or(previous.threads),
             children: handles.children.unwrap_or(previous.children),
@@ -112,6 +127,7 @@ impl Sample {
         Sample {
             heap_bytes: value(Resource::HeapBytes),
             heap_blocks: value(Resource::HeapBlocks),
+            native_heap_bytes: value(Resource::NativeHeapBytes),
             fds: value(Resource::Fds),
             threads: value(Resource::Threads),
             children: value(Resource::ChildProcesses),
@@ -126,6 +142,7 @@ impl Sample {
         match resource {
             Resource::HeapBytes => self.heap_bytes,
             Resource::HeapBlocks => self.heap_blocks,
+            Resource::NativeHeapBytes => self.native_heap_bytes,
             Resource::Fds => self.fds,
             Resource::Threads => self.threads,
             Resource::ChildProcesses => self.children,
