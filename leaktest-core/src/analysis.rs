@@ -230,7 +230,7 @@ pub fn analyze_with(
 
     // Position in `judged` of the first late sample; at least 1, so that a late
     // rise always has a judged sample before it.
-    let late_start = (series.len() / 2).max(baseline + 1) - baseline;
+    let late_start = late_part_start(series.len(), warmup) - baseline;
     let late_growth = last_floor.saturating_sub(floor[late_start - 1]);
     let late_rises: Vec<usize> = rises.iter().copied().filter(|&j| j >= late_start).collect();
     let iteration = |position: usize| (baseline + position) as u64;
@@ -432,9 +432,34 @@ fn too_few_judged(judged_iterations: usize) -> SeriesAnalysis {
     }
 }
 
-/// The lower envelope of `samples`: element `i` is the smallest of `samples[i..]`,
-/// the amount that is never freed again after sample `i`.
-fn retained_floor(samples: &[i64]) -> Vec<i64> {
+/// The first iteration of the late part of a run of `run_length` samples whose
+/// first `warmup` are not judged: `run_length / 2`, or the first judged
+/// iteration when the warm-up reaches past the middle (never 0). Only the
+/// floor's growth from here on decides the verdict (step 5 of the
+/// [module docs](self)); reports mark this part of the series.
+///
+/// ```
+/// use leaktest_core::analysis::late_part_start;
+///
+/// assert_eq!(late_part_start(100, 10), 50);
+/// assert_eq!(late_part_start(400, 20), 200); // a run extended to confirm
+/// assert_eq!(late_part_start(12, 8), 8); // the warm-up reaches past the middle
+/// ```
+pub fn late_part_start(run_length: usize, warmup: usize) -> usize {
+    (run_length / 2).max(warmup).max(1)
+}
+
+/// The retained floor of `samples` (step 1 of the [module docs](self)):
+/// element `i` is the smallest of `samples[i..]`, the amount that is never
+/// freed again after sample `i`.
+///
+/// ```
+/// use leaktest_core::analysis::retained_floor;
+///
+/// assert_eq!(retained_floor(&[4, 6, 5, 9, 7]), [4, 5, 5, 7, 7]);
+/// assert!(retained_floor(&[]).is_empty());
+/// ```
+pub fn retained_floor(samples: &[i64]) -> Vec<i64> {
     let mut floor: Vec<i64> = samples
         .iter()
         .rev()
