@@ -233,6 +233,12 @@ pub struct Args {
     )]
     pub github_actions: GithubActions,
 
+    /// Also write an HTML report of the run to DIR/index.html: a table of
+    /// every test and plots of each resource over the iterations; one file
+    /// that opens offline (written also after Ctrl-C, for the tests that finished).
+    #[arg(long, value_name = "DIR", help_heading = "Output Options")]
+    pub report: Option<PathBuf>,
+
     /// When to use colors (`NO_COLOR` set in the environment means never for `auto`).
     #[arg(
         long,

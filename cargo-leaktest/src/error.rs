@@ -83,6 +83,9 @@ pub enum Error {
     /// The Ctrl-C handler could not be installed.
     #[error("could not install the Ctrl-C handler: {0}")]
     InterruptHandler(#[from] ctrlc::Error),
+    /// The `--report` directory cannot be written.
+    #[error(transparent)]
+    Report(#[from] crate::output::html::ReportError),
     /// Writing the report failed (stdout closed, disk full).
     #[error("could not write the report: {0}")]
     Output(#[from] std::io::Error),

@@ -12,6 +12,7 @@ use crate::discovery::{self, Selection, TestTarget};
 use crate::error::Error;
 use crate::exit_codes;
 use crate::no_tests;
+use crate::output::html::{self, HtmlReporter};
 use crate::output::human::{self, HumanReporter, Verbosity};
 use crate::output::json::{self, JsonReporter};
 use crate::output::{listed_targets, Reporter, Reporters, RunStart, Tally};
@@ -55,6 +56,9 @@ pub fn run(args: Args) -> Result<i32, Error> {
     let discovered = discovery::discover(args.manifest_path.as_deref(), &cargo_flags, &selection)?;
     // The baseline is read before the build, so a missing one fails at once.
     let listing = args.list || harness_args.list;
+    if let (Some(dir), false) = (&args.report, listing) {
+        html::prepare(dir)?;
+    }
     let mut warnings = Vec::new();
     let target_dir =
         (args.target_dir.clone()).unwrap_or_else(|| discovered.target_directory.clone());
@@ -177,6 +181,9 @@ pub fn run(args: Args) -> Result<i32, Error> {
     };
     let mut reporters = vec![primary];
     reporters.extend(ci::extra_reporters(&args, &discovered.workspace_root));
+    if let Some(dir) = &args.report {
+        reporters.push(Box::new(HtmlReporter::new(dir.clone(), !args.quiet)));
+    }
     let mut reporter = Reporters(reporters);
 
     let started = Instant::now();

@@ -2,11 +2,12 @@
 //!
 //! The run calls a [`Reporter`] at each step; [`human`] writes text and a
 //! progress bar, [`json`] writes one JSON object per line; besides the one
-//! on stdout, [`junit`] writes a JUnit XML file and [`github`] annotates
-//! failures and writes the job summary on GitHub Actions. [`Reporters`]
-//! hands every step to several of them.
+//! on stdout, [`junit`] writes a JUnit XML file, [`html`] the `--report`
+//! page, and [`github`] annotates failures and writes the job summary on
+//! GitHub Actions. [`Reporters`] hands every step to several of them.
 
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;

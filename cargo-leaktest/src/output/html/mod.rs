@@ -1,0 +1,218 @@
+//! `--report DIR`: a self-contained HTML report of the run, `DIR/index.html`.
+//!
+//! One file that opens offline: inline CSS and SVG, no script, no font, no
+//! request (its Content-Security-Policy forbids any). It holds a table of
+//! every test and, per test, a plot of each resource over the iterations
+//! ([`plot`]) and the details that explain a failure ([`sections`]).
+//!
+//! [`HtmlReporter`] collects each finished test, reduced for drawing (a long
+//! soak does not keep every sample in memory), and writes the page when the
+//! run finishes, also after Ctrl-C, atomically: a temporary file in `DIR`
+//! renamed over `index.html`, so a reader never sees half a report.
+
+mod page;
+pub mod plot;
+mod sections;
+
+use super::{Reporter, RunStart, Tally};
+use crate::select::PlannedTest;
+use leaktest_core::model::TestRecord;
+use plot::PlotSeries;
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// The report's file name inside the report directory.
+pub const INDEX_FILE: &str = "index.html";
+
+/// Why the report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The report directory could not be created (a file is in the way, no permission).
+    #[error("could not create the report directory {path}: {source} (give --report a directory you can write)")]
+    CreateDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// Writing or renaming the report file failed (disk full, no permission).
+    #[error("could not write the report {path}: {source}")]
+    Write {
+        /// The file that was being written.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+/// Creates the report directory and checks that a file can be written in it,
+/// so that a bad `--report` fails before the tests run, not after.
+pub fn prepare(dir: &Path) -> Result<(), ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::CreateDirectory {
+        path: dir.to_owned(),
+        source,
+    })?;
+    temporary_file(dir).map(drop)
+}
+
+/// Writes `html` to `dir/index.html` through a temporary file in `dir` that
+/// is renamed over it, and returns the file's path.
+pub fn write_atomically(dir: &Path, html: &str) -> Result<PathBuf, ReportError> {
+    prepare(dir)?;
+    let path = dir.join(INDEX_FILE);
+    let write_error = |source| ReportError::Write {
+        path: path.clone(),
+        source,
+    };
+    let mut file = temporary_file(dir)?;
+    file.write_all(html.as_bytes()).map_err(write_error)?;
+    file.as_file().sync_all().map_err(write_error)?;
+    file.persist(&path)
+        .map_err(|error| write_error(error.error))?;
+    Ok(path)
+}
+
+/// A temporary file in `dir`, readable by others like any report file.
+fn temporary_file(dir: &Path) -> Result<tempfile::NamedTempFile, ReportError> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".index.html.").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    builder
+        .tempfile_in(dir)
+        .map_err(|source| ReportError::Write {
+            path: dir.join(INDEX_FILE),
+            source,
+        })
+}
+
+/// One finished (or ignored) test as the report shows it.
+#[derive(Debug, Clone)]
+pub struct ReportedTest {
+    /// `package::target` of its harness.
+    pub binary_id: String,
+    /// Its record, without the series (see `plots`).
+    pub record: TestRecord,
+    /// Each measured resource's series, reduced for drawing, in the record's order.
+    pub plots: Vec<PlotSeries>,
+}
+
+impl ReportedTest {
+    /// Takes the series out of `record` and keeps what the plots need.
+    pub fn new(binary_id: String, mut record: TestRecord) -> ReportedTest {
+        let warmup = record.settings.warmup;
+        let plots = record
+            .resources
+            .iter_mut()
+            .map(|report| {
+                let series = std::mem::take(&mut report.series);
+                PlotSeries::new(report.resource, &series, warmup)
+            })
+            .collect();
+        ReportedTest {
+            binary_id,
+            record,
+            plots,
+        }
+    }
+}
+
+/// Everything the page shows about a run.
+#[derive(Debug, Clone, Default)]
+pub struct ReportedRun {
+    /// The command line, for the header.
+    pub command: String,
+    /// When the report was written (RFC 3339, UTC).
+    pub written_at: String,
+    /// Finished and ignored tests, in the order they ended.
+    pub tests: Vec<ReportedTest>,
+    /// The counts of the run.
+    pub tally: Tally,
+    /// Tests that were running when the run was interrupted: `(binary id, name)`.
+    pub unfinished: Vec<(String, String)>,
+    /// Test targets that are not leaktest harnesses: `(package::target, why)`.
+    pub skipped_targets: Vec<(String, String)>,
+}
+
+/// Collects the run and writes the report when it finishes.
+pub struct HtmlReporter {
+    dir: PathBuf,
+    announce: bool,
+    run: ReportedRun,
+    running: BTreeSet<(String, String)>,
+}
+
+impl HtmlReporter {
+    /// A reporter writing to `dir/index.html` (see [`prepare`]); with
+    /// `announce`, the path is printed to stderr once written.
+    pub fn new(dir: PathBuf, announce: bool) -> HtmlReporter {
+        HtmlReporter {
+            dir,
+            announce,
+            run: ReportedRun {
+                command: command_line(),
+                ..ReportedRun::default()
+            },
+            running: BTreeSet::new(),
+        }
+    }
+}
+
+/// `cargo leaktest ARGS` as this process was started.
+fn command_line() -> String {
+    let mut words = vec!["cargo leaktest".to_owned()];
+    words.extend(
+        std::env::args_os()
+            .skip(1)
+            .skip_while(|arg| arg == "leaktest")
+            .map(|arg| arg.to_string_lossy().into_owned()),
+    );
+    words.join(" ")
+}
+
+impl Reporter for HtmlReporter {
+    fn run_started(&mut self, start: &RunStart<'_>) -> io::Result<()> {
+        self.run.skipped_targets = start
+            .skipped_targets
+            .iter()
+            .map(|(target, reason)| (target.id(), reason.to_string()))
+            .collect();
+        Ok(())
+    }
+
+    fn test_started(&mut self, test: &PlannedTest<'_>) -> io::Result<()> {
+        self.running
+            .insert((test.harness.id(), test.test.name.clone()));
+        Ok(())
+    }
+
+    fn test_finished(&mut self, test: &PlannedTest<'_>, record: &TestRecord) -> io::Result<()> {
+        let binary_id = test.harness.id();
+        self.running
+            .remove(&(binary_id.clone(), record.name.clone()));
+        self.run
+            .tests
+            .push(ReportedTest::new(binary_id, record.clone()));
+        Ok(())
+    }
+
+    fn run_finished(&mut self, tally: &Tally) -> io::Result<()> {
+        self.run.tally = tally.clone();
+        self.run.unfinished = std::mem::take(&mut self.running).into_iter().collect();
+        self.run.written_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+        let html = page::render(&self.run);
+        let path = write_atomically(&self.dir, &html).map_err(io::Error::other)?;
+        if self.announce {
+            eprintln!("report: {}", path.display());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,523 @@
+//! The report page: a header with the run's counts, a table of every test,
+//! then each test with its plots and details. Pure: a [`ReportedRun`] in, one
+//! HTML document out. Every piece of user text (test names, messages, output)
+//! goes through maud's escaping.
+
+use super::plot::{self, Plot, PlotSeries};
+use super::sections::{printable, SECTIONS};
+use super::{ReportedRun, ReportedTest};
+use crate::output::Tally;
+use leaktest_core::model::{Outcome, ResourceReport, TestRecord};
+use leaktest_core::render::{format_bytes, format_count, format_resource_rate, growth_line};
+use leaktest_core::summary::format_duration_ms;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+/// The stylesheet, inlined into the page.
+const STYLE: &str = include_str!("style.css");
+
+/// The page forbids every load (scripts, fonts, images, requests): it is one
+/// self-contained file, and a browser reports anything that tries.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
+
+/// The whole report of `run` as one HTML document.
+pub fn render(run: &ReportedRun) -> String {
+    let order = display_order(&run.tests);
+    let rows: Vec<Row<'_>> = order
+        .iter()
+        .enumerate()
+        .map(|(position, &index)| Row {
+            anchor: format!("test-{position}"),
+            test: &run.tests[index],
+        })
+        .collect();
+    let counts = run.tally.counts_line();
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta http-equiv="Content-Security-Policy" content=(CONTENT_SECURITY_POLICY);
+                title { "leaktest report: " (counts) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header { (run_header(run)) }
+                main {
+                    section #tests aria-labelledby="tests-heading" {
+                        h2 #tests-heading { "Tests" }
+                        @if rows.is_empty() {
+                            p { "No test ran." }
+                        } @else {
+                            p.filter {
+                                label {
+                                    input #failures-only type="checkbox";
+                                    " Show only the tests that did not pass"
+                                }
+                            }
+                            (summary_table(&rows))
+                        }
+                    }
+                    @if !rows.is_empty() {
+                        section #details aria-labelledby="details-heading" {
+                            h2 #details-heading { "Each test" }
+                            (legend())
+                            @for row in &rows {
+                                (test_details(row))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+/// Indices of `tests` in the order the page lists them: failures first, then
+/// the rest, each by binary and name.
+fn display_order(tests: &[ReportedTest]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..tests.len()).collect();
+    order.sort_by(|&a, &b| {
+        let key = |test: &ReportedTest| {
+            (
+                !test.record.outcome.is_failure(),
+                test.binary_id.clone(),
+                test.record.name.clone(),
+            )
+        };
+        key(&tests[a]).cmp(&key(&tests[b]))
+    });
+    order
+}
+
+/// A test and the id of its details on the page.
+struct Row<'a> {
+    anchor: String,
+    test: &'a ReportedTest,
+}
+
+fn run_header(run: &ReportedRun) -> Markup {
+    let tally = &run.tally;
+    let failed = tally.failed > 0 || tally.interrupted;
+    html! {
+        h1 { "leaktest report" }
+        p.counts.failed[failed].passed[!failed] {
+            (if failed { "✗ " } else { "✓ " }) (tally.counts_line())
+        }
+        p.meta {
+            (finish_line(tally))
+            " · written " (run.written_at)
+            " · leaktest " (env!("CARGO_PKG_VERSION"))
+        }
+        p.meta { "Command: " code { (run.command) } }
+        @if tally.interrupted {
+            p.notice role="status" {
+                strong { "Interrupted" } " (Ctrl-C): the tests that finished are below; "
+                (plural(tally.not_run, "test")) " did not finish."
+                @if !run.unfinished.is_empty() {
+                    " Running at the interrupt: "
+                    @for (position, (binary, name)) in run.unfinished.iter().enumerate() {
+                        @if position > 0 { ", " }
+                        code { (binary) " " (name) }
+                    }
+                    "."
+                }
+            }
+        }
+        @if tally.stopped_after_failure && tally.not_run > 0 && !tally.interrupted {
+            p.notice role="status" {
+                (plural(tally.not_run, "test")) " not started after the first failure "
+                "(" code { "--no-fail-fast" } " runs them all)."
+            }
+        }
+        @if !run.skipped_targets.is_empty() {
+            details.skipped {
+                summary { (plural(run.skipped_targets.len(), "test target")) " skipped: not leaktest harnesses" }
+                ul {
+                    @for (target, why) in &run.skipped_targets {
+                        li { code { (target) } ": " (why) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `Finished 55 leak tests in 3.9 s`, or how far an interrupted run got.
+fn finish_line(tally: &Tally) -> String {
+    let ran = tally.passed + tally.failed;
+    let took = format_seconds(tally.duration.as_secs_f64());
+    if tally.interrupted {
+        format!("Interrupted after {took}: {} finished", plural(ran, "test"))
+    } else {
+        format!("Finished {} in {took}", plural(ran, "leak test"))
+    }
+}
+
+fn summary_table(rows: &[Row<'_>]) -> Markup {
+    let columns: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|column| column.always || rows.iter().any(|row| (column.cell)(row).is_some()))
+        .collect();
+    html! {
+        div.table-scroll {
+            table.summary {
+                caption { "Every test of the run, failures first. Growth is the retained growth per judged iteration of each leaking resource." }
+                thead {
+                    tr {
+                        @for column in &columns {
+                            th scope="col" class=[column.numeric.then_some("numeric")] { (column.header) }
+                        }
+                    }
+                }
+                tbody {
+                    @for row in rows {
+                        tr class=(row_class(&row.test.record)) {
+                            @for column in &columns {
+                                @let cell = (column.cell)(row);
+                                @if column.row_header {
+                                    th scope="row" { (cell.unwrap_or_else(none)) }
+                                } @else {
+                                    td class=[column.numeric.then_some("numeric")] { (cell.unwrap_or_else(none)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A column of the summary table.
+struct Column {
+    header: &'static str,
+    /// Shown even when no row has a value (else left out of this run's table).
+    always: bool,
+    /// Right-aligned figures.
+    numeric: bool,
+    /// The cell that names the row.
+    row_header: bool,
+    cell: fn(&Row<'_>) -> Option<Markup>,
+}
+
+/// The summary table's columns, in order. Budget and baseline figures (issue
+/// 11) are columns that are left out when no test has them.
+const COLUMNS: &[Column] = &[
+    Column {
+        header: "Test",
+        always: true,
+        numeric: false,
+        row_header: true,
+        cell: |row| Some(html! { a href=(format!("#{}", row.anchor)) { (row.test.record.name) } }),
+    },
+    Column {
+        header: "Binary",
+        always: true,
+        numeric: false,
+        row_header: false,
+        cell: |row| Some(html! { code { (row.test.binary_id) } }),
+    },
+    Column {
+        header: "Verdict",
+        always: true,
+        numeric: false,
+        row_header: false,
+        cell: |row| Some(verdict_badge(&row.test.record)),
+    },
+    Column {
+        header: "Growth",
+        always: true,
+        numeric: false,
+        row_header: false,
+        cell: |row| growth_cell(&row.test.record),
+    },
+    Column {
+        header: "Peak heap",
+        always: true,
+        numeric: true,
+        row_header: false,
+        cell: |row| {
+            let record = &row.test.record;
+            (record.iterations_run > 0).then(
+                || html! { (format_bytes(record.peak_heap_bytes.min(i64::MAX as u64) as i64)) },
+            )
+        },
+    },
+    Column {
+        header: "Iterations",
+        always: true,
+        numeric: true,
+        row_header: false,
+        cell: |row| {
+            let record = &row.test.record;
+            (record.iterations_run > 0).then(|| html! { (iterations_text(record)) })
+        },
+    },
+    Column {
+        header: "Duration",
+        always: true,
+        numeric: true,
+        row_header: false,
+        cell: |row| {
+            let record = &row.test.record;
+            (!matches!(record.outcome, Outcome::Ignored { .. }))
+                .then(|| html! { (format_milliseconds(record.duration_ms)) })
+        },
+    },
+];
+
+/// An empty cell, said as such.
+fn none() -> Markup {
+    html! { span.none aria-label="none" { "—" } }
+}
+
+fn row_class(record: &TestRecord) -> &'static str {
+    if record.outcome.is_failure() {
+        "outcome-failed"
+    } else {
+        "outcome-ok"
+    }
+}
+
+/// The verdict in words with a symbol; its colour only repeats them.
+fn verdict_badge(record: &TestRecord) -> Markup {
+    let (class, symbol) = match record.outcome {
+        Outcome::Passed => ("verdict passed", "✓"),
+        Outcome::Ignored { .. } => ("verdict ignored", "○"),
+        _ => ("verdict failed", "✗"),
+    };
+    let expected_leak = record.settings.should_leak
+        && matches!(record.outcome, Outcome::Passed)
+        && record.leaking_resources().next().is_some();
+    html! {
+        span class=(class) { (symbol) " " (record.outcome.label()) }
+        @if expected_leak { " " span.note { "(leak expected)" } }
+    }
+}
+
+/// The growth per iteration of each leaking resource, one per line.
+fn growth_cell(record: &TestRecord) -> Option<Markup> {
+    let leaking: Vec<&ResourceReport> = record.leaking_resources().collect();
+    if leaking.is_empty() {
+        return None;
+    }
+    Some(html! {
+        @for (position, report) in leaking.iter().enumerate() {
+            @if position > 0 { br; }
+            (report.resource.short_name()) " "
+            (format_resource_rate(report.resource, report.judgement.growth_per_iteration)) "/iter"
+        }
+    })
+}
+
+/// `100 (10 warm-up)`, or `400 (20 warm-up, extended from 200)`.
+fn iterations_text(record: &TestRecord) -> String {
+    let settings = &record.settings;
+    let mut text = format!(
+        "{} ({} warm-up",
+        format_count(record.iterations_run as i64),
+        format_count(settings.warmup as i64)
+    );
+    if record.iterations_run > settings.iterations {
+        text.push_str(&format!(
+            ", extended from {}",
+            format_count(settings.iterations as i64)
+        ));
+    }
+    text.push(')');
+    text
+}
+
+fn test_details(row: &Row<'_>) -> Markup {
+    let test = row.test;
+    let record = &test.record;
+    let heading_id = format!("{}-name", row.anchor);
+    let open = record.outcome.is_failure() || record.leaking_resources().next().is_some();
+    html! {
+        section.test class=(row_class(record)) id=(row.anchor) aria-labelledby=(heading_id)
+            data-binary=(test.binary_id) data-test=(record.name) {
+            details open[open] {
+                summary {
+                    h3 id=(heading_id) {
+                        (verdict_badge(record)) " " span.test-name { (record.name) }
+                    }
+                }
+                p.meta { (meta_line(test)) }
+                (headline(record))
+                @if test.plots.is_empty() {
+                    p.no-plots { "No samples: the test delivered no series to plot." }
+                } @else {
+                    div.plots {
+                        @for (index, series) in test.plots.iter().enumerate() {
+                            (figure(row, index, series))
+                        }
+                    }
+                }
+                @for section in SECTIONS.iter().filter_map(|section| section(test)) {
+                    details.detail open[section.open] {
+                        summary { h4 { (section.title) } }
+                        (section.body)
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn meta_line(test: &ReportedTest) -> Markup {
+    let record = &test.record;
+    let settings = &record.settings;
+    html! {
+        code { (test.binary_id) } " · " code { (record.location) }
+        @if record.iterations_run > 0 {
+            " · " (iterations_text(record)) " iterations"
+            " · " (format_milliseconds(record.duration_ms))
+            " · peak heap " (format_bytes(record.peak_heap_bytes.min(i64::MAX as u64) as i64))
+        }
+        " · timeout " (format_duration_ms(settings.timeout_ms))
+        @if settings.should_leak { " · " code { "should_leak" } }
+        @if let Some(flavor) = &settings.runtime { " · async (" (flavor) ")" }
+        @if settings.has_setup { " · with setup" }
+    }
+}
+
+/// What happened, in a sentence (and the message of a failure).
+fn headline(record: &TestRecord) -> Markup {
+    let judged = record.iterations_run.saturating_sub(record.settings.warmup);
+    let leaking: Vec<&str> = record
+        .leaking_resources()
+        .map(|report| report.resource.short_name())
+        .collect();
+    html! {
+        div.headline {
+            @match &record.outcome {
+                Outcome::Passed if !leaking.is_empty() => p {
+                    "Passed: the expected leak was found (" (leaking.join(", ")) ") over "
+                    (plural(judged as usize, "judged iteration")) "."
+                },
+                Outcome::Passed => p {
+                    "Passed: nothing grows without bound over " (plural(judged as usize, "judged iteration")) "."
+                },
+                Outcome::Leaked => p {
+                    "Leak: " (leaking.join(", ")) " grow" @if leaking.len() == 1 { "s" }
+                    " without bound over " (plural(judged as usize, "judged iteration")) "."
+                },
+                Outcome::LeakNotFound => p {
+                    "Expected a leak (should_leak), but none was found over "
+                    (plural(judged as usize, "judged iteration")) "."
+                },
+                Outcome::Failed { message, iteration } => {
+                    p {
+                        "Failed"
+                        @if let Some(iteration) = iteration { " in iteration " (iteration) }
+                        ":"
+                    }
+                    pre.message { (printable(message)) }
+                },
+                Outcome::Crashed { description, .. } => p {
+                    "Crashed: the test process " (description) "."
+                },
+                Outcome::TimedOut { timeout_ms } => p {
+                    "Timed out: still running after " (format_duration_ms(*timeout_ms)) "; killed. "
+                    "Raise it with " code { "#[leak_test(timeout = \"...\")]" } " or "
+                    code { "cargo leaktest --timeout" } " if the test is just slow."
+                },
+                Outcome::Ignored { reason } => p {
+                    "Ignored" @if let Some(reason) = reason { ": " (reason) } "."
+                },
+            }
+        }
+    }
+}
+
+fn figure(row: &Row<'_>, index: usize, series: &PlotSeries) -> Markup {
+    let record = &row.test.record;
+    let report = record.resources.get(index);
+    let leaking = report.is_some_and(|report| report.judgement.leaking);
+    let id = format!("{}-plot-{index}", row.anchor);
+    html! {
+        figure.plot-figure.leaking[leaking] {
+            (plot::svg(&Plot {
+                id: &id,
+                test_name: &record.name,
+                series,
+                reference_lines: &[],
+            }))
+            figcaption {
+                @if leaking {
+                    span.badge.leaking { "✗ leaking" }
+                } @else {
+                    span.badge { "not leaking" }
+                }
+                @if let Some(report) = report {
+                    " " (growth_line(report.resource, &report.judgement, &[]))
+                }
+                @if series.is_downsampled() {
+                    br;
+                    span.note {
+                        "Drawn as the lowest and highest of "
+                        (format_count(plot::DOWNSAMPLED_COLUMNS as i64))
+                        " columns of " (format_count(series.sample_count as i64)) " samples."
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The key to the plots, drawn with the same strokes.
+fn legend() -> Markup {
+    let swatch = |content: Markup| {
+        html! {
+            svg.swatch xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 14" width="36" height="14" aria-hidden="true" {
+                (content)
+            }
+        }
+    };
+    html! {
+        ul.legend aria-label="How to read the plots" {
+            li {
+                (swatch(html! { polyline.samples fill="none" stroke=(plot::colors::SAMPLES) stroke-width="1.5" points="1,11 9,5 17,8 25,3 35,6" {} }))
+                " sample after each iteration (the last one settled)"
+            }
+            li {
+                (swatch(html! { polyline.floor fill="none" stroke=(plot::colors::FLOOR) stroke-width="2" stroke-dasharray="6 3" points="1,11 35,4" {} }))
+                " retained floor: the smallest sample from there to the end"
+            }
+            li {
+                (swatch(html! { rect.warmup fill=(plot::colors::WARMUP) fill-opacity="0.22" x="1" y="1" width="34" height="12" {} }))
+                " warm-up: not judged"
+            }
+            li {
+                (swatch(html! { path.late-bracket fill="none" stroke=(plot::colors::LATE) stroke-width="1.5" d="M1 12V3H35V12" {} }))
+                " judged late half: the floor's growth here decides the verdict"
+            }
+        }
+    }
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", format_count(count as i64))
+    }
+}
+
+/// `23 ms`, `1.2 s`.
+fn format_milliseconds(millis: u64) -> String {
+    if millis < 1000 {
+        format!("{millis} ms")
+    } else {
+        format_seconds(millis as f64 / 1000.0)
+    }
+}
+
+fn format_seconds(seconds: f64) -> String {
+    format!("{seconds:.1} s")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,323 @@
+use super::*;
+use leaktest_core::model::{Judgement, Resource, Settings, TestDescription};
+use std::time::Duration;
+
+const HOSTILE_NAME: &str = "tricky::<script>alert(1)</script>&\"name\"";
+
+fn description(name: &str) -> TestDescription {
+    TestDescription {
+        name: name.to_owned(),
+        location: "tests/leaks.rs:7".to_owned(),
+        settings: Settings {
+            iterations: 20,
+            warmup: 2,
+            should_leak: false,
+            timeout_ms: 60_000,
+            settle_ms: 200,
+            runtime: None,
+            has_setup: false,
+        },
+        ignored: None,
+    }
+}
+
+fn resource(resource: Resource, series: Vec<i64>, leaking: bool) -> ResourceReport {
+    ResourceReport {
+        resource,
+        judgement: Judgement {
+            leaking,
+            retained_growth: series.last().copied().unwrap_or(0)
+                - series.first().copied().unwrap_or(0),
+            growth_per_iteration: 1.0,
+            judged_iterations: series.len() as u64 - 2,
+            reason: "retained amount kept rising <fast>".to_owned(),
+        },
+        series,
+    }
+}
+
+/// A test that ran 20 iterations: heap leaking when `leaking`, fds flat.
+fn ran(name: &str, outcome: Outcome, leaking: bool) -> ReportedTest {
+    let mut record = TestRecord::without_run(&description(name), outcome, 42);
+    record.iterations_run = 20;
+    record.peak_heap_bytes = 4096;
+    record.resources = vec![
+        resource(
+            Resource::HeapBytes,
+            (0..20).map(|i| 1000 + 64 * i).collect(),
+            leaking,
+        ),
+        resource(Resource::Fds, vec![5; 20], false),
+    ];
+    ReportedTest::new("alpha::leaks".to_owned(), record)
+}
+
+/// A test that delivered no record of its own.
+fn without_run(name: &str, outcome: Outcome, stderr_tail: &str) -> ReportedTest {
+    let mut record = TestRecord::without_run(&description(name), outcome, 1500);
+    record.stderr_tail = stderr_tail.to_owned();
+    ReportedTest::new("alpha::leaks".to_owned(), record)
+}
+
+fn run_of(tests: Vec<ReportedTest>) -> ReportedRun {
+    let mut tally = Tally {
+        duration: Duration::from_millis(3_900),
+        ..Tally::default()
+    };
+    for test in &tests {
+        tally.count(&test.record);
+    }
+    ReportedRun {
+        command: "cargo leaktest --report <out>".to_owned(),
+        written_at: "2024-05-01T12:00:00Z".to_owned(),
+        tests,
+        tally,
+        unfinished: Vec::new(),
+        skipped_targets: Vec::new(),
+    }
+}
+
+fn every_outcome() -> ReportedRun {
+    run_of(vec![
+        ran("clean", Outcome::Passed, false),
+        ran("leaky", Outcome::Leaked, true),
+        without_run(
+            "panics",
+            Outcome::Failed {
+                message: "called `Option::unwrap()` on a `None` value </pre><img src=x>".to_owned(),
+                iteration: Some(3),
+            },
+            "thread 'main' panicked at src/lib.rs:3:5\n",
+        ),
+        without_run(
+            "aborts",
+            Outcome::Crashed {
+                exit_code: None,
+                signal: Some(6),
+                description: "was killed by SIGABRT".to_owned(),
+            },
+            "fatal runtime error: <b>boom</b>\n",
+        ),
+        without_run("hangs", Outcome::TimedOut { timeout_ms: 2000 }, ""),
+        without_run(
+            "later",
+            Outcome::Ignored {
+                reason: Some("needs a database".to_owned()),
+            },
+            "",
+        ),
+        ran(HOSTILE_NAME, Outcome::Passed, false),
+    ])
+}
+
+/// The positions of `needle` in `page`, in order.
+fn positions(page: &str, needle: &str) -> Vec<usize> {
+    page.match_indices(needle).map(|(at, _)| at).collect()
+}
+
+/// The rows of the summary table's body.
+fn table_rows(page: &str) -> Vec<&str> {
+    let body = page
+        .split_once("<tbody>")
+        .and_then(|(_, rest)| rest.split_once("</tbody>"))
+        .map(|(body, _)| body)
+        .expect("a table body");
+    body.split("<tr").skip(1).collect()
+}
+
+#[test]
+fn the_summary_is_a_real_table_with_one_row_per_test() {
+    let page = render(&every_outcome());
+    assert!(page.contains("<caption>"), "a caption");
+    for header in [
+        "Test",
+        "Binary",
+        "Verdict",
+        "Growth",
+        "Peak heap",
+        "Iterations",
+        "Duration",
+    ] {
+        assert!(
+            page.contains(&format!(">{header}</th>")) && page.contains("scope=\"col\""),
+            "{header}"
+        );
+    }
+    let rows = table_rows(&page);
+    assert_eq!(rows.len(), 7);
+    assert!(rows.iter().all(|row| row.contains("<th scope=\"row\">")));
+    // Every row links to the test's details, which exist.
+    for (position, row) in rows.iter().enumerate() {
+        assert!(row.contains(&format!("href=\"#test-{position}\"")), "{row}");
+        assert!(page.contains(&format!("id=\"test-{position}\"")));
+    }
+}
+
+#[test]
+fn failures_come_first_then_the_rest_by_name() {
+    let page = render(&every_outcome());
+    let names: Vec<&str> = table_rows(&page)
+        .iter()
+        .map(|row| {
+            let link = &row[row.find("<a ").unwrap_or(0)..];
+            let text_start = link.find('>').map_or(0, |at| at + 1);
+            let text_end = link.find("</a>").unwrap_or(link.len());
+            &link[text_start..text_end]
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "aborts",
+            "hangs",
+            "leaky",
+            "panics",
+            "clean",
+            "later",
+            "tricky::&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;name&quot;"
+        ]
+    );
+}
+
+#[test]
+fn every_piece_of_user_text_is_escaped() {
+    let page = render(&every_outcome());
+    assert!(!page.contains("<script"), "no script element at all");
+    assert!(!page.contains("<img"), "the message's markup is text");
+    assert!(!page.contains("<b>boom"), "the output's markup is text");
+    assert!(!page.contains("<fast>"), "the reason's markup is text");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;name&quot;"));
+    assert!(page.contains("&lt;/pre&gt;&lt;img src=x&gt;"));
+    assert!(page.contains("fatal runtime error: &lt;b&gt;boom&lt;/b&gt;"));
+    assert!(page.contains("cargo leaktest --report &lt;out&gt;"));
+}
+
+#[test]
+fn failed_crashed_and_timed_out_tests_keep_their_message_and_output() {
+    let page = render(&every_outcome());
+    assert!(page.contains("Failed in iteration 3:"));
+    assert!(page.contains("called `Option::unwrap()` on a `None` value"));
+    assert!(page.contains("thread 'main' panicked at src/lib.rs:3:5"));
+    assert!(page.contains("Crashed: the test process was killed by SIGABRT."));
+    assert!(page.contains("Timed out: still running after 2s; killed."));
+    assert!(page.contains("Ignored: needs a database."));
+    // A failure's output is open; tests without a record say why there is no plot.
+    assert!(page.contains("<details class=\"detail\" open><summary><h4>Output (last lines)</h4>"));
+    assert_eq!(positions(&page, "No samples:").len(), 4);
+}
+
+#[test]
+fn each_measured_resource_gets_a_plot_of_its_full_series() {
+    let page = render(&every_outcome());
+    // Three tests ran, each measuring heap and fds.
+    assert_eq!(positions(&page, "<svg class=\"plot\"").len(), 6);
+    assert_eq!(positions(&page, "data-samples=\"20\"").len(), 6);
+    assert_eq!(positions(&page, "data-points=\"20\"").len(), 6);
+    assert_eq!(positions(&page, "data-resource=\"heap\"").len(), 3);
+}
+
+#[test]
+fn ids_are_unique_on_the_page() {
+    let page = render(&every_outcome());
+    let mut ids: Vec<&str> = page
+        .match_indices(" id=\"")
+        .map(|(at, found)| {
+            let value = &page[at + found.len()..];
+            &value[..value.find('"').unwrap_or(0)]
+        })
+        .collect();
+    let count = ids.len();
+    assert!(count > 20, "{count} ids");
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count);
+}
+
+#[test]
+fn the_growth_of_leaking_resources_and_the_verdict_are_in_words() {
+    let page = render(&every_outcome());
+    let rows = table_rows(&page);
+    let leaky = rows
+        .iter()
+        .find(|row| row.contains(">leaky<"))
+        .expect("leaky");
+    assert!(leaky.contains("✗ leaked"), "{leaky}");
+    assert!(leaky.contains("heap +1 B/iter"), "{leaky}");
+    assert!(leaky.contains("4.0 KiB"), "{leaky}");
+    assert!(leaky.contains("20 (2 warm-up)"), "{leaky}");
+    assert!(leaky.contains("42 ms"), "{leaky}");
+    let clean = rows
+        .iter()
+        .find(|row| row.contains(">clean<"))
+        .expect("clean");
+    assert!(clean.contains("✓ passed"), "{clean}");
+    assert!(clean.contains("aria-label=\"none\""), "no growth: {clean}");
+    assert!(page.contains("Leak: heap grows without bound over 18 judged iterations."));
+}
+
+#[test]
+fn an_expected_leak_passes_and_says_so() {
+    let mut test = ran("known_leak", Outcome::Passed, true);
+    test.record.settings.should_leak = true;
+    let page = render(&run_of(vec![test]));
+    assert!(page.contains("(leak expected)"));
+    assert!(page.contains("Passed: the expected leak was found (heap)"));
+}
+
+#[test]
+fn a_run_extended_to_confirm_says_so() {
+    let mut test = ran("stepped", Outcome::Leaked, true);
+    test.record.iterations_run = 40;
+    let page = render(&run_of(vec![test]));
+    assert!(page.contains("40 (2 warm-up, extended from 20)"));
+}
+
+#[test]
+fn the_page_loads_nothing_from_anywhere() {
+    let mut run = every_outcome();
+    // Markup in user text is shown as text; here only the page's own markup counts.
+    run.tests
+        .retain(|test| test.record.outcome.is_failure() || test.record.name == "clean");
+    for test in &mut run.tests {
+        test.record.stderr_tail.clear();
+        if let Outcome::Failed { message, .. } = &mut test.record.outcome {
+            message.clear();
+        }
+    }
+    let page = render(&run);
+    assert!(page.contains(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+    ));
+    for forbidden in ["<script", "<link", "src=", "url(", "@import", "https:"] {
+        assert!(!page.contains(forbidden), "{forbidden}");
+    }
+    for (at, _) in page.match_indices("href=\"") {
+        assert!(page[at + 6..].starts_with('#'), "{}", &page[at..at + 40]);
+    }
+    // The only address is the SVG namespace, which is a name, not a request.
+    let addresses = positions(&page, "http://").len();
+    assert_eq!(
+        addresses,
+        positions(&page, "xmlns=\"http://www.w3.org/2000/svg\"").len()
+    );
+}
+
+#[test]
+fn an_interrupted_run_names_the_tests_it_cut_short() {
+    let mut run = run_of(vec![ran("clean", Outcome::Passed, false)]);
+    run.tally.interrupted = true;
+    run.tally.not_run = 2;
+    run.unfinished = vec![("alpha::leaks".to_owned(), "hangs <forever>".to_owned())];
+    let page = render(&run);
+    assert!(page.contains("Interrupted"));
+    assert!(page.contains("2 tests did not finish."));
+    assert!(page.contains("alpha::leaks hangs &lt;forever&gt;"));
+    assert!(page.contains("✗ 1 passed, 0 failed, 2 skipped"));
+}
+
+#[test]
+fn an_empty_run_says_so() {
+    let page = render(&run_of(Vec::new()));
+    assert!(page.contains("No test ran."));
+    assert!(!page.contains("<table"));
+}

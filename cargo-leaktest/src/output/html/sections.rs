@@ -1,0 +1,125 @@
+//! The details under a test's plots, one function per kind of detail.
+//!
+//! Each function of [`SECTIONS`] looks at one test and returns a [`Section`]
+//! when it has something to say. A new kind of detail (the allocation sites
+//! of the heap growth, the leaked handles by name, budget breaches) is one
+//! more function here, added to the list: the page renders every section the
+//! same way, as a titled block that opens by itself for failing tests.
+
+use super::ReportedTest;
+use leaktest_core::model::Outcome;
+use maud::{html, Markup};
+
+/// One block of details under a test's plots.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Its heading.
+    pub title: String,
+    /// Its content.
+    pub body: Markup,
+    /// Shown open (failures); otherwise one click away.
+    pub open: bool,
+}
+
+/// The detail sections, in the order they appear.
+pub const SECTIONS: &[fn(&ReportedTest) -> Option<Section>] =
+    &[verdict_reasons, unmeasured_resources, output_tail];
+
+/// Why each resource was judged as it was.
+fn verdict_reasons(test: &ReportedTest) -> Option<Section> {
+    let resources = &test.record.resources;
+    if resources.is_empty() {
+        return None;
+    }
+    Some(Section {
+        title: "Why each resource was judged so".to_owned(),
+        body: html! {
+            ul.reasons {
+                @for report in resources {
+                    li {
+                        strong { (report.resource.short_name()) }
+                        @if report.judgement.leaking { " (leaking)" } @else { " (not leaking)" }
+                        ": " (report.judgement.reason)
+                    }
+                }
+            }
+        },
+        open: false,
+    })
+}
+
+/// The resources that could not be measured, and why.
+fn unmeasured_resources(test: &ReportedTest) -> Option<Section> {
+    let unmeasured = &test.record.unmeasured;
+    if unmeasured.is_empty() {
+        return None;
+    }
+    Some(Section {
+        title: format!("Not measured ({})", unmeasured.len()),
+        body: html! {
+            ul {
+                @for resource in unmeasured {
+                    li { strong { (resource.resource.short_name()) } ": " (resource.why) }
+                }
+            }
+        },
+        open: false,
+    })
+}
+
+/// The last lines the test printed: open when it did not pass, since a panic
+/// message or a crash's last words are usually there.
+fn output_tail(test: &ReportedTest) -> Option<Section> {
+    let record = &test.record;
+    let streams: Vec<(&str, &str)> = [
+        ("stdout", record.stdout_tail.as_str()),
+        ("stderr", record.stderr_tail.as_str()),
+    ]
+    .into_iter()
+    .filter(|(_, tail)| !tail.trim().is_empty())
+    .collect();
+    if streams.is_empty() {
+        return None;
+    }
+    Some(Section {
+        title: "Output (last lines)".to_owned(),
+        body: html! {
+            @for (stream, tail) in &streams {
+                h5 { (stream) }
+                pre.output { (printable(tail)) }
+            }
+        },
+        open: record.outcome.is_failure() && !matches!(record.outcome, Outcome::LeakNotFound),
+    })
+}
+
+/// `text` without terminal colour codes, and other control characters shown
+/// as their visible symbols (`␛`), since HTML cannot show them.
+pub fn printable(text: &str) -> String {
+    console::strip_ansi_codes(text)
+        .replace("\r\n", "\n")
+        .chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            _ => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible_and_colours_are_dropped() {
+        assert_eq!(printable("\u{1b}[31mred\u{1b}[0m\tok\n"), "red\tok\n");
+        assert_eq!(
+            printable("bell\u{7}\u{0}\r"),
+            "bell\u{2407}\u{2400}\u{240d}"
+        );
+        assert_eq!(printable("del\u{7f}"), "del\u{2421}");
+        assert_eq!(printable("windows\r\nline"), "windows\nline");
+    }
+}
