@@ -7,7 +7,7 @@ use super::plot::{self, Plot, PlotSeries};
 use super::sections::{printable, SECTIONS};
 use super::{ReportedRun, ReportedTest};
 use crate::output::Tally;
-use leaktest_core::model::{Outcome, ResourceReport, TestRecord};
+use leaktest_core::model::{Outcome, Resource, ResourceReport, TestRecord};
 use leaktest_core::render::{format_bytes, format_count, format_resource_rate, growth_line};
 use leaktest_core::summary::format_duration_ms;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -74,15 +74,15 @@ pub fn render(run: &ReportedRun) -> String {
     .into_string()
 }
 
-/// Indices of `tests` in the order the page lists them: failures first, then
-/// the rest, each by binary and name.
+/// Indices of `tests` in the order the page lists them: by binary, and in
+/// each binary failures first, then the rest, each by name.
 fn display_order(tests: &[ReportedTest]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..tests.len()).collect();
     order.sort_by(|&a, &b| {
         let key = |test: &ReportedTest| {
             (
-                !test.record.outcome.is_failure(),
                 test.binary_id.clone(),
+                !test.record.outcome.is_failure(),
                 test.record.name.clone(),
             )
         };
@@ -163,7 +163,10 @@ fn summary_table(rows: &[Row<'_>]) -> Markup {
     html! {
         div.table-scroll {
             table.summary {
-                caption { "Every test of the run, failures first. Growth is the retained growth per judged iteration of each leaking resource." }
+                caption {
+                    "Every test of the run, by test binary, failures first. Growth is the retained \
+                     growth per judged iteration of each leaking resource."
+                }
                 thead {
                     tr {
                         @for column in &columns {
@@ -171,15 +174,20 @@ fn summary_table(rows: &[Row<'_>]) -> Markup {
                         }
                     }
                 }
-                tbody {
-                    @for row in rows {
-                        tr class=(row_class(&row.test.record)) {
-                            @for column in &columns {
-                                @let cell = (column.cell)(row);
-                                @if column.row_header {
-                                    th scope="row" { (cell.unwrap_or_else(none)) }
-                                } @else {
-                                    td class=[column.numeric.then_some("numeric")] { (cell.unwrap_or_else(none)) }
+                @for group in rows.chunk_by(|a, b| a.test.binary_id == b.test.binary_id) {
+                    tbody {
+                        tr.binary {
+                            th scope="colgroup" colspan=(columns.len()) { code { (group[0].test.binary_id) } }
+                        }
+                        @for row in group {
+                            tr class=(row_class(&row.test.record)) {
+                                @for column in &columns {
+                                    @let cell = (column.cell)(row);
+                                    @if column.row_header {
+                                        th scope="row" { (cell.unwrap_or_else(none)) }
+                                    } @else {
+                                        td class=[column.numeric.then_some("numeric")] { (cell.unwrap_or_else(none)) }
+                                    }
                                 }
                             }
                         }
@@ -210,14 +218,11 @@ const COLUMNS: &[Column] = &[
         always: true,
         numeric: false,
         row_header: true,
-        cell: |row| Some(html! { a href=(format!("#{}", row.anchor)) { (row.test.record.name) } }),
-    },
-    Column {
-        header: "Binary",
-        always: true,
-        numeric: false,
-        row_header: false,
-        cell: |row| Some(html! { code { (row.test.binary_id) } }),
+        cell: |row| {
+            Some(
+                html! { a href=(format!("#{}", row.anchor)) { (breakable(&row.test.record.name)) } },
+            )
+        },
     },
     Column {
         header: "Verdict",
@@ -232,6 +237,19 @@ const COLUMNS: &[Column] = &[
         numeric: false,
         row_header: false,
         cell: |row| growth_cell(&row.test.record),
+    },
+    Column {
+        header: "Heap over the run",
+        always: true,
+        numeric: false,
+        row_header: false,
+        cell: |row| {
+            row.test
+                .plots
+                .iter()
+                .find(|series| series.resource == Resource::HeapBytes)
+                .map(plot::sparkline)
+        },
     },
     Column {
         header: "Peak heap",
@@ -252,7 +270,12 @@ const COLUMNS: &[Column] = &[
         row_header: false,
         cell: |row| {
             let record = &row.test.record;
-            (record.iterations_run > 0).then(|| html! { (iterations_text(record)) })
+            (record.iterations_run > 0).then(|| {
+                html! {
+                    (format_count(record.iterations_run as i64)) br;
+                    span.note { (iterations_detail(record)) }
+                }
+            })
         },
     },
     Column {
@@ -267,6 +290,28 @@ const COLUMNS: &[Column] = &[
         },
     },
 ];
+
+/// A test name that may wrap after `::` and `_` (names have no spaces).
+fn breakable(name: &str) -> Markup {
+    let mut pieces = Vec::new();
+    let mut rest = name;
+    while let Some(at) = rest.find(['_', ':']) {
+        let end = if rest[at..].starts_with("::") {
+            at + 2
+        } else {
+            at + 1
+        };
+        pieces.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    pieces.push(rest);
+    html! {
+        @for (index, piece) in pieces.iter().enumerate() {
+            @if index > 0 { wbr; }
+            (piece)
+        }
+    }
+}
 
 /// An empty cell, said as such.
 fn none() -> Markup {
@@ -306,27 +351,25 @@ fn growth_cell(record: &TestRecord) -> Option<Markup> {
     Some(html! {
         @for (position, report) in leaking.iter().enumerate() {
             @if position > 0 { br; }
-            (report.resource.short_name()) " "
-            (format_resource_rate(report.resource, report.judgement.growth_per_iteration)) "/iter"
+            span.growth {
+                (report.resource.short_name()) " "
+                (format_resource_rate(report.resource, report.judgement.growth_per_iteration)) "/iter"
+            }
         }
     })
 }
 
-/// `100 (10 warm-up)`, or `400 (20 warm-up, extended from 200)`.
-fn iterations_text(record: &TestRecord) -> String {
+/// `10 warm-up`, or `20 warm-up, extended from 200` for a run extended to
+/// confirm a verdict.
+fn iterations_detail(record: &TestRecord) -> String {
     let settings = &record.settings;
-    let mut text = format!(
-        "{} ({} warm-up",
-        format_count(record.iterations_run as i64),
-        format_count(settings.warmup as i64)
-    );
+    let mut text = format!("{} warm-up", format_count(settings.warmup as i64));
     if record.iterations_run > settings.iterations {
         text.push_str(&format!(
             ", extended from {}",
             format_count(settings.iterations as i64)
         ));
     }
-    text.push(')');
     text
 }
 
@@ -341,7 +384,7 @@ fn test_details(row: &Row<'_>) -> Markup {
             details open[open] {
                 summary {
                     h3 id=(heading_id) {
-                        (verdict_badge(record)) " " span.test-name { (record.name) }
+                        (verdict_badge(record)) " " span.test-name { (breakable(&record.name)) }
                     }
                 }
                 p.meta { (meta_line(test)) }
@@ -372,7 +415,8 @@ fn meta_line(test: &ReportedTest) -> Markup {
     html! {
         code { (test.binary_id) } " · " code { (record.location) }
         @if record.iterations_run > 0 {
-            " · " (iterations_text(record)) " iterations"
+            " · " (format_count(record.iterations_run as i64)) " iterations ("
+            (iterations_detail(record)) ")"
             " · " (format_milliseconds(record.duration_ms))
             " · peak heap " (format_bytes(record.peak_heap_bytes.min(i64::MAX as u64) as i64))
         }

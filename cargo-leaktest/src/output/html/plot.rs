@@ -289,6 +289,7 @@ pub fn svg(plot: &Plot<'_>) -> Markup {
                 text.axis-title x=(coordinate((AREA_LEFT + AREA_RIGHT) / 2.0)) y=(coordinate(VIEW_HEIGHT - 6.0))
                     text-anchor="middle" { "iteration" }
             }
+            path.floor fill="none" stroke=(colors::FLOOR) stroke-width="2.5" stroke-dasharray="6 3" d=(step_path(&series.floor, &x_scale, &y_axis)) {}
             @if series.samples.len() <= MARKED_SAMPLES {
                 g.sample-markers fill=(colors::SAMPLES) {
                     @for point in &series.samples {
@@ -298,7 +299,6 @@ pub fn svg(plot: &Plot<'_>) -> Markup {
                 }
             }
             polyline.samples fill="none" stroke=(colors::SAMPLES) stroke-width="1.25" stroke-linejoin="round" points=(points_attribute(&series.samples, &x_scale, &y_axis)) {}
-            path.floor fill="none" stroke=(colors::FLOOR) stroke-width="2" stroke-dasharray="6 3" d=(step_path(&series.floor, &x_scale, &y_axis)) {}
             @for line in plot.reference_lines {
                 @let (x1, y1) = (x_scale.center(line.from.iteration), y_axis.position(line.from.value as f64));
                 @let (x2, y2) = (x_scale.center(line.to.iteration), y_axis.position(line.to.value as f64));
@@ -307,6 +307,55 @@ pub fn svg(plot: &Plot<'_>) -> Markup {
                     text.region-label x=(coordinate(x2 - 3.0)) y=(coordinate(y2 - 4.0)) text-anchor="end" { (line.label) }
                 }
             }
+        }
+    }
+}
+
+/// Columns of a [`sparkline`].
+const SPARKLINE_COLUMNS: usize = 60;
+const SPARKLINE_WIDTH: f64 = 120.0;
+const SPARKLINE_HEIGHT: f64 = 24.0;
+
+/// A small picture of the series for a table cell: its samples as a line,
+/// scaled from lowest to highest, at most the lowest and highest of
+/// [`SPARKLINE_COLUMNS`] columns; the label says the range in words.
+pub fn sparkline(series: &PlotSeries) -> Markup {
+    let values: Vec<i64> = series.samples.iter().map(|point| point.value).collect();
+    let points = column_extremes(&values, SPARKLINE_COLUMNS);
+    let (lowest, highest) = (
+        values.iter().copied().min().unwrap_or(0),
+        values.iter().copied().max().unwrap_or(0),
+    );
+    let span = (highest as f64 - lowest as f64).max(1.0);
+    let last = values.len().saturating_sub(1).max(1) as f64;
+    let mut coordinates = String::new();
+    for point in &points {
+        let x = 1.0 + point.iteration as f64 / last * (SPARKLINE_WIDTH - 2.0);
+        let y = if highest == lowest {
+            SPARKLINE_HEIGHT / 2.0
+        } else {
+            SPARKLINE_HEIGHT
+                - 2.0
+                - (point.value as f64 - lowest as f64) / span * (SPARKLINE_HEIGHT - 4.0)
+        };
+        if !coordinates.is_empty() {
+            coordinates.push(' ');
+        }
+        let _ = write!(coordinates, "{x:.1},{y:.1}");
+    }
+    let label = format!(
+        "{} from {} to {}",
+        series.resource.short_name(),
+        format_amount(series.resource, lowest),
+        format_amount(series.resource, highest)
+    );
+    html! {
+        svg.sparkline xmlns="http://www.w3.org/2000/svg"
+            viewBox=(format!("0 0 {SPARKLINE_WIDTH} {SPARKLINE_HEIGHT}"))
+            width=(SPARKLINE_WIDTH) height=(SPARKLINE_HEIGHT) role="img" aria-label=(label) {
+            title { (label) }
+            polyline.samples fill="none" stroke=(colors::SAMPLES) stroke-width="1.25"
+                stroke-linejoin="round" points=(coordinates) {}
         }
     }
 }

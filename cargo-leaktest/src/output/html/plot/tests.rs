@@ -428,3 +428,27 @@ fn reference_lines_are_drawn_with_their_label() {
         Some("budget: max_peak 2 KiB")
     );
 }
+
+#[test]
+fn a_sparkline_is_small_and_says_its_range() {
+    let series: Vec<i64> = (0..1000).map(|i| 1024 + i).collect();
+    let plotted = PlotSeries::new(Resource::HeapBytes, &series, 10);
+    let text = sparkline(&plotted).into_string();
+    let doc = document(&text);
+    assert_eq!(
+        doc.root_element().attribute("aria-label"),
+        Some("heap from 1.0 KiB to 2.0 KiB")
+    );
+    let drawn = points(&text, "samples");
+    assert!(drawn.len() <= 2 * SPARKLINE_COLUMNS, "{}", drawn.len());
+    assert!(drawn.iter().all(
+        |&(x, y)| (0.0..=SPARKLINE_WIDTH).contains(&x) && (0.0..=SPARKLINE_HEIGHT).contains(&y)
+    ));
+    // Flat and empty series draw without dividing by zero.
+    for flat in [vec![7; 10], vec![]] {
+        let text = sparkline(&PlotSeries::new(Resource::Fds, &flat, 1)).into_string();
+        assert!(points(&text, "samples")
+            .iter()
+            .all(|(x, y)| x.is_finite() && y.is_finite()));
+    }
+}
