@@ -264,6 +264,20 @@ const COLUMNS: &[Column] = &[
         },
     },
     Column {
+        header: "Allocated per iteration",
+        always: false,
+        numeric: true,
+        row_header: false,
+        cell: |row| {
+            row.test.record.allocation_per_iteration.map(|allocated| {
+                html! {
+                    (format_bytes(allocated.bytes.min(i64::MAX as u64) as i64)) br;
+                    span.note { (plural(allocated.count as usize, "allocation")) }
+                }
+            })
+        },
+    },
+    Column {
         header: "Iterations",
         always: true,
         numeric: true,
@@ -422,7 +436,11 @@ fn meta_line(test: &ReportedTest) -> Markup {
         }
         " · timeout " (format_duration_ms(settings.timeout_ms))
         @if settings.should_leak { " · " code { "should_leak" } }
-        @if let Some(flavor) = &settings.runtime { " · async (" (flavor) ")" }
+        @if let Some(flavor) = settings.runtime {
+            " · async (" (flavor)
+            @if let Some(workers) = settings.worker_threads { ", " (plural(workers, "worker")) }
+            ")"
+        }
         @if settings.has_setup { " · with setup" }
     }
 }
@@ -471,6 +489,7 @@ fn headline(record: &TestRecord) -> Markup {
                 Outcome::Ignored { reason } => p {
                     "Ignored" @if let Some(reason) = reason { ": " (reason) } "."
                 },
+                other => p { (other.label()) },
             }
         }
     }

@@ -431,6 +431,7 @@ pub fn resource_title(resource: Resource) -> &'static str {
         Resource::Threads => "threads",
         Resource::ChildProcesses => "children (unreaped child processes)",
         Resource::TokioTasks => "tasks (alive tokio tasks)",
+        _ => resource.short_name(),
     }
 }
 
@@ -443,6 +444,7 @@ fn axis_title(resource: Resource) -> &'static str {
         Resource::Threads => "threads",
         Resource::ChildProcesses => "processes",
         Resource::TokioTasks => "tasks",
+        _ => resource.short_name(),
     }
 }
 

@@ -1,6 +1,6 @@
 use super::*;
 use leaktest_core::model::{
-    Judgement, Outcome, Resource, ResourceReport, Settings, TestDescription,
+    Judgement, Outcome, Reason, Resource, ResourceReport, Settings, TestDescription,
 };
 
 #[test]
@@ -50,33 +50,22 @@ fn a_file_in_the_way_of_the_directory_is_reported_before_the_run() {
 
 #[test]
 fn a_reported_test_keeps_the_plot_and_drops_the_series() {
-    let description = TestDescription {
-        name: "leaky".to_owned(),
-        location: "tests/leaks.rs:1".to_owned(),
-        settings: Settings {
-            iterations: 100,
-            warmup: 10,
-            should_leak: false,
-            timeout_ms: 1000,
-            settle_ms: 0,
-            runtime: None,
-            has_setup: false,
-        },
-        ignored: None,
-    };
+    let mut settings = Settings::default();
+    settings.iterations = 100;
+    settings.warmup = 10;
+    let description = TestDescription::new("leaky", "tests/leaks.rs:1", settings);
     let mut record = TestRecord::without_run(&description, Outcome::Leaked, 5);
     record.iterations_run = 100;
-    record.resources = vec![ResourceReport {
-        resource: Resource::HeapBytes,
-        series: (0..100).collect(),
-        judgement: Judgement {
-            leaking: true,
-            retained_growth: 90,
-            growth_per_iteration: 1.0,
-            judged_iterations: 90,
-            reason: String::new(),
-        },
-    }];
+    let cause = Reason::KeptRising {
+        late_growth: 50,
+        steps: 50,
+        from_iteration: 50,
+    };
+    record.resources = vec![ResourceReport::new(
+        Resource::HeapBytes,
+        (0..100).collect(),
+        Judgement::new(Resource::HeapBytes, true, 90, 1.0, 90, cause),
+    )];
     let test = ReportedTest::new("a::leaks".to_owned(), record);
     assert!(test.record.resources[0].series.is_empty());
     assert!(test.record.resources[0].judgement.leaking);

@@ -1,39 +1,39 @@
 use super::*;
-use leaktest_core::model::{Judgement, Resource, Settings, TestDescription};
+use leaktest_core::model::{
+    AllocationPerIteration, Judgement, Reason, Resource, Settings, TestDescription,
+};
 use std::time::Duration;
 
 const HOSTILE_NAME: &str = "tricky::<script>alert(1)</script>&\"name\"";
 
 fn description(name: &str) -> TestDescription {
-    TestDescription {
-        name: name.to_owned(),
-        location: "tests/leaks.rs:7".to_owned(),
-        settings: Settings {
-            iterations: 20,
-            warmup: 2,
-            should_leak: false,
-            timeout_ms: 60_000,
-            settle_ms: 200,
-            runtime: None,
-            has_setup: false,
-        },
-        ignored: None,
-    }
+    let mut settings = Settings::default();
+    settings.iterations = 20;
+    settings.warmup = 2;
+    TestDescription::new(name, "tests/leaks.rs:7", settings)
 }
 
 fn resource(resource: Resource, series: Vec<i64>, leaking: bool) -> ResourceReport {
-    ResourceReport {
+    let growth = series.last().copied().unwrap_or(0) - series.first().copied().unwrap_or(0);
+    let cause = if leaking {
+        Reason::KeptRising {
+            late_growth: growth / 2,
+            steps: 10,
+            from_iteration: 10,
+        }
+    } else {
+        Reason::NoRetainedGrowth
+    };
+    let mut judgement = Judgement::new(
         resource,
-        judgement: Judgement {
-            leaking,
-            retained_growth: series.last().copied().unwrap_or(0)
-                - series.first().copied().unwrap_or(0),
-            growth_per_iteration: 1.0,
-            judged_iterations: series.len() as u64 - 2,
-            reason: "retained amount kept rising <fast>".to_owned(),
-        },
-        series,
-    }
+        leaking,
+        growth,
+        1.0,
+        series.len() as u64 - 2,
+        cause,
+    );
+    judgement.reason = "retained amount kept rising <fast>".to_owned();
+    ResourceReport::new(resource, series, judgement)
 }
 
 /// A test that ran 20 iterations: heap leaking when `leaking`, fds flat.
@@ -330,4 +330,28 @@ fn an_empty_run_says_so() {
     let page = render(&run_of(Vec::new()));
     assert!(page.contains("No test ran."));
     assert!(!page.contains("<table"));
+}
+
+#[test]
+fn optional_columns_appear_only_when_a_test_has_the_figure() {
+    let page = render(&every_outcome());
+    assert!(!page.contains("Allocated per iteration"));
+    let mut run = every_outcome();
+    run.tests[0].record.allocation_per_iteration = Some(AllocationPerIteration::new(4096, 12));
+    let page = render(&run);
+    assert!(page.contains(">Allocated per iteration</th>"));
+    let rows = table_rows(&page);
+    let clean = rows
+        .iter()
+        .find(|row| row.contains(">clean<"))
+        .expect("clean");
+    assert!(
+        clean.contains("4.0 KiB<br><span class=\"note\">12 allocations</span>"),
+        "{clean}"
+    );
+    let leaky = rows
+        .iter()
+        .find(|row| row.contains(">leaky<"))
+        .expect("leaky");
+    assert!(leaky.contains("aria-label=\"none\""), "{leaky}");
 }
