@@ -296,7 +296,7 @@ fn the_report_renders_in_chromium_with_one_point_per_iteration() {
         "a section per test"
     );
     for (name, record) in &records {
-        let measured: Vec<&str> = record["resources"]
+        let mut measured: Vec<&str> = record["resources"]
             .as_array()
             .map(|resources| {
                 resources
@@ -306,7 +306,10 @@ fn the_report_renders_in_chromium_with_one_point_per_iteration() {
             })
             .unwrap_or_default();
         let drawn = &plots[name];
-        let drawn_resources: Vec<&str> = drawn.iter().map(|plot| plot.resource.as_str()).collect();
+        let mut drawn_resources: Vec<&str> =
+            drawn.iter().map(|plot| plot.resource.as_str()).collect();
+        measured.sort_unstable();
+        drawn_resources.sort_unstable();
         assert_eq!(
             drawn_resources, measured,
             "{name}: a plot per measured resource"

@@ -406,11 +406,7 @@ fn test_details(row: &Row<'_>) -> Markup {
                 @if test.plots.is_empty() {
                     p.no-plots { "No samples: the test delivered no series to plot." }
                 } @else {
-                    div.plots {
-                        @for (index, series) in test.plots.iter().enumerate() {
-                            (figure(row, index, series))
-                        }
-                    }
+                    (plots(row))
                 }
                 @for section in SECTIONS.iter().filter_map(|section| section(test)) {
                     details.detail open[section.open] {
@@ -495,6 +491,44 @@ fn headline(record: &TestRecord) -> Markup {
     }
 }
 
+/// The plots of a test: those that moved in a grid, those that stayed at one
+/// value all run long folded under a line that says the value.
+fn plots(row: &Row<'_>) -> Markup {
+    let (constant, moving): (Vec<(usize, &PlotSeries)>, Vec<(usize, &PlotSeries)>) = row
+        .test
+        .plots
+        .iter()
+        .enumerate()
+        .partition(|(_, series)| series.constant_value().is_some());
+    html! {
+        @if !moving.is_empty() {
+            div.plots {
+                @for (index, series) in &moving {
+                    (figure(row, *index, series))
+                }
+            }
+        }
+        @if !constant.is_empty() {
+            details.constant-plots {
+                summary {
+                    "Constant all run long: "
+                    @for (position, (_, series)) in constant.iter().enumerate() {
+                        @if position > 0 { ", " }
+                        (series.resource.short_name()) " "
+                        (plot::format_amount(series.resource, series.constant_value().unwrap_or_default()))
+                    }
+                    " (plots)"
+                }
+                div.plots {
+                    @for (index, series) in &constant {
+                        (figure(row, *index, series))
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn figure(row: &Row<'_>, index: usize, series: &PlotSeries) -> Markup {
     let record = &row.test.record;
     let report = record.resources.get(index);
@@ -516,6 +550,8 @@ fn figure(row: &Row<'_>, index: usize, series: &PlotSeries) -> Markup {
                 }
                 @if let Some(report) = report {
                     " " (growth_line(report.resource, &report.judgement, &[]))
+                    br;
+                    span.reason { (report.judgement.reason) }
                 }
                 @if series.is_downsampled() {
                     br;

@@ -125,6 +125,15 @@ impl PlotSeries {
         }
     }
 
+    /// The value of a series that never moved, `None` when it did (or is empty).
+    pub fn constant_value(&self) -> Option<i64> {
+        let first = self.samples.first()?.value;
+        self.samples
+            .iter()
+            .all(|point| point.value == first)
+            .then_some(first)
+    }
+
     /// Whether the series was too long to draw one point per iteration.
     pub fn is_downsampled(&self) -> bool {
         self.sample_count as usize > FULL_RESOLUTION_SAMPLES

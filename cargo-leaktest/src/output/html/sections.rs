@@ -22,31 +22,7 @@ pub struct Section {
 }
 
 /// The detail sections, in the order they appear.
-pub const SECTIONS: &[fn(&ReportedTest) -> Option<Section>] =
-    &[verdict_reasons, unmeasured_resources, output_tail];
-
-/// Why each resource was judged as it was.
-fn verdict_reasons(test: &ReportedTest) -> Option<Section> {
-    let resources = &test.record.resources;
-    if resources.is_empty() {
-        return None;
-    }
-    Some(Section {
-        title: "Why each resource was judged so".to_owned(),
-        body: html! {
-            ul.reasons {
-                @for report in resources {
-                    li {
-                        strong { (report.resource.short_name()) }
-                        @if report.judgement.leaking { " (leaking)" } @else { " (not leaking)" }
-                        ": " (report.judgement.reason)
-                    }
-                }
-            }
-        },
-        open: false,
-    })
-}
+pub const SECTIONS: &[fn(&ReportedTest) -> Option<Section>] = &[unmeasured_resources, output_tail];
 
 /// The resources that could not be measured, and why.
 fn unmeasured_resources(test: &ReportedTest) -> Option<Section> {

@@ -194,6 +194,7 @@ fn every_piece_of_user_text_is_escaped() {
     assert!(!page.contains("<fast>"), "the reason's markup is text");
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;name&quot;"));
     assert!(page.contains("&lt;/pre&gt;&lt;img src=x&gt;"));
+    assert!(page.contains("<span class=\"reason\">retained amount kept rising &lt;fast&gt;</span>"));
     assert!(page.contains("fatal runtime error: &lt;b&gt;boom&lt;/b&gt;"));
     assert!(page.contains("cargo leaktest --report &lt;out&gt;"));
 }
@@ -354,4 +355,15 @@ fn optional_columns_appear_only_when_a_test_has_the_figure() {
         .find(|row| row.contains(">leaky<"))
         .expect("leaky");
     assert!(leaky.contains("aria-label=\"none\""), "{leaky}");
+}
+
+#[test]
+fn resources_that_never_moved_are_folded_under_their_value() {
+    let page = render(&run_of(vec![ran("leaky", Outcome::Leaked, true)]));
+    let (moving, folded) = page
+        .split_once("<details class=\"constant-plots\">")
+        .expect("a fold for the constant fds");
+    assert!(moving.contains("data-resource=\"heap\""));
+    assert!(folded.contains("Constant all run long: fds 5 (plots)"));
+    assert!(folded.contains("data-resource=\"fds\""));
 }

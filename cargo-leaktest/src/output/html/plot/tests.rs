@@ -452,3 +452,19 @@ fn a_sparkline_is_small_and_says_its_range() {
             .all(|(x, y)| x.is_finite() && y.is_finite()));
     }
 }
+
+#[test]
+fn a_constant_series_says_its_value() {
+    assert_eq!(
+        PlotSeries::new(Resource::Fds, &[5; 30], 3).constant_value(),
+        Some(5)
+    );
+    assert_eq!(
+        PlotSeries::new(Resource::Fds, &[5, 5, 6], 1).constant_value(),
+        None
+    );
+    assert_eq!(
+        PlotSeries::new(Resource::Fds, &[], 0).constant_value(),
+        None
+    );
+}
