@@ -287,7 +287,12 @@ const COLUMNS: &[Column] = &[
             (record.iterations_run > 0).then(|| {
                 html! {
                     (format_count(record.iterations_run as i64)) br;
-                    span.note { (iterations_detail(record)) }
+                    span.note {
+                        @for (position, part) in iterations_detail(record).iter().enumerate() {
+                            @if position > 0 { ", " }
+                            span.nowrap { (part) }
+                        }
+                    }
                 }
             })
         },
@@ -373,18 +378,18 @@ fn growth_cell(record: &TestRecord) -> Option<Markup> {
     })
 }
 
-/// `10 warm-up`, or `20 warm-up, extended from 200` for a run extended to
-/// confirm a verdict.
-fn iterations_detail(record: &TestRecord) -> String {
+/// `10 warm-up`, and `extended from 200` for a run extended to confirm a
+/// verdict.
+fn iterations_detail(record: &TestRecord) -> Vec<String> {
     let settings = &record.settings;
-    let mut text = format!("{} warm-up", format_count(settings.warmup as i64));
+    let mut parts = vec![format!("{} warm-up", format_count(settings.warmup as i64))];
     if record.iterations_run > settings.iterations {
-        text.push_str(&format!(
-            ", extended from {}",
+        parts.push(format!(
+            "extended from {}",
             format_count(settings.iterations as i64)
         ));
     }
-    text
+    parts
 }
 
 fn test_details(row: &Row<'_>) -> Markup {
@@ -426,7 +431,7 @@ fn meta_line(test: &ReportedTest) -> Markup {
         code { (test.binary_id) } " · " code { (record.location) }
         @if record.iterations_run > 0 {
             " · " (format_count(record.iterations_run as i64)) " iterations ("
-            (iterations_detail(record)) ")"
+            (iterations_detail(record).join(", ")) ")"
             " · " (format_milliseconds(record.duration_ms))
             " · peak heap " (format_bytes(record.peak_heap_bytes.min(i64::MAX as u64) as i64))
         }

@@ -255,7 +255,7 @@ pub fn svg(plot: &Plot<'_>) -> Markup {
                 (resource_title(resource)) " of " (plot.test_name) " over "
                 (format_count(series.sample_count as i64)) " iterations"
             }
-            desc id=(desc_id) { (description(series, lowest, highest)) }
+            desc id=(desc_id) { (description(series)) }
             text.plot-title font-weight="600" x=(AREA_LEFT) y="16" { (resource_title(resource)) }
             @if series.warmup > 0 {
                 rect.warmup fill=(colors::WARMUP) fill-opacity="0.22" x=(coordinate(AREA_LEFT)) y=(coordinate(AREA_TOP))
@@ -387,13 +387,14 @@ fn value_range(series: &PlotSeries, reference_lines: &[ReferenceLine]) -> (i64, 
 }
 
 /// The `<desc>` of a plot: what a sighted reader takes from it.
-fn description(series: &PlotSeries, lowest: i64, highest: i64) -> String {
+fn description(series: &PlotSeries) -> String {
     let amount = |value: i64| format_amount(series.resource, value);
+    let values = series.samples.iter().map(|point| point.value);
     let mut text = format!(
         "{} samples, one after each iteration, from {} to {}.",
         format_count(series.sample_count as i64),
-        amount(lowest),
-        amount(highest)
+        amount(values.clone().min().unwrap_or_default()),
+        amount(values.max().unwrap_or_default())
     );
     if series.warmup > 0 {
         let _ = write!(

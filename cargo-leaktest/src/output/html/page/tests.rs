@@ -252,7 +252,7 @@ fn the_growth_of_leaking_resources_and_the_verdict_are_in_words() {
     assert!(leaky.contains("heap +1 B/iter"), "{leaky}");
     assert!(leaky.contains("4.0 KiB"), "{leaky}");
     assert!(
-        leaky.contains("20<br><span class=\"note\">2 warm-up</span>"),
+        leaky.contains("20<br><span class=\"note\"><span class=\"nowrap\">2 warm-up</span></span>"),
         "{leaky}"
     );
     assert!(leaky.contains("42 ms"), "{leaky}");
@@ -279,7 +279,9 @@ fn a_run_extended_to_confirm_says_so() {
     let mut test = ran("stepped", Outcome::Leaked, true);
     test.record.iterations_run = 40;
     let page = render(&run_of(vec![test]));
-    assert!(page.contains("2 warm-up, extended from 20"));
+    assert!(page.contains(
+        "<span class=\"nowrap\">2 warm-up</span>, <span class=\"nowrap\">extended from 20</span>"
+    ));
     assert!(page.contains("40 iterations (2 warm-up, extended from 20)"));
 }
 

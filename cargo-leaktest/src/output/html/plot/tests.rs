@@ -420,6 +420,10 @@ fn reference_lines_are_drawn_with_their_label() {
         .expect("its line");
     // The axis stretched to include the budget: its line is at the top.
     assert!((number(line, "y1") - AREA_TOP).abs() < 0.1, "{text}");
+    assert!(
+        text.contains("4 samples, one after each iteration, from 1000 B to 1.3 KiB."),
+        "{text}"
+    );
     assert_eq!(
         group
             .children()
