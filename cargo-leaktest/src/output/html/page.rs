@@ -496,10 +496,13 @@ fn headline(record: &TestRecord) -> Markup {
     }
 }
 
+/// A resource's series with its index in the record.
+type NumberedSeries<'a> = (usize, &'a PlotSeries);
+
 /// The plots of a test: those that moved in a grid, those that stayed at one
 /// value all run long folded under a line that says the value.
 fn plots(row: &Row<'_>) -> Markup {
-    let (constant, moving): (Vec<(usize, &PlotSeries)>, Vec<(usize, &PlotSeries)>) = row
+    let (constant, moving): (Vec<NumberedSeries<'_>>, Vec<NumberedSeries<'_>>) = row
         .test
         .plots
         .iter()
