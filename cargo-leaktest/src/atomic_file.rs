@@ -14,10 +14,16 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(directory)?;
-    let mut file = tempfile::Builder::new()
-        .prefix(".leaktest-")
-        .suffix(".tmp")
-        .tempfile_in(directory)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".leaktest-").suffix(".tmp");
+    // A temporary file is private (0600); the file it becomes is read by
+    // others (CI artifacts, a web server), like any file the umask allows.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder.tempfile_in(directory)?;
     file.write_all(contents)?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|error| error.error)?;
@@ -40,5 +46,22 @@ mod tests {
             .map(|entry| entry.unwrap().file_name())
             .collect();
         assert_eq!(names, ["report.xml"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_file_is_readable_by_others_as_the_umask_allows() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.html");
+        write_atomically(&path, b"<p>report</p>").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        // SAFETY: umask only reads and sets this process's file mode mask.
+        let umask = unsafe {
+            let mask = libc::umask(0);
+            libc::umask(mask);
+            mask
+        };
+        assert_eq!(mode, 0o666 & !(umask as u32));
     }
 }

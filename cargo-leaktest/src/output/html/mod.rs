@@ -7,19 +7,23 @@
 //!
 //! [`HtmlReporter`] collects each finished test, reduced for drawing (a long
 //! soak does not keep every sample in memory), and writes the page when the
-//! run finishes, also after Ctrl-C, atomically: a temporary file in `DIR`
-//! renamed over `index.html`, so a reader never sees half a report.
+//! run finishes, also after Ctrl-C, atomically ([`crate::atomic_file`]): a
+//! temporary file in `DIR` renamed over `index.html`, so a reader never sees
+//! half a report.
 
 mod page;
 pub mod plot;
 mod sections;
 
 use super::{Reporter, RunStart, Tally};
+use crate::atomic_file;
+use crate::baseline::compare::format_percent;
+use crate::baseline::Comparison;
 use crate::select::PlannedTest;
 use leaktest_core::model::TestRecord;
 use plot::PlotSeries;
 use std::collections::BTreeSet;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -54,41 +58,26 @@ pub fn prepare(dir: &Path) -> Result<(), ReportError> {
         path: dir.to_owned(),
         source,
     })?;
-    temporary_file(dir).map(drop)
-}
-
-/// Writes `html` to `dir/index.html` through a temporary file in `dir` that
-/// is renamed over it, and returns the file's path.
-pub fn write_atomically(dir: &Path, html: &str) -> Result<PathBuf, ReportError> {
-    prepare(dir)?;
-    let path = dir.join(INDEX_FILE);
-    let write_error = |source| ReportError::Write {
-        path: path.clone(),
-        source,
-    };
-    let mut file = temporary_file(dir)?;
-    file.write_all(html.as_bytes()).map_err(write_error)?;
-    file.as_file().sync_all().map_err(write_error)?;
-    file.persist(&path)
-        .map_err(|error| write_error(error.error))?;
-    Ok(path)
-}
-
-/// A temporary file in `dir`, readable by others like any report file.
-fn temporary_file(dir: &Path) -> Result<tempfile::NamedTempFile, ReportError> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".index.html.").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    builder
+    tempfile::Builder::new()
+        .prefix(".leaktest-")
         .tempfile_in(dir)
+        .map(drop)
         .map_err(|source| ReportError::Write {
             path: dir.join(INDEX_FILE),
             source,
         })
+}
+
+/// Writes `html` to `dir/index.html` whole or not at all (see
+/// [`crate::atomic_file`]) and returns the file's path.
+pub fn write(dir: &Path, html: &str) -> Result<PathBuf, ReportError> {
+    prepare(dir)?;
+    let path = dir.join(INDEX_FILE);
+    atomic_file::write_atomically(&path, html.as_bytes()).map_err(|source| ReportError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
 }
 
 /// One finished (or ignored) test as the report shows it.
@@ -100,6 +89,8 @@ pub struct ReportedTest {
     pub record: TestRecord,
     /// Each measured resource's series, reduced for drawing, in the record's order.
     pub plots: Vec<PlotSeries>,
+    /// How it compared with the baseline, when the run has one.
+    pub comparison: Option<Comparison>,
 }
 
 impl ReportedTest {
@@ -118,8 +109,30 @@ impl ReportedTest {
             binary_id,
             record,
             plots,
+            comparison: None,
         }
     }
+
+    /// Whether the test fails the run: its own verdict, or a regression
+    /// against the baseline.
+    pub fn fails_the_run(&self) -> bool {
+        self.record.outcome.is_failure()
+            || self
+                .comparison
+                .as_ref()
+                .is_some_and(|comparison| comparison.regressions().next().is_some())
+    }
+}
+
+/// The baseline a run compares with, as the header says it.
+#[derive(Debug, Clone, Default)]
+pub struct ReportedBaseline {
+    /// `'main'`, or the file's path.
+    pub label: String,
+    /// The file.
+    pub path: String,
+    /// `10% and 64.0 KiB for bytes, 10% for counts`.
+    pub tolerance: String,
 }
 
 /// Everything the page shows about a run.
@@ -137,6 +150,8 @@ pub struct ReportedRun {
     pub unfinished: Vec<(String, String)>,
     /// Test targets that are not leaktest harnesses: `(package::target, why)`.
     pub skipped_targets: Vec<(String, String)>,
+    /// The baseline the tests were compared with, if any.
+    pub baseline: Option<ReportedBaseline>,
 }
 
 /// Collects the run and writes the report when it finishes.
@@ -182,6 +197,18 @@ impl Reporter for HtmlReporter {
             .iter()
             .map(|(target, reason)| (target.id(), reason.to_string()))
             .collect();
+        self.run.baseline = start.baseline.map(|info| ReportedBaseline {
+            label: info.label(),
+            path: info.path.display().to_string(),
+            tolerance: format!(
+                "{} and {} for bytes, {} for counts",
+                format_percent(info.tolerance.percent),
+                leaktest_core::render::format_bytes(
+                    i64::try_from(info.tolerance.bytes).unwrap_or(i64::MAX)
+                ),
+                format_percent(info.tolerance.count_percent)
+            ),
+        });
         Ok(())
     }
 
@@ -201,12 +228,23 @@ impl Reporter for HtmlReporter {
         Ok(())
     }
 
+    fn test_compared(&mut self, test: &PlannedTest<'_>, comparison: &Comparison) -> io::Result<()> {
+        let binary_id = test.harness.id();
+        // The comparison follows the test's own `test_finished`.
+        if let Some(reported) = self.run.tests.iter_mut().rev().find(|reported| {
+            reported.binary_id == binary_id && reported.record.name == test.test.name
+        }) {
+            reported.comparison = Some(comparison.clone());
+        }
+        Ok(())
+    }
+
     fn run_finished(&mut self, tally: &Tally) -> io::Result<()> {
         self.run.tally = tally.clone();
         self.run.unfinished = std::mem::take(&mut self.running).into_iter().collect();
         self.run.written_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let html = page::render(&self.run);
-        let path = write_atomically(&self.dir, &html).map_err(io::Error::other)?;
+        let path = write(&self.dir, &html).map_err(io::Error::other)?;
         if self.announce {
             eprintln!("report: {}", path.display());
         }

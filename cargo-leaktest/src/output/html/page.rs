@@ -6,6 +6,8 @@
 use super::plot::{self, Plot, PlotSeries};
 use super::sections::{printable, SECTIONS};
 use super::{ReportedRun, ReportedTest};
+use crate::baseline::Status;
+use crate::exit_codes;
 use crate::output::Tally;
 use leaktest_core::model::{Outcome, Resource, ResourceReport, TestRecord};
 use leaktest_core::render::{format_bytes, format_count, format_resource_rate, growth_line};
@@ -82,7 +84,7 @@ fn display_order(tests: &[ReportedTest]) -> Vec<usize> {
         let key = |test: &ReportedTest| {
             (
                 test.binary_id.clone(),
-                !test.record.outcome.is_failure(),
+                !test.fails_the_run(),
                 test.record.name.clone(),
             )
         };
@@ -99,7 +101,7 @@ struct Row<'a> {
 
 fn run_header(run: &ReportedRun) -> Markup {
     let tally = &run.tally;
-    let failed = tally.failed > 0 || tally.interrupted;
+    let failed = tally.exit_code() != exit_codes::SUCCESS;
     html! {
         h1 { "leaktest report" }
         p.counts.failed[failed].passed[!failed] {
@@ -111,6 +113,19 @@ fn run_header(run: &ReportedRun) -> Markup {
             " · leaktest " (env!("CARGO_PKG_VERSION"))
         }
         p.meta { "Command: " code { (run.command) } }
+        @if let Some(baseline) = &run.baseline {
+            p.meta {
+                "Compared with baseline " (baseline.label) " (" code { (baseline.path) } "; tolerance "
+                (baseline.tolerance) ")"
+                @if let Some(counts) = &tally.baseline {
+                    ": " (counts.compared) " compared, "
+                    span.regressed[counts.regressed > 0] { (counts.regressed) " regressed" }
+                    ", " (counts.improved) " improved, " (counts.new) " new"
+                    @if counts.not_compared > 0 { ", " (counts.not_compared) " not compared" }
+                }
+                "."
+            }
+        }
         @if tally.interrupted {
             p.notice role="status" {
                 strong { "Interrupted" } " (Ctrl-C): the tests that finished are below; "
@@ -180,7 +195,7 @@ fn summary_table(rows: &[Row<'_>]) -> Markup {
                             th scope="colgroup" colspan=(columns.len()) { code { (group[0].test.binary_id) } }
                         }
                         @for row in group {
-                            tr class=(row_class(&row.test.record)) {
+                            tr class=(row_class(row.test)) {
                                 @for column in &columns {
                                     @let cell = (column.cell)(row);
                                     @if column.row_header {
@@ -278,6 +293,18 @@ const COLUMNS: &[Column] = &[
         },
     },
     Column {
+        header: "Baseline",
+        always: false,
+        numeric: false,
+        row_header: false,
+        cell: |row| {
+            row.test
+                .comparison
+                .as_ref()
+                .map(|comparison| baseline_badge(comparison.status))
+        },
+    },
+    Column {
         header: "Iterations",
         always: true,
         numeric: true,
@@ -337,8 +364,8 @@ fn none() -> Markup {
     html! { span.none aria-label="none" { "—" } }
 }
 
-fn row_class(record: &TestRecord) -> &'static str {
-    if record.outcome.is_failure() {
+fn row_class(test: &ReportedTest) -> &'static str {
+    if test.fails_the_run() {
         "outcome-failed"
     } else {
         "outcome-ok"
@@ -359,6 +386,18 @@ fn verdict_badge(record: &TestRecord) -> Markup {
         span class=(class) { (symbol) " " (record.outcome.label()) }
         @if expected_leak { " " span.note { "(leak expected)" } }
     }
+}
+
+/// How a test compared with the baseline, in words with a symbol.
+fn baseline_badge(status: Status) -> Markup {
+    let (class, text) = match status {
+        Status::Regressed => ("verdict failed", "✗ regressed"),
+        Status::Improved => ("verdict passed", "↓ improved"),
+        Status::Unchanged => ("verdict passed", "= unchanged"),
+        Status::New => ("verdict ignored", "+ new"),
+        Status::NotCompared => ("verdict ignored", "○ not compared"),
+    };
+    html! { span class=(class) { (text) } }
 }
 
 /// The growth per iteration of each leaking resource, one per line.
@@ -396,9 +435,9 @@ fn test_details(row: &Row<'_>) -> Markup {
     let test = row.test;
     let record = &test.record;
     let heading_id = format!("{}-name", row.anchor);
-    let open = record.outcome.is_failure() || record.leaking_resources().next().is_some();
+    let open = test.fails_the_run() || record.leaking_resources().next().is_some();
     html! {
-        section.test class=(row_class(record)) id=(row.anchor) aria-labelledby=(heading_id)
+        section.test class=(row_class(test)) id=(row.anchor) aria-labelledby=(heading_id)
             data-binary=(test.binary_id) data-test=(record.name) {
             details open[open] {
                 summary {

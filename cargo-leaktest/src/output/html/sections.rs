@@ -1,12 +1,15 @@
 //! The details under a test's plots, one function per kind of detail.
 //!
 //! Each function of [`SECTIONS`] looks at one test and returns a [`Section`]
-//! when it has something to say. A new kind of detail (the allocation sites
-//! of the heap growth, the leaked handles by name, budget breaches) is one
+//! when it has something to say (the comparison with the baseline, the
+//! resources not measured, the output). A new kind of detail (the allocation
+//! sites of the heap growth, the leaked handles by name, budget breaches) is one
 //! more function here, added to the list: the page renders every section the
 //! same way, as a titled block that opens by itself for failing tests.
 
 use super::ReportedTest;
+use crate::baseline::compare::Verdict as ChangeVerdict;
+use crate::baseline::Status;
 use leaktest_core::model::Outcome;
 use maud::{html, Markup};
 
@@ -22,7 +25,42 @@ pub struct Section {
 }
 
 /// The detail sections, in the order they appear.
-pub const SECTIONS: &[fn(&ReportedTest) -> Option<Section>] = &[unmeasured_resources, output_tail];
+pub const SECTIONS: &[fn(&ReportedTest) -> Option<Section>] =
+    &[baseline_comparison, unmeasured_resources, output_tail];
+
+/// Every figure compared with the baseline, and what its move means; open
+/// when something regressed.
+fn baseline_comparison(test: &ReportedTest) -> Option<Section> {
+    let comparison = test.comparison.as_ref()?;
+    let title = match comparison.status {
+        Status::Regressed => "Baseline: regressed",
+        Status::Improved => "Baseline: improved",
+        Status::Unchanged => "Baseline: unchanged",
+        Status::New => "Baseline: new test, not in the baseline",
+        Status::NotCompared => "Baseline: not compared",
+    };
+    Some(Section {
+        title: title.to_owned(),
+        body: html! {
+            @if let Some(note) = &comparison.note { p { (note) } }
+            @if !comparison.changes.is_empty() {
+                ul.changes {
+                    @for change in &comparison.changes {
+                        li {
+                            @match change.verdict {
+                                ChangeVerdict::Regressed => strong.regressed { "✗ regressed: " },
+                                ChangeVerdict::Improved => strong.improved { "↓ improved: " },
+                                ChangeVerdict::Within => span.note { "within tolerance: " },
+                            }
+                            (change.text)
+                        }
+                    }
+                }
+            }
+        },
+        open: comparison.status == Status::Regressed,
+    })
+}
 
 /// The resources that could not be measured, and why.
 fn unmeasured_resources(test: &ReportedTest) -> Option<Section> {

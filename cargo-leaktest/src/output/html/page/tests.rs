@@ -1,4 +1,8 @@
 use super::*;
+use crate::baseline::compare::{Change, Verdict as ChangeVerdict};
+use crate::baseline::gate::BaselineCounts;
+use crate::baseline::Comparison;
+use crate::output::html::ReportedBaseline;
 use leaktest_core::model::{
     AllocationPerIteration, Judgement, Reason, Resource, Settings, TestDescription,
 };
@@ -74,6 +78,7 @@ fn run_of(tests: Vec<ReportedTest>) -> ReportedRun {
         tally,
         unfinished: Vec::new(),
         skipped_targets: Vec::new(),
+        baseline: None,
     }
 }
 
@@ -368,4 +373,70 @@ fn resources_that_never_moved_are_folded_under_their_value() {
     assert!(moving.contains("data-resource=\"heap\""));
     assert!(folded.contains("Constant all run long: fds 5 (plots)"));
     assert!(folded.contains("data-resource=\"fds\""));
+}
+
+fn change(verdict: ChangeVerdict, text: &str) -> Change {
+    Change {
+        measure: "peak_heap_bytes".to_owned(),
+        old: 1.0,
+        new: 2.0,
+        change_percent: Some(100.0),
+        verdict,
+        text: text.to_owned(),
+    }
+}
+
+#[test]
+fn a_baseline_comparison_has_its_column_section_and_header_line() {
+    let mut run = run_of(vec![
+        ran("steady", Outcome::Passed, false),
+        ran("bloated", Outcome::Passed, false),
+    ]);
+    run.tests[0].comparison = Some(Comparison {
+        status: Status::Unchanged,
+        changes: vec![change(ChangeVerdict::Within, "peak 2.0 KiB -> 2.0 KiB")],
+        note: None,
+    });
+    run.tests[1].comparison = Some(Comparison {
+        status: Status::Regressed,
+        changes: vec![change(
+            ChangeVerdict::Regressed,
+            "peak 2.0 MiB -> 2.6 MiB <+30%>",
+        )],
+        note: None,
+    });
+    run.baseline = Some(ReportedBaseline {
+        label: "'main'".to_owned(),
+        path: "target/leaktest/baselines/main.json".to_owned(),
+        tolerance: "10% and 64.0 KiB for bytes, 10% for counts".to_owned(),
+    });
+    run.tally.baseline = Some(BaselineCounts {
+        compared: 2,
+        regressed: 1,
+        ..BaselineCounts::default()
+    });
+    let page = render(&run);
+    assert!(page.contains(">Baseline</th>"));
+    assert!(page.contains("Compared with baseline 'main'"));
+    assert!(page.contains("1 regressed"));
+    // A regression fails the run: the header says so and the test comes first, open.
+    assert!(
+        page.contains("class=\"counts failed\""),
+        "exit code 3 is not a pass"
+    );
+    let rows = table_rows(&page);
+    assert!(
+        rows[0].contains(">bloated<") && rows[0].contains("✗ regressed"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[0].starts_with(" class=\"outcome-failed\""),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[1].contains("= unchanged"), "{}", rows[1]);
+    assert!(page.contains("<details class=\"detail\" open><summary><h4>Baseline: regressed</h4>"));
+    assert!(page.contains("✗ regressed: </strong>peak 2.0 MiB -&gt; 2.6 MiB &lt;+30%&gt;"));
+    assert!(page.contains("within tolerance: </span>peak 2.0 KiB -&gt; 2.0 KiB"));
 }
