@@ -106,6 +106,7 @@ fn run_header(run: &ReportedRun) -> Markup {
         h1 { "leaktest report" }
         p.counts.failed[failed].passed[!failed] {
             (if failed { "✗ " } else { "✓ " }) (tally.counts_line())
+            @if tally.regressed() > 0 { "; " (tally.regressed()) " regressed against the baseline" }
         }
         p.meta {
             (finish_line(tally))

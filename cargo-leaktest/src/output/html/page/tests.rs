@@ -424,6 +424,7 @@ fn a_baseline_comparison_has_its_column_section_and_header_line() {
         page.contains("class=\"counts failed\""),
         "exit code 3 is not a pass"
     );
+    assert!(page.contains("2 passed, 0 failed, 0 skipped; 1 regressed against the baseline"));
     let rows = table_rows(&page);
     assert!(
         rows[0].contains(">bloated<") && rows[0].contains("✗ regressed"),
