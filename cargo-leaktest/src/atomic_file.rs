@@ -50,18 +50,17 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn the_file_is_readable_by_others_as_the_umask_allows() {
+    fn the_file_gets_the_permissions_of_an_ordinary_new_file() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("index.html");
-        write_atomically(&path, b"<p>report</p>").unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        // SAFETY: umask only reads and sets this process's file mode mask.
-        let umask = unsafe {
-            let mask = libc::umask(0);
-            libc::umask(mask);
-            mask
+        let mode = |name: &str| {
+            let metadata = std::fs::metadata(dir.path().join(name)).unwrap();
+            metadata.permissions().mode() & 0o777
         };
-        assert_eq!(mode, 0o666 & !(umask as u32));
+        write_atomically(&dir.path().join("index.html"), b"<p>report</p>").unwrap();
+        // What the umask makes of a file created the ordinary way, not the
+        // temporary file's private 0600.
+        std::fs::write(dir.path().join("ordinary.html"), b"<p>report</p>").unwrap();
+        assert_eq!(mode("index.html"), mode("ordinary.html"));
     }
 }

@@ -233,9 +233,11 @@ pub struct Args {
     )]
     pub github_actions: GithubActions,
 
-    /// Also write an HTML report of the run to DIR/index.html: a table of
-    /// every test and plots of each resource over the iterations; one file
-    /// that opens offline (written also after Ctrl-C, for the tests that finished).
+    /// Also write an HTML report of the run to DIR/index.html (after Ctrl-C too).
+    ///
+    /// One self-contained file that opens offline: a table of every test, and
+    /// per test a plot of each resource over the iterations with the warm-up,
+    /// the retained floor and the judged late half.
     #[arg(long, value_name = "DIR", help_heading = "Output Options")]
     pub report: Option<PathBuf>,
 
