@@ -364,6 +364,7 @@ fn short_name(resource: &str) -> &'static str {
     match resource {
         "heap_bytes" => "heap",
         "heap_blocks" => "blocks",
+        "native_heap_bytes" => "native",
         "fds" => "fds",
         "threads" => "threads",
         "child_processes" => "children",

@@ -437,6 +437,7 @@ pub fn resource_title(resource: Resource) -> &'static str {
     match resource {
         Resource::HeapBytes => "heap (live bytes)",
         Resource::HeapBlocks => "blocks (live allocations)",
+        Resource::NativeHeapBytes => "native (live bytes of the C heap)",
         Resource::Fds => "fds (open file descriptors)",
         Resource::Threads => "threads",
         Resource::ChildProcesses => "children (unreaped child processes)",
@@ -450,6 +451,7 @@ fn axis_title(resource: Resource) -> &'static str {
     match resource {
         Resource::HeapBytes => "bytes",
         Resource::HeapBlocks => "blocks",
+        Resource::NativeHeapBytes => "bytes",
         Resource::Fds => "fds",
         Resource::Threads => "threads",
         Resource::ChildProcesses => "processes",
