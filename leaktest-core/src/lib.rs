@@ -72,6 +72,7 @@
 // Shared by both: model, protocol, analysis.
 pub mod alloc;
 pub mod analysis;
+pub mod budget;
 pub mod census;
 mod child;
 mod driver;

@@ -43,6 +43,16 @@ pub fn failure_details(record: &TestRecord) -> String {
                 let _ = writeln!(text, "      {}", report.judgement.reason);
             }
         }
+        Outcome::OverBudget => {
+            let _ = writeln!(
+                text,
+                "over budget: the test exceeded {} over {judged} judged iterations \
+                 ({} run, {} warm-up):",
+                plural_budgets(record.exceeded_budgets().count()),
+                record.iterations_run,
+                settings.warmup
+            );
+        }
         Outcome::LeakNotFound => {
             let _ = writeln!(
                 text,
@@ -82,10 +92,17 @@ pub fn failure_details(record: &TestRecord) -> String {
             );
         }
     }
+    for check in record.exceeded_budgets() {
+        let _ = writeln!(text, "  {}", render::budget_line(check));
+    }
     if record.peak_heap_bytes > 0 {
+        let above_start = record
+            .peak_heap_bytes_above_start()
+            .map(|bytes| format!(" ({} above the start)", render::format_bytes(bytes as i64)))
+            .unwrap_or_default();
         let _ = writeln!(
             text,
-            "  peak heap: {}",
+            "  peak heap: {}{above_start}",
             render::format_bytes(record.peak_heap_bytes as i64)
         );
     }
@@ -100,6 +117,15 @@ pub fn failure_details(record: &TestRecord) -> String {
         }
     }
     text
+}
+
+/// `1 budget`, `2 budgets`.
+fn plural_budgets(count: usize) -> String {
+    if count == 1 {
+        "1 budget".to_owned()
+    } else {
+        format!("{count} budgets")
+    }
 }
 
 fn last_lines(text: &str, count: usize) -> String {

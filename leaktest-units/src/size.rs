@@ -28,7 +28,9 @@ pub enum SizeError {
         text: String,
     },
     /// More bytes than a `u64` holds, or too many decimals to be exact.
-    #[error("`{text}` is too large or too precise: sizes go up to 16 EiB, with at most 18 decimals")]
+    #[error(
+        "`{text}` is too large or too precise: sizes go up to 16 EiB, with at most 18 decimals"
+    )]
     OutOfRange {
         /// The text as given.
         text: String,
@@ -100,8 +102,7 @@ pub fn parse_size(text: &str) -> Result<u64, SizeError> {
     };
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     let digits_only = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
-    if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) || number.ends_with('.')
-    {
+    if whole.is_empty() || !digits_only(whole) || !digits_only(fraction) || number.ends_with('.') {
         return Err(not_a_number());
     }
     let bytes_per_unit = match unit {
@@ -195,7 +196,9 @@ mod tests {
 
     #[test]
     fn what_is_not_a_size_says_how_to_write_one() {
-        for text in ["", "MiB", "lots", "-1 KiB", "+1", "1.", ".5 KiB", "1.2.3", "1e3"] {
+        for text in [
+            "", "MiB", "lots", "-1 KiB", "+1", "1.", ".5 KiB", "1.2.3", "1e3",
+        ] {
             let error = parse_size(text).unwrap_err();
             assert!(
                 matches!(
@@ -214,7 +217,11 @@ mod tests {
     #[test]
     fn sizes_beyond_u64_are_out_of_range() {
         assert_eq!(parse_size("18446744073709551615"), Ok(u64::MAX));
-        for text in ["18446744073709551616", "17179869184 GiB", "1.0000000000000000001 B"] {
+        for text in [
+            "18446744073709551616",
+            "17179869184 GiB",
+            "1.0000000000000000001 B",
+        ] {
             assert!(
                 matches!(parse_size(text), Err(SizeError::OutOfRange { .. })),
                 "{text}"
