@@ -75,6 +75,7 @@ pub mod analysis;
 pub mod budget;
 pub mod census;
 mod child;
+pub mod config;
 mod driver;
 mod harness;
 pub mod isolation;
