@@ -223,7 +223,7 @@ pub fn run(args: Args) -> Result<i32, Error> {
                 Err(IsolationError::Cancelled) => {}
                 result => {
                     let test = &plan.to_run[index];
-                    let record = finished_record(result, &specs[index], &resolved[index]);
+                    let record = finished_record(result, &specs[index]);
                     tally.count(&record);
                     let comparison = gate.as_mut().and_then(|gate| {
                         gate.observe(
@@ -286,28 +286,30 @@ fn child_spec(
         env,
         current_dir: Some(target.package_root.clone()),
         cancel: Some(Arc::clone(cancel)),
+        budgets: resolved.budgets.clone(),
     }
 }
 
-/// The record of a finished child, held to its budgets; a child that could
-/// not be run at all is a failure of its test, never a pass.
-fn finished_record(
-    result: Result<TestRecord, IsolationError>,
-    spec: &ChildSpec,
-    resolved: &Resolved,
-) -> TestRecord {
+/// The record of a finished child (held to its budgets by
+/// `run_isolated`); a child that could not be run at all is a failure of its
+/// test, never a pass, its budgets recorded unmeasured.
+fn finished_record(result: Result<TestRecord, IsolationError>, spec: &ChildSpec) -> TestRecord {
     let mut record = match result {
         Ok(record) => record,
-        Err(error) => TestRecord::without_run(
-            &spec.test,
-            Outcome::Failed {
-                message: format!("cargo leaktest could not run this test: {error}"),
-                iteration: None,
-            },
-            0,
-        ),
+        Err(error) => {
+            let mut record = TestRecord::without_run(
+                &spec.test,
+                Outcome::Failed {
+                    message: format!("cargo leaktest could not run this test: {error}"),
+                    iteration: None,
+                },
+                0,
+            );
+            leaktest_core::budget::apply(&mut record, &spec.budgets);
+            record
+        }
     };
-    resolved.apply_to(&mut record);
+    record.settings.timeout_ms = spec.test.settings.timeout_ms;
     record
 }
 

@@ -86,10 +86,10 @@ fn trial(
             env: Vec::new(),
             current_dir: None,
             cancel: None,
+            budgets: resolved.budgets,
         };
-        let mut record =
+        let record =
             isolation::run_isolated(&spec).map_err(|error| Failed::from(error.to_string()))?;
-        resolved.apply_to(&mut record);
         match record.outcome {
             Outcome::Passed => Ok(()),
             _ => Err(Failed::from(summary::failure_details(&record))),

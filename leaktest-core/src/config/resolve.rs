@@ -15,9 +15,7 @@
 use super::error::ConfigError;
 use super::file::{Override, Profile};
 use super::layer::{Layer, Sourced};
-use crate::model::{
-    AttributeSettings, Budget, ConfigSource, ResolvedBudget, TestRecord, DEFAULT_TIMEOUT_MS,
-};
+use crate::model::{AttributeSettings, Budget, ConfigSource, ResolvedBudget, DEFAULT_TIMEOUT_MS};
 use std::time::Duration;
 
 /// Every layer of configuration but the test's own attribute.
@@ -65,14 +63,6 @@ impl Resolved {
     /// The timeout.
     pub fn timeout(&self) -> Duration {
         Duration::from_millis(self.timeout_ms.value)
-    }
-
-    /// Completes the record of a test that ran with these settings: the
-    /// timeout it ran under, and its budgets held against what it measured
-    /// ([`crate::budget::apply`], which may change the outcome).
-    pub fn apply_to(&self, record: &mut TestRecord) {
-        record.settings.timeout_ms = self.timeout_ms.value;
-        crate::budget::apply(record, &self.budgets);
     }
 }
 
