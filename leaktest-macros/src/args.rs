@@ -331,13 +331,7 @@ fn size(key: &str, meta: &Meta) -> syn::Result<u64> {
         Expr::Lit(ExprLit {
             lit: Lit::Str(lit), ..
         }) => leaktest_units::parse_size(&lit.value()).map_err(|error| {
-            syn::Error::new_spanned(
-                lit,
-                format!(
-                    "invalid size for `{key}`: {error}; for example `{}`",
-                    example(key)
-                ),
-            )
+            syn::Error::new_spanned(lit, format!("invalid size for `{key}`: {error}"))
         }),
         _ => int(key, meta).map(|(bytes, _)| bytes).map_err(|error| {
             syn::Error::new(

@@ -41,6 +41,7 @@ pub(crate) fn unit_of(key: &str) -> Option<Unit> {
 pub(crate) fn example(key: &str) -> String {
     match unit_of(key) {
         Some(Unit::Bytes) if key == "max_peak" => format!("{key} = \"24 MiB\""),
+        Some(Unit::Bytes) if key == "max_growth" => format!("{key} = \"64 B\""),
         Some(Unit::Bytes) => format!("{key} = \"4 KiB\""),
         _ => format!("{key} = 1"),
     }

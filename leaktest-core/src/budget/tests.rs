@@ -8,8 +8,10 @@ use crate::model::{
 /// iteration (or not leaking, when 0), fds flat, a peak 3 MiB above the
 /// start, 6 KiB in 40 allocations per iteration.
 fn record(heap_growth: f64, should_leak: bool) -> TestRecord {
-    let mut settings = Settings::default();
-    settings.should_leak = should_leak;
+    let settings = Settings {
+        should_leak,
+        ..Settings::default()
+    };
     let test = TestDescription::new("parser::parses", "tests/leaks.rs:3", settings);
     let leaking = heap_growth > 0.0;
     let mut record = TestRecord::without_run(

@@ -109,28 +109,8 @@ pub enum ConfigError {
     },
     /// An override raises a test's budget above what it would have without
     /// the override, and gives no `reason`.
-    #[error(
-        "{location}: override {filter:?} of profile.{profile} raises `{budget}` of test `{test}` \
-         from {from} to {to} without a reason: add `reason = \"...\"` to the override saying why \
-         this test may use more\n{}",
-        location.snippet
-    )]
-    LoosenedWithoutReason {
-        /// Where the override is.
-        location: Location,
-        /// Its profile.
-        profile: String,
-        /// Its filter.
-        filter: String,
-        /// The test it matched.
-        test: String,
-        /// The budget key.
-        budget: String,
-        /// The budget without the override, and its source.
-        from: String,
-        /// The override's value.
-        to: String,
-    },
+    #[error("{0}")]
+    LoosenedWithoutReason(Box<Loosened>),
     /// An environment variable leaktest reads has a value it cannot use.
     #[error("{variable}={value:?}: {message}")]
     Environment {
@@ -149,6 +129,32 @@ pub enum ConfigError {
         /// What is wrong and what to write.
         message: String,
     },
+}
+
+/// An override that raises a budget without saying why.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{location}: override {filter:?} of profile.{profile} raises `{budget}` of test `{test}` \
+     from {from} to {to} without a reason: add `reason = \"...\"` to the override saying why \
+     this test may use more\n{}",
+    location.snippet
+)]
+#[non_exhaustive]
+pub struct Loosened {
+    /// Where the override is.
+    pub location: Location,
+    /// Its profile.
+    pub profile: String,
+    /// Its filter.
+    pub filter: String,
+    /// The test it matched.
+    pub test: String,
+    /// The budget key.
+    pub budget: String,
+    /// The budget without the override, and its source.
+    pub from: String,
+    /// The override's value.
+    pub to: String,
 }
 
 fn unknown_profile_message(
@@ -176,9 +182,10 @@ impl ConfigError {
     pub fn path(&self) -> Option<&Path> {
         match self {
             ConfigError::Read { path, .. } => Some(path),
-            ConfigError::Syntax { location, .. }
-            | ConfigError::Invalid { location, .. }
-            | ConfigError::LoosenedWithoutReason { location, .. } => Some(&location.path),
+            ConfigError::Syntax { location, .. } | ConfigError::Invalid { location, .. } => {
+                Some(&location.path)
+            }
+            ConfigError::LoosenedWithoutReason(loosened) => Some(&loosened.location.path),
             ConfigError::UnknownProfile { path, .. } => path.as_deref(),
             ConfigError::Environment { .. } | ConfigError::CommandLine { .. } => None,
         }

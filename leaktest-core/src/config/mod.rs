@@ -23,7 +23,7 @@ mod resolve;
 
 pub use discover::{discover, package_dir_at_run_time};
 pub use env::{environment_layer, process_env, profile_from_env, ENV_PROFILE, ENV_TIMEOUT};
-pub use error::{ConfigError, Location};
+pub use error::{ConfigError, Location, Loosened};
 pub use file::{ConfigFile, Override, Profile, RunSettings, DEFAULT_PROFILE, FILE_NAME};
 pub use layer::{Layer, Sourced};
 pub use pattern::Pattern;

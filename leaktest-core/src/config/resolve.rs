@@ -12,7 +12,7 @@
 //! Files and the environment are read elsewhere: this is a pure function of
 //! the layers, the test's name and its attribute.
 
-use super::error::ConfigError;
+use super::error::{ConfigError, Loosened};
 use super::file::{Override, Profile};
 use super::layer::{Layer, Sourced};
 use crate::model::{AttributeSettings, Budget, ConfigSource, ResolvedBudget, DEFAULT_TIMEOUT_MS};
@@ -157,7 +157,7 @@ fn check_reason(
     if !loosens || explained {
         return Ok(());
     }
-    Err(ConfigError::LoosenedWithoutReason {
+    Err(ConfigError::LoosenedWithoutReason(Box::new(Loosened {
         location: entry.location.clone(),
         profile: entry.profile.clone(),
         filter: entry.filter.as_str().to_owned(),
@@ -165,7 +165,7 @@ fn check_reason(
         budget: budget.key().to_owned(),
         from: without.describe(budget),
         to: crate::render::budget_limit(budget, set.value),
-    })
+    })))
 }
 
 #[cfg(test)]
