@@ -17,10 +17,11 @@ pub(crate) enum Unit {
 }
 
 /// Every budget key, its unit, and the resource of a growth budget.
-pub(crate) const BUDGETS: [(&str, Unit, Option<&str>); 9] = [
+pub(crate) const BUDGETS: [(&str, Unit, Option<&str>); 10] = [
     ("max_peak", Unit::Bytes, None),
     ("max_growth", Unit::Bytes, Some("HeapBytes")),
     ("max_blocks_growth", Unit::Count, Some("HeapBlocks")),
+    ("max_native_growth", Unit::Bytes, Some("NativeHeapBytes")),
     ("max_fds_growth", Unit::Count, Some("Fds")),
     ("max_threads_growth", Unit::Count, Some("Threads")),
     ("max_children_growth", Unit::Count, Some("ChildProcesses")),

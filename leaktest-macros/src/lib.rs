@@ -58,7 +58,7 @@ use proc_macro::TokenStream;
 /// | `setup = path` | function (sync or async) called once; its value is passed as `&mut` to every iteration |
 /// | `max_peak = "24 MiB"` | fail when the peak live heap rises this far above its level before the first iteration |
 /// | `max_growth = "64 B"` | heap bytes per iteration a leak may grow and still pass (default 0: every leak fails) |
-/// | `max_blocks_growth`, `max_fds_growth`, `max_threads_growth`, `max_children_growth`, `max_tasks_growth` `= N` | the same for the other resources |
+/// | `max_native_growth = "1 KiB"`, `max_blocks_growth`, `max_fds_growth`, `max_threads_growth`, `max_children_growth`, `max_tasks_growth` `= N` | the same for the other resources |
 /// | `max_alloc_per_iter = "4 KiB"` | bytes allocated per judged iteration (median), freed or not |
 /// | `max_allocs_per_iter = N` | allocations per judged iteration (median) |
 ///

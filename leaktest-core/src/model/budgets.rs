@@ -44,6 +44,7 @@ impl Budget {
             Budget::Growth(resource) => match resource {
                 Resource::HeapBytes => "max_growth",
                 Resource::HeapBlocks => "max_blocks_growth",
+                Resource::NativeHeapBytes => "max_native_growth",
                 Resource::Fds => "max_fds_growth",
                 Resource::Threads => "max_threads_growth",
                 Resource::ChildProcesses => "max_children_growth",
