@@ -1,7 +1,7 @@
 //! Human text for one test's result: what leaked, by how much, and why.
 //! Used by the harness for failed tests and by `cargo leaktest` for details.
 
-use crate::model::{Outcome, TestRecord};
+use crate::model::{Budget, ConfigSource, Outcome, TestRecord};
 use crate::render;
 use std::fmt::Write;
 
@@ -92,7 +92,12 @@ pub fn failure_details(record: &TestRecord) -> String {
             );
         }
     }
-    for check in record.exceeded_budgets() {
+    // A leak held to the default growth budget (0) is the leak itself,
+    // already told above; any other budget exceeded is named.
+    let named_budgets = record.exceeded_budgets().filter(|check| {
+        !(matches!(check.budget, Budget::Growth(_)) && check.source == ConfigSource::Default)
+    });
+    for check in named_budgets {
         let _ = writeln!(text, "  {}", render::budget_line(check));
     }
     if record.peak_heap_bytes > 0 {
