@@ -12,20 +12,25 @@ use crate::source_paths::SourcePaths;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// The reporters `args` ask for besides the one on stdout: the JUnit file,
-/// and on GitHub Actions the annotations (on stdout, or on stderr when
-/// stdout carries JSON lines) and the step summary.
-pub fn extra_reporters(args: &Args, workspace_root: &Path) -> Vec<Box<dyn Reporter>> {
+/// The reporters `args` ask for besides the one on stdout: the JUnit file
+/// (`junit`: `--junit`, else Leaktest.toml's `junit`), and on GitHub Actions
+/// the annotations (on stdout, or on stderr when stdout carries JSON lines)
+/// and the step summary.
+pub fn extra_reporters(
+    args: &Args,
+    junit: Option<&Path>,
+    workspace_root: &Path,
+) -> Vec<Box<dyn Reporter>> {
     let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
     let github = args
         .github_actions
         .enabled(std::env::var("GITHUB_ACTIONS").ok().as_deref());
-    if args.junit.is_none() && !github {
+    if junit.is_none() && !github {
         return reporters;
     }
     let paths = SourcePaths::from_env(workspace_root);
-    if let Some(path) = &args.junit {
-        reporters.push(Box::new(JunitReporter::new(path.clone(), paths.clone())));
+    if let Some(path) = junit {
+        reporters.push(Box::new(JunitReporter::new(path.to_owned(), paths.clone())));
     }
     if github {
         let summary = std::env::var_os("GITHUB_STEP_SUMMARY")

@@ -9,6 +9,7 @@ use crate::exit_codes;
 use crate::no_tests::NoTestsMode;
 use crate::partition::Partition;
 use clap::{ArgAction, Parser, Subcommand, ValueEnum};
+use leaktest_core::config::{add_budget_argument, Layer, RunSettings};
 use leaktest_core::protocol::{MAX_ITERATIONS, MIN_ITERATIONS};
 use leaktest_core::render::format_count;
 use std::ffi::OsString;
@@ -149,14 +150,14 @@ pub struct Args {
     #[arg(
         short = 'r',
         long,
-        conflicts_with = "profile",
+        conflicts_with = "cargo_profile",
         help_heading = "Compilation Options"
     )]
     pub release: bool,
 
-    /// Build with this profile.
+    /// Build with this cargo profile (cargo's `--profile`).
     #[arg(long, value_name = "NAME", help_heading = "Compilation Options")]
-    pub profile: Option<String>,
+    pub cargo_profile: Option<String>,
 
     /// Directory for all generated artifacts.
     #[arg(long, value_name = "DIR", help_heading = "Compilation Options")]
@@ -197,6 +198,22 @@ pub struct Args {
         help_heading = "Run Options"
     )]
     pub iterations: Option<u64>,
+
+    /// Use this profile of Leaktest.toml (default: `$LEAKTEST_PROFILE`, else `default`).
+    #[arg(long, value_name = "NAME", help_heading = "Run Options")]
+    pub profile: Option<String>,
+
+    /// Hold every test to this budget, overriding Leaktest.toml, the
+    /// environment and the attribute (repeatable): `max_peak=24MiB`,
+    /// `max_growth=64B`, `max_fds_growth=1`, `max_alloc_per_iter=4KiB`,
+    /// `max_allocs_per_iter=12`, ...
+    #[arg(
+        long = "budget",
+        value_name = "KEY=VALUE",
+        value_parser = parse_budget,
+        help_heading = "Run Options"
+    )]
+    pub budgets: Vec<String>,
 
     /// Keep starting tests after one fails (by default no new test starts
     /// after the first failure; the ones already running are still reported).
@@ -300,36 +317,36 @@ pub struct Args {
     pub strict_baseline: bool,
 
     /// Peak heap and bytes allocated per iteration regress when they rose by
-    /// more than this percentage of the baseline...
+    /// more than this percentage of the baseline... [default: Leaktest.toml's
+    /// `baseline_tolerance`, else 10%]
     #[arg(
         long,
         value_name = "PERCENT",
         value_parser = parse_percent,
-        default_value = "10%",
         help_heading = "Baseline Options"
     )]
-    pub baseline_tolerance: f64,
+    pub baseline_tolerance: Option<f64>,
 
-    /// ...and by more than this many bytes (`64KiB`, `1MB`, `512`; KiB = 1024, KB = 1000).
+    /// ...and by more than this many bytes (`64KiB`, `1MB`, `512`; KiB = 1024,
+    /// KB = 1000) [default: Leaktest.toml's `baseline_tolerance_bytes`, else 64KiB]
     #[arg(
         long,
         value_name = "SIZE",
         value_parser = parse_size,
-        default_value = "64KiB",
         help_heading = "Baseline Options"
     )]
-    pub baseline_tolerance_bytes: u64,
+    pub baseline_tolerance_bytes: Option<u64>,
 
     /// Allocations per iteration regress when they rose by more than this
-    /// percentage (`0%` for any rise).
+    /// percentage (`0%` for any rise) [default: Leaktest.toml's
+    /// `baseline_tolerance_count`, else 10%]
     #[arg(
         long,
         value_name = "PERCENT",
         value_parser = parse_percent,
-        default_value = "10%",
         help_heading = "Baseline Options"
     )]
-    pub baseline_tolerance_count: f64,
+    pub baseline_tolerance_count: Option<f64>,
 }
 
 /// Commands besides running tests.
@@ -403,8 +420,9 @@ impl Args {
         Args::parse_from(strip_subcommand_word(std::env::args_os()))
     }
 
-    /// The baseline flags, together.
-    pub fn baseline_options(&self) -> BaselineOptions {
+    /// The baseline flags, together; tolerances not given here come from
+    /// `file` (the selected profile of Leaktest.toml), else the defaults.
+    pub fn baseline_options(&self, file: &RunSettings) -> BaselineOptions {
         let location = |name: &Option<String>, file: &Option<PathBuf>| match (name, file) {
             (Some(name), _) => Some(Location::Named(name.clone())),
             (None, Some(path)) => Some(Location::File(path.clone())),
@@ -414,10 +432,22 @@ impl Args {
             compare: location(&self.baseline, &self.baseline_file),
             save: location(&self.save_baseline, &self.save_baseline_file),
             strict: self.strict_baseline,
-            tolerance: Tolerance {
-                percent: self.baseline_tolerance,
-                bytes: self.baseline_tolerance_bytes,
-                count_percent: self.baseline_tolerance_count,
+            tolerance: {
+                let default = Tolerance::default();
+                Tolerance {
+                    percent: self
+                        .baseline_tolerance
+                        .or(file.baseline_tolerance_percent)
+                        .unwrap_or(default.percent),
+                    bytes: self
+                        .baseline_tolerance_bytes
+                        .or(file.baseline_tolerance_bytes)
+                        .unwrap_or(default.bytes),
+                    count_percent: self
+                        .baseline_tolerance_count
+                        .or(file.baseline_tolerance_count_percent)
+                        .unwrap_or(default.count_percent),
+                }
             },
         }
     }
@@ -430,45 +460,21 @@ fn parse_partition(text: &str) -> Result<Partition, String> {
 
 /// Parses a percentage: `10%`, `2.5%`, or a bare `10`; not negative.
 pub fn parse_percent(text: &str) -> Result<f64, String> {
-    let number = text.trim().trim_end_matches('%').trim();
-    match number.parse::<f64>() {
-        Ok(percent) if percent.is_finite() && percent >= 0.0 => Ok(percent),
-        _ => Err(format!(
-            "`{text}` is not a percentage (e.g. `10%`, `2.5%`, `0%`)"
-        )),
-    }
+    leaktest_units::parse_percent(text).map_err(|error| error.to_string())
 }
 
-/// Parses a size in bytes: a bare number is bytes; `B`, `KiB`/`MiB`/`GiB`
-/// are powers of 1024, `KB`/`MB`/`GB` powers of 1000 (`64KiB`, `1.5 MB`).
+/// Parses a size in bytes (see [`leaktest_units::parse_size`]: a bare
+/// number is bytes; `KiB`/`MiB`/`GiB` are powers of 1024, `KB`/`MB`/`GB`
+/// powers of 1000).
 pub fn parse_size(text: &str) -> Result<u64, String> {
-    let trimmed = text.trim();
-    let split = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let multiplier: u64 = match unit.trim() {
-        "" | "B" => 1,
-        "KiB" => 1 << 10,
-        "MiB" => 1 << 20,
-        "GiB" => 1 << 30,
-        "KB" => 1_000,
-        "MB" => 1_000_000,
-        "GB" => 1_000_000_000,
-        other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{text}` (use B, KiB, MiB, GiB, KB, MB or GB)"
-            ))
-        }
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size (e.g. `64KiB`, `1MB`, `512`)"))?;
-    let bytes = (value * multiplier as f64).round();
-    if !(0.0..=u64::MAX as f64).contains(&bytes) {
-        return Err(format!("`{text}` is out of range"));
-    }
-    Ok(bytes as u64)
+    leaktest_units::parse_size(text).map_err(|error| error.to_string())
+}
+
+/// Checks a `--budget KEY=VALUE` (kept as text: the run reads it into the
+/// command-line layer of the configuration).
+fn parse_budget(text: &str) -> Result<String, String> {
+    add_budget_argument(&mut Layer::default(), text).map_err(|error| error.to_string())?;
+    Ok(text.to_owned())
 }
 
 /// What the arguments after `--` asked for, read the way libtest reads them.
@@ -698,30 +704,50 @@ mod tests {
     #[test]
     fn sizes_take_iec_and_si_units() {
         assert_eq!(parse_size("64KiB"), Ok(65_536));
-        assert_eq!(parse_size("64 KiB"), Ok(65_536));
         assert_eq!(parse_size("1MB"), Ok(1_000_000));
-        assert_eq!(parse_size("1.5 MiB"), Ok(1_572_864));
-        assert_eq!(parse_size("512"), Ok(512));
-        assert_eq!(parse_size("0B"), Ok(0));
         assert!(parse_size("64kib")
             .unwrap_err()
             .contains("unknown unit `kib`"));
-        assert!(parse_size("lots").is_err());
     }
 
     #[test]
-    fn percentages_take_an_optional_sign() {
-        assert_eq!(parse_percent("10%"), Ok(10.0));
-        assert_eq!(parse_percent("2.5"), Ok(2.5));
-        assert_eq!(parse_percent("0%"), Ok(0.0));
-        assert!(parse_percent("-5%").is_err());
-        assert!(parse_percent("ten").is_err());
+    fn budgets_are_checked_as_they_are_parsed() {
+        let args = Args::parse_from([
+            "cargo-leaktest",
+            "--budget",
+            "max_peak=24MiB",
+            "--budget",
+            "max_fds_growth=1",
+        ]);
+        assert_eq!(args.budgets, ["max_peak=24MiB", "max_fds_growth=1"]);
+        let bad = Args::try_parse_from(["cargo-leaktest", "--budget", "max_peek=1"]).unwrap_err();
+        assert_eq!(bad.exit_code(), exit_codes::SETUP_ERROR);
+        assert!(
+            bad.to_string().contains("unknown budget `max_peek`"),
+            "{bad}"
+        );
+    }
+
+    #[test]
+    fn profile_is_leaktest_s_and_cargo_profile_is_cargo_s() {
+        let args = Args::parse_from([
+            "cargo-leaktest",
+            "--profile",
+            "ci",
+            "--cargo-profile",
+            "bench",
+        ]);
+        assert_eq!(args.profile.as_deref(), Some("ci"));
+        assert_eq!(args.cargo_profile.as_deref(), Some("bench"));
+        assert!(
+            Args::try_parse_from(["cargo-leaktest", "--release", "--cargo-profile", "x"]).is_err()
+        );
     }
 
     #[test]
     fn baseline_flags_default_to_the_documented_tolerance() {
         let args = Args::parse_from(["cargo-leaktest", "--baseline", "main"]);
-        let options = args.baseline_options();
+        let options = args.baseline_options(&RunSettings::default());
         assert_eq!(options.compare, Some(Location::Named("main".to_owned())));
         assert_eq!(options.save, None);
         assert_eq!(options.tolerance, Tolerance::default());

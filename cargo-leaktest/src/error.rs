@@ -89,6 +89,9 @@ pub enum Error {
     /// Writing the report failed (stdout closed, disk full).
     #[error("could not write the report: {0}")]
     Output(#[from] std::io::Error),
+    /// Leaktest.toml, a `LEAKTEST_*` variable or a `--budget` is not usable.
+    #[error(transparent)]
+    Config(#[from] leaktest_core::config::ConfigError),
     /// A baseline could not be read, written, merged, or does not compare.
     #[error(transparent)]
     Baseline(#[from] crate::baseline::BaselineError),

@@ -9,6 +9,7 @@ mod baseline;
 mod build;
 mod ci;
 mod cli;
+mod config;
 mod describe;
 mod discovery;
 mod error;

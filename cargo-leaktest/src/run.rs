@@ -7,6 +7,7 @@ use crate::baseline::Gate;
 use crate::build::{self, BuildOptions};
 use crate::ci;
 use crate::cli::{self, Args, ColorChoice, MessageFormat};
+use crate::config::RunConfig;
 use crate::describe;
 use crate::discovery::{self, Selection, TestTarget};
 use crate::error::Error;
@@ -19,13 +20,14 @@ use crate::output::{listed_targets, Reporter, Reporters, RunStart, Tally};
 use crate::schedule::{self, Event, Pool};
 use crate::select::{self, Filter, IgnoredMode, PlannedTest};
 use crate::test_key::TestKey;
+use leaktest_core::config::Resolved;
 use leaktest_core::isolation::{ChildSpec, IsolationError};
 use leaktest_core::model::{Outcome, TestRecord};
 use std::ffi::OsString;
 use std::io::{self, IsTerminal};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Runs `cargo leaktest` with `args` and returns the exit code of the verdict
 /// (0 all passed, 1 a failure, 3 a regression, 4 no tests, 130
@@ -54,7 +56,9 @@ pub fn run(args: Args) -> Result<i32, Error> {
         test_targets: args.test_targets.clone(),
     };
     let discovered = discovery::discover(args.manifest_path.as_deref(), &cargo_flags, &selection)?;
-    // The baseline is read before the build, so a missing one fails at once.
+    // Leaktest.toml and the baseline are read before the build, so their
+    // errors come at once.
+    let mut config = RunConfig::load(&args, &discovered.workspace_root)?;
     let listing = args.list || harness_args.list;
     if let (Some(dir), false) = (&args.report, listing) {
         html::prepare(dir)?;
@@ -62,12 +66,12 @@ pub fn run(args: Args) -> Result<i32, Error> {
     let mut warnings = Vec::new();
     let target_dir =
         (args.target_dir.clone()).unwrap_or_else(|| discovered.target_directory.clone());
-    let build_profile = build_profile_name(args.release, args.profile.as_deref());
+    let build_profile = build_profile_name(args.release, args.cargo_profile.as_deref());
     let mut gate = if listing {
         None
     } else {
         Gate::prepare(
-            &args.baseline_options(),
+            &args.baseline_options(&config.run),
             &target_dir,
             build_profile,
             &mut warnings,
@@ -84,7 +88,7 @@ pub fn run(args: Args) -> Result<i32, Error> {
         all_features: args.all_features,
         no_default_features: args.no_default_features,
         release: args.release,
-        profile: args.profile.clone(),
+        profile: args.cargo_profile.clone(),
         target_dir: args.target_dir.clone(),
         cargo_flags,
         color: cargo_color,
@@ -156,15 +160,17 @@ pub fn run(args: Args) -> Result<i32, Error> {
         .or(harness_args.test_threads)
         .map(|jobs| jobs as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let overrides = Overrides {
-        timeout: args.timeout,
-        iterations: args.iterations,
-        capture_output: !(args.nocapture || harness_args.nocapture),
-    };
+    let capture_output = !(args.nocapture || harness_args.nocapture);
+    let resolved: Vec<Resolved> = plan
+        .to_run
+        .iter()
+        .map(|test| config.resolve(test))
+        .collect::<Result<_, _>>()?;
     let specs: Vec<ChildSpec> = plan
         .to_run
         .iter()
-        .map(|test| child_spec(test, &overrides, &cancel))
+        .zip(&resolved)
+        .map(|(test, resolved)| child_spec(test, resolved, capture_output, &cancel))
         .collect();
     let primary: Box<dyn Reporter + '_> = match args.message_format {
         MessageFormat::Human => {
@@ -180,7 +186,12 @@ pub fn run(args: Args) -> Result<i32, Error> {
         MessageFormat::Json => Box::new(JsonReporter::new(stdout)),
     };
     let mut reporters = vec![primary];
-    reporters.extend(ci::extra_reporters(&args, &discovered.workspace_root));
+    let junit = args.junit.clone().or_else(|| config.run.junit.clone());
+    reporters.extend(ci::extra_reporters(
+        &args,
+        junit.as_deref(),
+        &discovered.workspace_root,
+    ));
     if let Some(dir) = &args.report {
         reporters.push(Box::new(HtmlReporter::new(dir.clone(), !args.quiet)));
     }
@@ -219,7 +230,7 @@ pub fn run(args: Args) -> Result<i32, Error> {
                 Err(IsolationError::Cancelled) => {}
                 result => {
                     let test = &plan.to_run[index];
-                    let record = finished_record(result, &specs[index], &overrides);
+                    let record = finished_record(result, &specs[index]);
                     tally.count(&record);
                     let comparison = gate.as_mut().and_then(|gate| {
                         gate.observe(
@@ -251,27 +262,15 @@ pub fn run(args: Args) -> Result<i32, Error> {
     Ok(tally.exit_code())
 }
 
-/// Command-line settings that override every test's own.
-struct Overrides {
-    timeout: Option<Duration>,
-    iterations: Option<u64>,
-    capture_output: bool,
-}
-
+/// The child process of `test`, with the settings it resolved to.
 fn child_spec(
     test: &PlannedTest<'_>,
-    overrides: &Overrides,
+    resolved: &Resolved,
+    capture_output: bool,
     cancel: &Arc<AtomicBool>,
 ) -> ChildSpec {
     let mut description = test.test.clone();
-    let timeout = match overrides.timeout {
-        Some(timeout) => {
-            description.settings.timeout_ms =
-                u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-            timeout
-        }
-        None => Duration::from_millis(description.settings.timeout_ms),
-    };
+    description.settings.timeout_ms = resolved.timeout_ms.value;
     let target = &test.harness.target;
     // What `cargo test` gives a test at run time, so tests reading them work the same.
     let env: Vec<(OsString, OsString)> = vec![
@@ -288,36 +287,36 @@ fn child_spec(
     ChildSpec {
         binary: test.harness.binary.clone(),
         test: description,
-        timeout,
-        iterations_override: overrides.iterations,
-        capture_output: overrides.capture_output,
+        timeout: resolved.timeout(),
+        iterations_override: resolved.iterations_override(),
+        capture_output,
         env,
         current_dir: Some(target.package_root.clone()),
         cancel: Some(Arc::clone(cancel)),
+        budgets: resolved.budgets.clone(),
     }
 }
 
-/// The record of a finished child; a child that could not be run at all is a
-/// failure of its test, never a pass.
-fn finished_record(
-    result: Result<TestRecord, IsolationError>,
-    spec: &ChildSpec,
-    overrides: &Overrides,
-) -> TestRecord {
+/// The record of a finished child (held to its budgets by
+/// `run_isolated`); a child that could not be run at all is a failure of its
+/// test, never a pass, its budgets recorded unmeasured.
+fn finished_record(result: Result<TestRecord, IsolationError>, spec: &ChildSpec) -> TestRecord {
     let mut record = match result {
         Ok(record) => record,
-        Err(error) => TestRecord::without_run(
-            &spec.test,
-            Outcome::Failed {
-                message: format!("cargo leaktest could not run this test: {error}"),
-                iteration: None,
-            },
-            0,
-        ),
+        Err(error) => {
+            let mut record = TestRecord::without_run(
+                &spec.test,
+                Outcome::Failed {
+                    message: format!("cargo leaktest could not run this test: {error}"),
+                    iteration: None,
+                },
+                0,
+            );
+            leaktest_core::budget::apply(&mut record, &spec.budgets);
+            record
+        }
     };
-    if overrides.timeout.is_some() {
-        record.settings.timeout_ms = spec.test.settings.timeout_ms;
-    }
+    record.settings.timeout_ms = spec.test.settings.timeout_ms;
     record
 }
 

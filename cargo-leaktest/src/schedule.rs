@@ -176,6 +176,7 @@ mod tests {
                 env: Vec::new(),
                 current_dir: None,
                 cancel: Some(Arc::clone(cancel)),
+                budgets: Vec::new(),
             })
             .collect()
     }

@@ -70,6 +70,8 @@ pub struct Driver {
     fluctuation_at_rest: Sample,
     /// When the test's process will be killed, if known.
     deadline: Option<Instant>,
+    /// Live heap bytes just before the first iteration.
+    heap_bytes_at_start: Option<u64>,
 }
 
 /// What the settle window found.
@@ -110,6 +112,7 @@ impl Driver {
             unmeasured: Vec::new(),
             fluctuation_at_rest: Sample::default(),
             deadline: None,
+            heap_bytes_at_start: None,
         }
     }
 
@@ -173,6 +176,7 @@ impl Driver {
             Sample::take(which, alive_tasks.map(|tasks| tasks()), previous)
         };
         alloc::reset_peak();
+        self.heap_bytes_at_start = u64::try_from(alloc::HeapStats::now().live_bytes).ok();
         let measuring_since = Instant::now();
         let mut target = self.settings.iterations;
         let mut judging = Judging::FirstRun;
@@ -391,8 +395,10 @@ impl Driver {
             resources: self.reports,
             unmeasured: self.unmeasured,
             peak_heap_bytes: alloc::peak_live_bytes(),
+            heap_bytes_at_start: self.heap_bytes_at_start,
             allocation_per_iteration,
             duration_ms: duration.as_millis() as u64,
+            budgets: Vec::new(),
             stdout_tail: String::new(),
             stderr_tail: String::new(),
         }

@@ -2,13 +2,13 @@
 //! each leak test run in a child process of its own.
 
 use crate::child;
+use crate::config::{Config, ConfigError, Resolved, TestIdentity};
 use crate::isolation::{self, ChildSpec};
 use crate::model::{HarnessDescription, Outcome};
 use crate::protocol::{self, DESCRIBE_MARKER};
 use crate::registry::{self, LeakTest};
 use crate::summary;
 use libtest_mimic::{Arguments, Failed, Trial};
-use std::time::Duration;
 
 /// Exit code when the harness cannot run at all.
 pub const EXIT_HARNESS_ERROR: i32 = 2;
@@ -33,38 +33,60 @@ pub fn run_main(allocator: Option<&'static str>) -> ! {
         }
     };
     let capture_output = !arguments.nocapture;
-    let iterations_override = match protocol::iterations_override_from_env() {
-        Ok(iterations) => iterations,
-        Err(message) => {
-            eprintln!("leaktest: {message}");
+    let resolved = match resolve_all() {
+        Ok(resolved) => resolved,
+        Err(error) => {
+            eprintln!("leaktest: {error}");
             std::process::exit(EXIT_HARNESS_ERROR);
         }
     };
-    let trials = registry::all_tests()
+    let trials = resolved
         .into_iter()
-        .map(|test| trial(test, binary.clone(), capture_output, iterations_override))
+        .map(|(test, resolved)| trial(test, resolved, binary.clone(), capture_output))
         .collect();
     libtest_mimic::run(&arguments, trials).exit()
 }
 
+/// Every test with the settings it runs with: `Leaktest.toml` (found from
+/// the package directory), `LEAKTEST_PROFILE` and the environment, over its
+/// attribute.
+fn resolve_all() -> Result<Vec<(&'static LeakTest, Resolved)>, ConfigError> {
+    let config = Config::for_harness()?;
+    let package = std::env::var("CARGO_PKG_NAME").ok();
+    registry::all_tests()
+        .into_iter()
+        .map(|test| {
+            let name = test.full_name();
+            let identity = TestIdentity {
+                package: package.as_deref(),
+                name: &name,
+            };
+            let resolved = config.resolve(identity, &test.config.attribute_settings())?;
+            Ok((test, resolved))
+        })
+        .collect()
+}
+
 fn trial(
     test: &'static LeakTest,
+    resolved: Resolved,
     binary: std::path::PathBuf,
     capture_output: bool,
-    iterations_override: Option<u64>,
 ) -> Trial {
-    let description = test.description();
+    let mut description = test.description();
+    description.settings.timeout_ms = resolved.timeout_ms.value;
     let ignored = description.ignored.is_some();
     Trial::test(test.full_name(), move || {
         let spec = ChildSpec {
             binary,
-            timeout: Duration::from_millis(description.settings.timeout_ms),
+            timeout: resolved.timeout(),
             test: description,
-            iterations_override,
+            iterations_override: resolved.iterations_override(),
             capture_output,
             env: Vec::new(),
             current_dir: None,
             cancel: None,
+            budgets: resolved.budgets,
         };
         let record =
             isolation::run_isolated(&spec).map_err(|error| Failed::from(error.to_string()))?;

@@ -1,8 +1,10 @@
 //! Runs one leak test in a child process: the test binary started again for
 //! that one test. A child that crashes, hangs or exits without delivering its
-//! record becomes a record saying so, never a pass.
+//! record becomes a record saying so, never a pass. Every record is held to
+//! the test's budgets ([`crate::budget::apply`]) before it is returned, so
+//! every runner sees the same outcome.
 
-use crate::model::{Outcome, TestDescription, TestRecord};
+use crate::model::{Outcome, ResolvedBudget, TestDescription, TestRecord};
 use crate::protocol::{self, ProtocolError};
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -42,6 +44,9 @@ pub struct ChildSpec {
     pub current_dir: Option<PathBuf>,
     /// Set to stop waiting: the child is killed and [`IsolationError::Cancelled`] returned.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// The budgets the record is held to (see `leaktest_core::config` for
+    /// resolving them; empty: every leak fails, nothing else is limited).
+    pub budgets: Vec<ResolvedBudget>,
 }
 
 /// Why no record could be produced at all.
@@ -209,6 +214,7 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
     record.stdout_tail = stdout_tail.text();
     record.stderr_tail = stderr_tail.text();
     explain_stack_overflow(&mut record);
+    crate::budget::apply(&mut record, &spec.budgets);
     Ok(record)
 }
 

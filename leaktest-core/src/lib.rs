@@ -53,6 +53,15 @@
 //!    extension.
 //!
 //! See [`analysis`] for the pure functions behind it.
+//!
+//! ## Budgets
+//! Beyond the verdict, a test can be held to budgets: its peak heap above
+//! the start (`max_peak = "24 MiB"`), how much a leaking resource may grow
+//! per iteration and still pass (`max_growth = "64 B"`, `max_fds_growth = 1`,
+//! ...; 0 by default), and what one iteration allocates
+//! (`max_alloc_per_iter = "4 KiB"`, `max_allocs_per_iter = 12`). They come
+//! from the attribute, `Leaktest.toml`, the environment or `cargo leaktest
+//! --budget` ([`config`]), and are held against each record by [`budget`].
 
 #![warn(missing_docs)]
 
@@ -62,7 +71,8 @@
 //   custom allocators, `native_heap` for the C heap;
 // - tools that read or produce results (`cargo leaktest`, CI scripts): the
 //   record in `model`, the verdict rule in `analysis`, the text of `render`
-//   and `summary`, and the runner side of the protocol in `protocol` and
+//   and `summary`, the configuration layers in `config` and budgets in
+//   `budget`, and the runner side of the protocol in `protocol` and
 //   `isolation` (the handle `census` too, for tools that count handles);
 // - the macro expansion only: `__private`, hidden, no stability promise.
 //
@@ -72,8 +82,10 @@
 // Shared by both: model, protocol, analysis.
 pub mod alloc;
 pub mod analysis;
+pub mod budget;
 pub mod census;
 mod child;
+pub mod config;
 mod driver;
 mod harness;
 pub mod isolation;

@@ -12,6 +12,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod budgets;
+
+pub use budgets::{AttributeSettings, Budget, BudgetCheck, ConfigSource, ResolvedBudget};
+
 /// Version of the JSON records exchanged between processes and printed by
 /// `cargo leaktest --message-format json`. Bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -256,10 +260,15 @@ impl Unmeasured {
 pub enum Outcome {
     /// No leak found (or, for `should_leak`, a leak found as expected).
     Passed,
-    /// At least one resource grows without bound.
+    /// At least one resource grows without bound, by more per iteration
+    /// than its growth budget (0 unless configured).
     Leaked,
     /// The test is marked `should_leak` but no leak was found.
     LeakNotFound,
+    /// No leak beyond its growth budgets, but the test exceeded another
+    /// budget (peak heap, allocation per iteration): see
+    /// [`TestRecord::budgets`].
+    OverBudget,
     /// The body returned `Err` or panicked.
     Failed {
         /// The error or panic message.
@@ -300,6 +309,7 @@ impl Outcome {
             Outcome::Passed => "passed",
             Outcome::Leaked => "leaked",
             Outcome::LeakNotFound => "no leak",
+            Outcome::OverBudget => "over budget",
             Outcome::Failed { .. } => "failed",
             Outcome::Crashed { .. } => "crashed",
             Outcome::TimedOut { .. } => "timed out",
@@ -437,12 +447,21 @@ pub struct TestRecord {
     pub unmeasured: Vec<Unmeasured>,
     /// Highest live heap bytes seen while the test ran (within the allocator's flush granularity).
     pub peak_heap_bytes: u64,
+    /// Live heap bytes just before the first iteration (after `setup`): the
+    /// level `max_peak` counts from. `None` when the test did not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heap_bytes_at_start: Option<u64>,
     /// What one judged iteration allocates (median); `None` when the test did
     /// not run enough iterations to tell.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocation_per_iteration: Option<AllocationPerIteration>,
     /// Wall time of the test, in milliseconds (child process, from start to record).
     pub duration_ms: u64,
+    /// Every budget the test was held to, with its source and what was
+    /// measured against it (filled in by the parent, which resolves the
+    /// configuration; empty in a record read straight from a child).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<BudgetCheck>,
     /// The last lines the test printed to stdout (filled in by the parent).
     #[serde(default)]
     pub stdout_tail: String,
@@ -465,8 +484,10 @@ impl TestRecord {
             resources: Vec::new(),
             unmeasured: Vec::new(),
             peak_heap_bytes: 0,
+            heap_bytes_at_start: None,
             allocation_per_iteration: None,
             duration_ms,
+            budgets: Vec::new(),
             stdout_tail: String::new(),
             stderr_tail: String::new(),
         }
@@ -480,6 +501,18 @@ impl TestRecord {
     /// The report of one resource, if it was measured.
     pub fn resource(&self, resource: Resource) -> Option<&ResourceReport> {
         self.resources.iter().find(|r| r.resource == resource)
+    }
+
+    /// The test's own peak: its peak live heap above the level before the
+    /// first iteration (what `max_peak` limits). `None` when the test did not run.
+    pub fn peak_heap_bytes_above_start(&self) -> Option<u64> {
+        self.heap_bytes_at_start
+            .map(|start| self.peak_heap_bytes.saturating_sub(start))
+    }
+
+    /// The budgets the test exceeded.
+    pub fn exceeded_budgets(&self) -> impl Iterator<Item = &BudgetCheck> {
+        self.budgets.iter().filter(|check| check.exceeded)
     }
 }
 
@@ -495,6 +528,10 @@ pub struct TestDescription {
     pub settings: Settings,
     /// `Some` when the test is ignored (the reason may be empty).
     pub ignored: Option<String>,
+    /// What its attribute set itself (iterations, timeout, budgets), for
+    /// runners that resolve the configuration layers.
+    #[serde(default)]
+    pub attribute: AttributeSettings,
 }
 
 impl TestDescription {
@@ -509,6 +546,7 @@ impl TestDescription {
             location: location.into(),
             settings,
             ignored: None,
+            attribute: AttributeSettings::default(),
         }
     }
 }

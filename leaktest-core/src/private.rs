@@ -3,7 +3,7 @@
 //! promise, hidden from the docs.
 
 pub use crate::driver::{Driver, IntoTestResult, TestResult};
-pub use crate::model::Flavor;
+pub use crate::model::{Budget, Flavor, Resource};
 pub use crate::registry::{all_tests, LeakTest, TestConfig};
 pub use crate::sampling::{Sample, SampledResources};
 pub use inventory;

@@ -2,8 +2,8 @@
 
 use crate::driver::Driver;
 use crate::model::{
-    default_warmup, Flavor, Settings, TestDescription, DEFAULT_ITERATIONS, DEFAULT_SETTLE_MS,
-    DEFAULT_TIMEOUT_MS,
+    default_warmup, AttributeSettings, Budget, Flavor, Settings, TestDescription,
+    DEFAULT_ITERATIONS, DEFAULT_SETTLE_MS, DEFAULT_TIMEOUT_MS,
 };
 
 /// The attribute's arguments, as the macro wrote them (unset values are `None`).
@@ -27,6 +27,8 @@ pub struct TestConfig {
     pub worker_threads: Option<usize>,
     /// Whether `setup = path` was given.
     pub has_setup: bool,
+    /// Budgets given as `max_peak = "24 MiB"` and the like, in bytes or counts.
+    pub budgets: &'static [(Budget, u64)],
 }
 
 impl TestConfig {
@@ -58,6 +60,15 @@ impl TestConfig {
             worker_threads: self.worker_threads,
             has_setup: self.has_setup,
         }
+    }
+
+    /// What the attribute set itself, for resolving the configuration layers.
+    pub fn attribute_settings(&self) -> AttributeSettings {
+        AttributeSettings::new(
+            self.iterations,
+            self.timeout_ms,
+            self.budgets.iter().copied(),
+        )
     }
 }
 
@@ -100,6 +111,7 @@ impl LeakTest {
             location: self.location(),
             settings: self.config.settings(),
             ignored: self.config.ignore.map(str::to_owned),
+            attribute: self.config.attribute_settings(),
         }
     }
 }
@@ -127,6 +139,7 @@ mod tests {
             runtime: None,
             worker_threads: None,
             has_setup: false,
+            budgets: &[],
         }
     }
 

@@ -10,6 +10,12 @@
 
 use crate::model::{Judgement, Reason, Resource};
 
+mod budgets;
+
+pub use budgets::{
+    budget_breach_short, budget_limit, budget_line, budget_measurement, format_bytes_exact,
+};
+
 /// Characters of a [`sparkline`], lowest first.
 const SPARK_LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 

@@ -1,7 +1,7 @@
 //! Human text for one test's result: what leaked, by how much, and why.
 //! Used by the harness for failed tests and by `cargo leaktest` for details.
 
-use crate::model::{Outcome, TestRecord};
+use crate::model::{Budget, ConfigSource, Outcome, TestRecord};
 use crate::render;
 use std::fmt::Write;
 
@@ -43,6 +43,16 @@ pub fn failure_details(record: &TestRecord) -> String {
                 let _ = writeln!(text, "      {}", report.judgement.reason);
             }
         }
+        Outcome::OverBudget => {
+            let _ = writeln!(
+                text,
+                "over budget: the test exceeded {} over {judged} judged iterations \
+                 ({} run, {} warm-up):",
+                plural_budgets(record.exceeded_budgets().count()),
+                record.iterations_run,
+                settings.warmup
+            );
+        }
         Outcome::LeakNotFound => {
             let _ = writeln!(
                 text,
@@ -82,10 +92,22 @@ pub fn failure_details(record: &TestRecord) -> String {
             );
         }
     }
+    // A leak held to the default growth budget (0) is the leak itself,
+    // already told above; any other budget exceeded is named.
+    let named_budgets = record.exceeded_budgets().filter(|check| {
+        !(matches!(check.budget, Budget::Growth(_)) && check.source == ConfigSource::Default)
+    });
+    for check in named_budgets {
+        let _ = writeln!(text, "  {}", render::budget_line(check));
+    }
     if record.peak_heap_bytes > 0 {
+        let above_start = record
+            .peak_heap_bytes_above_start()
+            .map(|bytes| format!(" ({} above the start)", render::format_bytes(bytes as i64)))
+            .unwrap_or_default();
         let _ = writeln!(
             text,
-            "  peak heap: {}",
+            "  peak heap: {}{above_start}",
             render::format_bytes(record.peak_heap_bytes as i64)
         );
     }
@@ -100,6 +122,15 @@ pub fn failure_details(record: &TestRecord) -> String {
         }
     }
     text
+}
+
+/// `1 budget`, `2 budgets`.
+fn plural_budgets(count: usize) -> String {
+    if count == 1 {
+        "1 budget".to_owned()
+    } else {
+        format!("{count} budgets")
+    }
 }
 
 fn last_lines(text: &str, count: usize) -> String {

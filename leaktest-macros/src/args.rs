@@ -4,6 +4,7 @@
 //! duplicates); checks that also need the function (`flavor` on a sync fn,
 //! `setup` without a parameter) live in [`crate::signature`].
 
+use crate::budgets::{self, Unit};
 use crate::errors::Errors;
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
@@ -15,7 +16,8 @@ use syn::{Expr, ExprLit, ExprPath, Lit, LitStr, Meta, Token};
 /// that would leave nothing to judge.
 pub(crate) const DEFAULT_ITERATIONS: u64 = 100;
 
-/// Every key the attribute accepts, in the order the error message lists them.
+/// Every key the attribute accepts besides the budgets, in the order the
+/// error message lists them (the budget keys, [`budgets::BUDGETS`], follow).
 const KEYS: [&str; 9] = [
     "iterations",
     "warmup",
@@ -28,8 +30,14 @@ const KEYS: [&str; 9] = [
     "setup",
 ];
 
+/// Every key the attribute accepts, budgets included, in the order error messages list them.
+fn all_keys() -> impl Iterator<Item = &'static str> {
+    KEYS.into_iter()
+        .chain(budgets::BUDGETS.iter().map(|(key, _, _)| *key))
+}
+
 /// How each key is written, for error messages.
-fn example(key: &str) -> &'static str {
+fn example(key: &str) -> String {
     match key {
         "iterations" => "iterations = 100",
         "warmup" => "warmup = 10",
@@ -39,8 +47,10 @@ fn example(key: &str) -> &'static str {
         "settle" => "settle = \"200ms\"",
         "flavor" => "flavor = \"multi_thread\"",
         "worker_threads" => "worker_threads = 2",
-        _ => "setup = make_state",
+        "setup" => "setup = make_state",
+        budget => return budgets::example(budget),
     }
+    .to_owned()
 }
 
 /// A value together with the `key = value` it was written as, so later checks
@@ -83,6 +93,9 @@ pub(crate) struct LeakTestArgs {
     pub(crate) worker_threads: Option<Keyed<usize>>,
     /// `setup = path`.
     pub(crate) setup: Option<Keyed<ExprPath>>,
+    /// Budgets (`max_peak = "24 MiB"`, `max_fds_growth = 1`, ...): key and
+    /// limit in bytes or a count, in the order written.
+    pub(crate) budgets: Vec<(&'static str, u64)>,
     /// Keys written so far, valid or not, to catch duplicates.
     given: Vec<&'static str>,
 }
@@ -109,7 +122,7 @@ impl LeakTestArgs {
     }
 
     fn apply(&mut self, meta: Meta, errors: &mut Errors) {
-        let Some(key) = KEYS.into_iter().find(|key| meta.path().is_ident(key)) else {
+        let Some(key) = all_keys().find(|key| meta.path().is_ident(key)) else {
             let written = meta
                 .path()
                 .segments
@@ -121,7 +134,7 @@ impl LeakTestArgs {
                 meta.path(),
                 format!(
                     "unknown argument `{written}`; valid arguments are: {}",
-                    KEYS.join(", ")
+                    all_keys().collect::<Vec<_>>().join(", ")
                 ),
             );
             return;
@@ -179,12 +192,19 @@ impl LeakTestArgs {
                     source: meta,
                 });
             }
-            _ => {
+            "setup" => {
                 let value = setup_path(&meta)?;
                 self.setup = Some(Keyed {
                     value,
                     source: meta,
                 });
+            }
+            budget => {
+                let limit = match budgets::unit_of(budget) {
+                    Some(Unit::Bytes) => size(budget, &meta)?,
+                    _ => int(budget, &meta)?.0,
+                };
+                self.budgets.push((budget, limit));
             }
         }
         Ok(())
@@ -291,7 +311,7 @@ fn ignore_reason(meta: &Meta) -> syn::Result<String> {
 
 fn duration_ms<'m>(key: &str, meta: &'m Meta) -> syn::Result<(u64, &'m LitStr)> {
     let lit = string(key, meta)?;
-    match parse_duration_ms(&lit.value()) {
+    match leaktest_units::parse_duration_ms(&lit.value()) {
         Some(ms) => Ok((ms, lit)),
         None => Err(syn::Error::new_spanned(
             lit,
@@ -301,6 +321,27 @@ fn duration_ms<'m>(key: &str, meta: &'m Meta) -> syn::Result<(u64, &'m LitStr)> 
                 example(key)
             ),
         )),
+    }
+}
+
+/// A size in bytes: a string with a unit (`"24 MiB"`, `"64 B"`; KiB = 1024,
+/// KB = 1000) or a whole number of bytes.
+fn size(key: &str, meta: &Meta) -> syn::Result<u64> {
+    match value(key, meta)? {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => leaktest_units::parse_size(&lit.value()).map_err(|error| {
+            syn::Error::new_spanned(lit, format!("invalid size for `{key}`: {error}"))
+        }),
+        _ => int(key, meta).map(|(bytes, _)| bytes).map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                format!(
+                    "`{key}` expects a size, like `{}`, or a whole number of bytes",
+                    example(key)
+                ),
+            )
+        }),
     }
 }
 
@@ -330,22 +371,4 @@ fn setup_path(meta: &Meta) -> syn::Result<ExprPath> {
             "`setup` expects a path to a function called once before the iterations, like `setup = make_state` or `setup = Server::start`",
         )),
     }
-}
-
-/// Parses `"<int>ms"`, `"<int>s"` or `"<int>m"` into milliseconds; `None` when
-/// the text has another form or overflows.
-pub(crate) fn parse_duration_ms(text: &str) -> Option<u64> {
-    let (number, ms_per_unit) = if let Some(number) = text.strip_suffix("ms") {
-        (number, 1)
-    } else if let Some(number) = text.strip_suffix('s') {
-        (number, 1_000)
-    } else if let Some(number) = text.strip_suffix('m') {
-        (number, 60_000)
-    } else {
-        return None;
-    };
-    if number.is_empty() || !number.bytes().all(|byte| byte.is_ascii_digit()) {
-        return None;
-    }
-    number.parse::<u64>().ok()?.checked_mul(ms_per_unit)
 }

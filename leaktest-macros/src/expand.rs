@@ -190,6 +190,11 @@ fn config(args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream {
             .map(|w| Literal::usize_suffixed(w.value)),
     );
     let has_setup = args.setup.is_some();
+    let budgets = args.budgets.iter().map(|(key, limit)| {
+        let budget = crate::budgets::budget_path(key);
+        let limit = Literal::u64_suffixed(*limit);
+        quote!((#budget, #limit))
+    });
     quote! {
         ::leaktest_core::__private::TestConfig {
             iterations: #iterations,
@@ -201,6 +206,7 @@ fn config(args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream {
             runtime: #runtime,
             worker_threads: #worker_threads,
             has_setup: #has_setup,
+            budgets: &[#(#budgets),*],
         }
     }
 }

@@ -9,6 +9,7 @@
 //! rest of the crate keeps type-checking.
 
 mod args;
+mod budgets;
 mod errors;
 mod expand;
 mod signature;
@@ -55,6 +56,16 @@ use proc_macro::TokenStream;
 /// | `flavor = "current_thread"` / `"multi_thread"` | tokio runtime of an `async fn` (default current-thread) |
 /// | `worker_threads = N` | workers of the `multi_thread` runtime |
 /// | `setup = path` | function (sync or async) called once; its value is passed as `&mut` to every iteration |
+/// | `max_peak = "24 MiB"` | fail when the peak live heap rises this far above its level before the first iteration |
+/// | `max_growth = "64 B"` | heap bytes per iteration a leak may grow and still pass (default 0: every leak fails) |
+/// | `max_native_growth = "1 KiB"`, `max_blocks_growth`, `max_fds_growth`, `max_threads_growth`, `max_children_growth`, `max_tasks_growth` `= N` | the same for the other resources |
+/// | `max_alloc_per_iter = "4 KiB"` | bytes allocated per judged iteration (median), freed or not |
+/// | `max_allocs_per_iter = N` | allocations per judged iteration (median) |
+///
+/// Sizes are strings with a unit, `B`, `KiB`/`MiB`/`GiB` (powers of 1024) or
+/// `KB`/`MB`/`GB` (powers of 1000), or whole numbers of bytes. `Leaktest.toml`,
+/// the environment and `cargo leaktest --budget` can set every budget too (see
+/// the README for which wins).
 ///
 /// The function takes no parameter, or exactly one when `setup` is given, and
 /// returns `()` or `Result<(), E>` with `E: Debug`. It cannot be generic,

@@ -1,7 +1,7 @@
 //! Unit tests of argument parsing and of the expansion's shape; the messages as
 //! users see them are pinned by the trybuild UI tests in the `leaktest-e2e` crate.
 
-use crate::args::{parse_duration_ms, Flavor, LeakTestArgs};
+use crate::args::{Flavor, LeakTestArgs};
 use crate::errors::Errors;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -18,30 +18,6 @@ fn parse(tokens: TokenStream) -> (LeakTestArgs, Vec<String>) {
 
 fn expand(attr: TokenStream, item: TokenStream) -> String {
     crate::expand::leak_test(attr, item).to_string()
-}
-
-#[test]
-fn durations_take_ms_s_or_m() {
-    assert_eq!(parse_duration_ms("200ms"), Some(200));
-    assert_eq!(parse_duration_ms("30s"), Some(30_000));
-    assert_eq!(parse_duration_ms("2m"), Some(120_000));
-    assert_eq!(parse_duration_ms("0ms"), Some(0));
-}
-
-#[test]
-fn durations_reject_other_forms() {
-    for text in [
-        "", "30", "s", "ms", "1.5s", " 30s", "30 s", "-1s", "+1s", "30h", "30sec", "1e3ms",
-    ] {
-        assert_eq!(parse_duration_ms(text), None, "{text:?}");
-    }
-}
-
-#[test]
-fn durations_reject_overflow() {
-    assert_eq!(parse_duration_ms("18446744073709551615ms"), Some(u64::MAX));
-    assert_eq!(parse_duration_ms("18446744073709551615s"), None);
-    assert_eq!(parse_duration_ms("99999999999999999999ms"), None);
 }
 
 #[test]
@@ -82,6 +58,94 @@ fn every_key_parses() {
 }
 
 #[test]
+fn every_budget_key_parses_sizes_with_their_units() {
+    let (args, errors) = parse(quote!(
+        max_peak = "24 MiB",
+        max_growth = "64 B",
+        max_blocks_growth = 1,
+        max_native_growth = "1 KiB",
+        max_fds_growth = 0,
+        max_threads_growth = 2,
+        max_children_growth = 3,
+        max_tasks_growth = 4,
+        max_alloc_per_iter = "4 KB",
+        max_allocs_per_iter = 12,
+    ));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        args.budgets,
+        [
+            ("max_peak", 24 * 1024 * 1024),
+            ("max_growth", 64),
+            ("max_blocks_growth", 1),
+            ("max_native_growth", 1024),
+            ("max_fds_growth", 0),
+            ("max_threads_growth", 2),
+            ("max_children_growth", 3),
+            ("max_tasks_growth", 4),
+            ("max_alloc_per_iter", 4000),
+            ("max_allocs_per_iter", 12),
+        ]
+    );
+    let (args, errors) = parse(quote!(max_peak = 1048576));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        args.budgets,
+        [("max_peak", 1_048_576)],
+        "a bare number is bytes"
+    );
+}
+
+#[test]
+fn budget_values_of_the_wrong_kind_say_how_to_write_them() {
+    let cases = [
+        (
+            quote!(max_peak = "24 MiBs"),
+            "invalid size for `max_peak`: unknown unit `MiBs`",
+        ),
+        (
+            quote!(max_peak = "24 mib"),
+            "units are case-sensitive: write `MiB`",
+        ),
+        (quote!(max_growth = "lots"), "is not a size"),
+        (
+            quote!(max_peak = -1),
+            "expects a size, like `max_peak = \"24 MiB\"`",
+        ),
+        (
+            quote!(max_peak),
+            "needs a value: write `max_peak = \"24 MiB\"`",
+        ),
+        (
+            quote!(max_fds_growth = "1"),
+            "expects a whole number, like `max_fds_growth = 1`",
+        ),
+        (quote!(max_allocs_per_iter = 1.5), "expects a whole number"),
+    ];
+    for (tokens, expected) in cases {
+        let text = tokens.to_string();
+        let (args, errors) = parse(tokens);
+        assert_eq!(errors.len(), 1, "{text}: {errors:?}");
+        assert!(errors[0].contains(expected), "{text}: {}", errors[0]);
+        assert!(args.budgets.is_empty(), "{text}");
+    }
+}
+
+#[test]
+fn budgets_expand_to_core_s_budget_values() {
+    let out = expand(
+        quote!(max_peak = "1 KiB", max_fds_growth = 2),
+        quote!(
+            fn a() {}
+        ),
+    );
+    assert!(
+        out.contains("budgets : & [(:: leaktest_core :: __private :: Budget :: Peak , 1024u64) , (:: leaktest_core :: __private :: Budget :: Growth (:: leaktest_core :: __private :: Resource :: Fds) , 2u64)]"),
+        "{out}"
+    );
+}
+
+#[test]
 fn bare_ignore_has_an_empty_reason() {
     let (args, errors) = parse(quote!(ignore));
     assert!(errors.is_empty(), "{errors:?}");
@@ -106,6 +170,11 @@ fn unknown_key_lists_the_valid_ones() {
     );
     assert!(
         errors[0].contains("iterations, warmup, should_leak"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[0].contains("setup, max_peak, max_growth, max_blocks_growth"),
         "{}",
         errors[0]
     );

@@ -302,6 +302,12 @@ const VARYING_TEXT: &[(&str, &str)] = &[
         r"\bpeak( heap:)? \d+(?:\.\d+)? (?:B|KiB|MiB|GiB|TiB)\b",
         "peak${1} [PEAK]",
     ),
+    // The test's own peak, above the heap before its first iteration:
+    // `peak heap: [PEAK] (5.8 KiB above the start)`.
+    (
+        r"\(\d+(?:\.\d+)? (?:B|KiB|MiB|GiB|TiB) above the start\)",
+        "([PEAK] above the start)",
+    ),
     // Rust prints the thread id in panic and stack-overflow messages.
     (r"thread '([^']*)' \(\d+\)", "thread '${1}' ([TID])"),
     // Build hashes in binary names: `leaks-460e9edf662ab5c0`.
@@ -339,6 +345,7 @@ pub fn snapshot_settings() -> insta::Settings {
         settings.add_redaction(field, "[DURATION_MS]");
     }
     settings.add_redaction(".record.peak_heap_bytes", "[PEAK_HEAP_BYTES]");
+    settings.add_redaction(".record.heap_bytes_at_start", "[HEAP_BYTES_AT_START]");
     settings.add_dynamic_redaction(".record.resources[].series", |series, _path| {
         let samples = series.as_slice().map_or(0, <[_]>::len);
         format!("[{samples} samples]")

@@ -238,7 +238,7 @@ fn libtest_filters_and_list_work_on_the_harness() {
     assert_eq!(bad_override.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&bad_override.stderr);
     assert!(
-        stderr.contains("LEAKTEST_ITERATIONS must be a number of iterations from 4 to"),
+        stderr.contains("LEAKTEST_ITERATIONS=\"many\": expected a number of iterations from 4 to"),
         "{stderr}"
     );
 

@@ -102,6 +102,23 @@ fn i_shared(state: &Vec<u8>) {
     let _ = state.len();
 }
 
+#[leak_test(
+    max_peak = "24 MiB",
+    max_growth = "64 B",
+    max_blocks_growth = 1,
+    max_native_growth = "2 KiB",
+    max_fds_growth = 1,
+    max_threads_growth = 0,
+    max_children_growth = 0,
+    max_tasks_growth = 2,
+    max_alloc_per_iter = "4 KB",
+    max_allocs_per_iter = 12
+)]
+async fn j_budgets() {}
+
+#[leak_test(max_peak = 1048576, max_alloc_per_iter = "1.5 KiB")]
+fn j_bare_bytes() {}
+
 // Names the expansion also uses internally must not clash with the test's.
 #[leak_test(setup = sync_state)]
 fn driver(state: &mut Vec<u8>) {
@@ -123,7 +140,7 @@ mod nested {
 async fn tokio_free_yield() {}
 
 fn main() {
-    use leaktest_core::__private::{all_tests, Flavor};
+    use leaktest_core::__private::{all_tests, Budget, Flavor, Resource};
 
     let tests = all_tests();
     let names: Vec<String> = tests.iter().map(|test| test.full_name()).collect();
@@ -146,6 +163,8 @@ fn main() {
             "h_sync_setup",
             "i",
             "i_shared",
+            "j_bare_bytes",
+            "j_budgets",
             "nested::loop",
             "state",
         ]
@@ -178,4 +197,24 @@ fn main() {
         (Some(Flavor::MultiThread), Some(2))
     );
     assert!(config("h").has_setup && config("i").has_setup && !config("a").has_setup);
+    assert_eq!(
+        config("j_budgets").budgets,
+        [
+            (Budget::Peak, 24 << 20),
+            (Budget::Growth(Resource::HeapBytes), 64),
+            (Budget::Growth(Resource::HeapBlocks), 1),
+            (Budget::Growth(Resource::NativeHeapBytes), 2048),
+            (Budget::Growth(Resource::Fds), 1),
+            (Budget::Growth(Resource::Threads), 0),
+            (Budget::Growth(Resource::ChildProcesses), 0),
+            (Budget::Growth(Resource::TokioTasks), 2),
+            (Budget::AllocationBytesPerIteration, 4000),
+            (Budget::AllocationsPerIteration, 12),
+        ]
+    );
+    assert_eq!(
+        config("j_bare_bytes").budgets,
+        [(Budget::Peak, 1 << 20), (Budget::AllocationBytesPerIteration, 1536)]
+    );
+    assert!(config("a").budgets.is_empty());
 }

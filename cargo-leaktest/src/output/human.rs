@@ -8,8 +8,8 @@ use crate::baseline::{Comparison, Status};
 use crate::select::PlannedTest;
 use console::{style, StyledObject};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use leaktest_core::model::{Outcome, Resource, Settings, TestRecord};
-use leaktest_core::render::{format_bytes, format_resource_rate, sparkline};
+use leaktest_core::model::{Budget, ConfigSource, Outcome, Resource, Settings, TestRecord};
+use leaktest_core::render::{budget_breach_short, format_bytes, format_resource_rate, sparkline};
 use leaktest_core::summary::{failure_details, format_duration_ms, leak_lines};
 use std::io::{self, Write};
 use std::time::Duration;
@@ -322,11 +322,12 @@ fn plural(count: usize, noun: &str) -> String {
 }
 
 fn verdict(outcome: &Outcome) -> StyledObject<String> {
-    let label = format!(
-        "{:>width$}",
-        outcome.label().to_uppercase(),
-        width = VERDICT_WIDTH
-    );
+    let word = match outcome {
+        // `OVER BUDGET` would not fit the column; the line goes on with the budget.
+        Outcome::OverBudget => "EXCEEDED".to_owned(),
+        other => other.label().to_uppercase(),
+    };
+    let label = format!("{word:>width$}", width = VERDICT_WIDTH);
     match outcome {
         Outcome::Passed => style(label).green().bold(),
         Outcome::Ignored { .. } => style(label).yellow().bold(),
@@ -357,7 +358,9 @@ pub fn test_line(binary_id: &str, record: &TestRecord) -> String {
 
 fn outcome_details(record: &TestRecord) -> String {
     match &record.outcome {
-        Outcome::Passed | Outcome::Leaked | Outcome::LeakNotFound => measurements(record),
+        Outcome::Passed | Outcome::Leaked | Outcome::LeakNotFound | Outcome::OverBudget => {
+            measurements(record)
+        }
         Outcome::Failed { message, iteration } => {
             let first_line = message.lines().next().unwrap_or_default();
             let mut text = shorten(first_line, MESSAGE_WIDTH);
@@ -375,16 +378,30 @@ fn outcome_details(record: &TestRecord) -> String {
     }
 }
 
-/// `heap +64 B/iter, blocks +1/iter  peak 7.4 KiB  ▁▂▃▄▅▆▇█`.
+/// `heap +64 B/iter, blocks +1/iter  peak 7.4 KiB  ▁▂▃▄▅▆▇█`, with the
+/// budgets exceeded first (`max_peak 9.0 MiB (9,437,184 B) > 4.0 MiB (4,194,304 B) [attribute]`)
+/// and leaks a growth budget tolerates marked `(within budget)`.
 fn measurements(record: &TestRecord) -> String {
-    let mut parts = Vec::new();
+    let mut parts: Vec<String> = record
+        .exceeded_budgets()
+        .filter(|check| {
+            // A leak held to the default growth budget is the leak itself, shown next.
+            !(matches!(check.budget, Budget::Growth(_)) && check.source == ConfigSource::Default)
+        })
+        .map(budget_breach_short)
+        .collect();
     let growth: Vec<String> = record
         .leaking_resources()
         .map(|report| {
+            let tolerated = !record.settings.should_leak
+                && record.budgets.iter().any(|check| {
+                    check.budget == Budget::Growth(report.resource) && !check.exceeded
+                });
             format!(
-                "{} {}/iter",
+                "{} {}/iter{}",
                 report.resource,
-                format_resource_rate(report.resource, report.judgement.growth_per_iteration)
+                format_resource_rate(report.resource, report.judgement.growth_per_iteration),
+                if tolerated { " (within budget)" } else { "" }
             )
         })
         .collect();

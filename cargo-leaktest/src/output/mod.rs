@@ -21,8 +21,8 @@ use crate::exit_codes;
 use crate::partition::Partition;
 use crate::select::{Filter, PlannedTest, Selected};
 use crate::test_key::TestKey;
-use leaktest_core::model::{Outcome, TestDescription, TestRecord};
-use leaktest_core::render::format_resource_rate;
+use leaktest_core::model::{Budget, ConfigSource, Outcome, TestDescription, TestRecord};
+use leaktest_core::render::{budget_breach_short, budget_limit, format_resource_rate};
 use leaktest_core::summary::format_duration_ms;
 use std::io;
 use std::time::Duration;
@@ -183,14 +183,30 @@ impl Reporter for Reporters<'_> {
 
 /// One line saying how a test ended, for titles and messages:
 /// `leaked: heap +64 B/iter, blocks +1/iter`, `crashed: killed by SIGABRT`,
+/// `over budget: max_peak 9.0 MiB (9,437,184 B) > 4.0 MiB (4,194,304 B) [attribute]`,
 /// `failed in iteration 3: boom` (the first line of the message).
 pub fn outcome_headline(record: &TestRecord) -> String {
     let growth = || {
         record
             .leaking_resources()
             .map(|report| {
+                // A growth budget other than the default is named: it is what the leak exceeds.
+                let budget = record
+                    .exceeded_budgets()
+                    .find(|check| {
+                        check.budget == Budget::Growth(report.resource)
+                            && check.source != ConfigSource::Default
+                    })
+                    .map(|check| {
+                        format!(
+                            " > {} {}",
+                            budget_limit(check.budget, check.limit),
+                            check.source
+                        )
+                    })
+                    .unwrap_or_default();
                 format!(
-                    "{} {}/iter",
+                    "{} {}/iter{budget}",
                     report.resource,
                     format_resource_rate(report.resource, report.judgement.growth_per_iteration)
                 )
@@ -202,6 +218,14 @@ pub fn outcome_headline(record: &TestRecord) -> String {
         Outcome::Passed => "passed".to_owned(),
         Outcome::Leaked => format!("leaked: {}", growth()),
         Outcome::LeakNotFound => "expected a leak (should_leak) but none was found".to_owned(),
+        Outcome::OverBudget => format!(
+            "over budget: {}",
+            record
+                .exceeded_budgets()
+                .map(budget_breach_short)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Outcome::Failed { message, iteration } => {
             let first_line = message.lines().next().unwrap_or_default();
             match iteration {
