@@ -5,9 +5,10 @@
 use crate::alloc;
 use crate::analysis::{self, SettleTracker, Verdict};
 use crate::census::{self, HandleCounts};
+use crate::handle_names::{self, HandleListing};
 use crate::model::{
-    Judgement, Outcome, Reason, Resource, ResourceReport, Settings, TestRecord, Unmeasured,
-    SCHEMA_VERSION,
+    Judgement, LeakedHandles, Outcome, Reason, Resource, ResourceReport, Settings, TestRecord,
+    Unmeasured, SCHEMA_VERSION,
 };
 use crate::native_heap;
 use crate::sampling::{Sample, SampleLog, SampledResources};
@@ -72,6 +73,9 @@ pub struct Driver {
     deadline: Option<Instant>,
     /// Live heap bytes just before the first iteration.
     heap_bytes_at_start: Option<u64>,
+    /// The handles of each leaking handle resource that appeared during the
+    /// judged iterations, named once the series is complete.
+    leaked_handles: Vec<LeakedHandles>,
 }
 
 /// What the settle window found.
@@ -113,6 +117,7 @@ impl Driver {
             fluctuation_at_rest: Sample::default(),
             deadline: None,
             heap_bytes_at_start: None,
+            leaked_handles: Vec::new(),
         }
     }
 
@@ -158,6 +163,12 @@ impl Driver {
     /// `step` runs one iteration, `idle` waits while letting background work run
     /// (a plain sleep, or the tokio runtime driving its tasks), `alive_tasks`
     /// reads the tokio task census.
+    ///
+    /// The handles are listed off the measured path: once after the body of
+    /// the last warm-up iteration and before its sample (the listing's memory
+    /// is then part of the level the judged iterations start from, and the
+    /// directory it read is closed before the sample), and once more after the
+    /// last verdict, only when a handle resource leaks.
     pub(crate) fn measure(
         &mut self,
         step: &mut dyn FnMut() -> TestResult,
@@ -175,6 +186,9 @@ impl Driver {
         let read = |which, previous: &Sample| {
             Sample::take(which, alive_tasks.map(|tasks| tasks()), previous)
         };
+        let list_handles_after =
+            |iterations_run: u64| which.census() && iterations_run == self.settings.warmup;
+        let mut handles_before = list_handles_after(0).then(HandleListing::take);
         alloc::reset_peak();
         self.heap_bytes_at_start = u64::try_from(alloc::HeapStats::now().live_bytes).ok();
         let measuring_since = Instant::now();
@@ -196,6 +210,9 @@ impl Driver {
                     });
                     return;
                 }
+                if handles_before.is_none() && list_handles_after(self.iterations_run + 1) {
+                    handles_before = Some(HandleListing::take());
+                }
                 let previous = self.log.last().copied().unwrap_or_default();
                 self.log.push(read(which, &previous));
                 self.iterations_run += 1;
@@ -210,7 +227,7 @@ impl Driver {
             });
             if let Some(reports) = self.judge(which, judging) {
                 self.reports = reports;
-                return;
+                break;
             }
             target = self.settings.iterations.saturating_mul(CONFIRMATION_FACTOR);
             judging = Judging::Confirming;
@@ -218,8 +235,17 @@ impl Driver {
                 self.reports = self
                     .judge(which, Judging::CannotConfirm)
                     .unwrap_or_default();
-                return;
+                break;
             }
+        }
+        if let Some(before) = &handles_before {
+            let leaking: Vec<Resource> = self
+                .reports
+                .iter()
+                .filter(|report| report.judgement.leaking)
+                .map(|report| report.resource)
+                .collect();
+            self.leaked_handles = handle_names::name_leaked(before, &leaking);
         }
     }
 
@@ -399,6 +425,7 @@ impl Driver {
             allocation_per_iteration,
             duration_ms: duration.as_millis() as u64,
             budgets: Vec::new(),
+            leaked_handles: self.leaked_handles,
             stdout_tail: String::new(),
             stderr_tail: String::new(),
         }

@@ -73,12 +73,14 @@
 //   record in `model`, the verdict rule in `analysis`, the text of `render`
 //   and `summary`, the configuration layers in `config` and budgets in
 //   `budget`, and the runner side of the protocol in `protocol` and
-//   `isolation` (the handle `census` too, for tools that count handles);
+//   `isolation` (the handle `census` and `handle_names` too, for tools that
+//   count or name handles);
 // - the macro expansion only: `__private`, hidden, no stability promise.
 //
 // Child side (runs in the test's own process): registry, child, driver,
-// runtime, setup, sampling, alloc, census, native_heap. Parent side (the harness under
-// `cargo test`, and `cargo leaktest`): harness, isolation, summary, render.
+// runtime, setup, sampling, alloc, census, handle_names, native_heap. Parent
+// side (the harness under `cargo test`, and `cargo leaktest`): harness,
+// isolation, summary, render.
 // Shared by both: model, protocol, analysis.
 pub mod alloc;
 pub mod analysis;
@@ -87,6 +89,7 @@ pub mod census;
 mod child;
 pub mod config;
 mod driver;
+pub mod handle_names;
 mod harness;
 pub mod isolation;
 pub mod model;

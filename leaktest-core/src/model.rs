@@ -462,6 +462,11 @@ pub struct TestRecord {
     /// configuration; empty in a record read straight from a child).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub budgets: Vec<BudgetCheck>,
+    /// The handles of each leaking handle resource that appeared during the
+    /// judged iterations and were still there at the end, named and grouped.
+    /// Empty when no fds, threads or child processes leaked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leaked_handles: Vec<LeakedHandles>,
     /// The last lines the test printed to stdout (filled in by the parent).
     #[serde(default)]
     pub stdout_tail: String,
@@ -488,6 +493,7 @@ impl TestRecord {
             allocation_per_iteration: None,
             duration_ms,
             budgets: Vec::new(),
+            leaked_handles: Vec::new(),
             stdout_tail: String::new(),
             stderr_tail: String::new(),
         }
@@ -496,6 +502,11 @@ impl TestRecord {
     /// The resources judged to leak.
     pub fn leaking_resources(&self) -> impl Iterator<Item = &ResourceReport> {
         self.resources.iter().filter(|r| r.judgement.leaking)
+    }
+
+    /// The named handles of one leaking resource, if it has any.
+    pub fn leaked_handles_of(&self, resource: Resource) -> Option<&LeakedHandles> {
+        self.leaked_handles.iter().find(|h| h.resource == resource)
     }
 
     /// The report of one resource, if it was measured.
@@ -513,6 +524,165 @@ impl TestRecord {
     /// The budgets the test exceeded.
     pub fn exceeded_budgets(&self) -> impl Iterator<Item = &BudgetCheck> {
         self.budgets.iter().filter(|check| check.exceeded)
+    }
+}
+
+/// What kind of handle a [`HandleGroup`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum HandleKind {
+    /// A descriptor of a path: file, directory, device, FIFO.
+    File,
+    /// A descriptor of one end of a pipe.
+    Pipe,
+    /// A descriptor without a path: `eventfd`, `eventpoll`, `timerfd`, ...
+    AnonInode,
+    /// A TCP socket over IPv4.
+    Tcp,
+    /// A TCP socket over IPv6.
+    Tcp6,
+    /// A UDP socket over IPv4.
+    Udp,
+    /// A UDP socket over IPv6.
+    Udp6,
+    /// A raw IPv4 socket.
+    Raw,
+    /// A raw IPv6 socket.
+    Raw6,
+    /// A unix domain socket.
+    Unix,
+    /// A netlink socket.
+    Netlink,
+    /// A socket of a family `/proc/self/net` does not list (packet, vsock, ...).
+    Socket,
+    /// Another kernel object (a namespace, a `pidfd`, ...).
+    KernelObject,
+    /// A thread of the process.
+    Thread,
+    /// A child process not yet reaped.
+    ChildProcess,
+}
+
+impl HandleKind {
+    /// The word a handle line starts with: `file`, `pipe`, `tcp`, `thread`, `child`, ...
+    pub fn label(self) -> &'static str {
+        match self {
+            HandleKind::File => "file",
+            HandleKind::Pipe => "pipe",
+            HandleKind::AnonInode => "anon_inode",
+            HandleKind::Tcp => "tcp",
+            HandleKind::Tcp6 => "tcp6",
+            HandleKind::Udp => "udp",
+            HandleKind::Udp6 => "udp6",
+            HandleKind::Raw => "raw",
+            HandleKind::Raw6 => "raw6",
+            HandleKind::Unix => "unix",
+            HandleKind::Netlink => "netlink",
+            HandleKind::Socket => "socket",
+            HandleKind::KernelObject => "kernel object",
+            HandleKind::Thread => "thread",
+            HandleKind::ChildProcess => "child",
+        }
+    }
+}
+
+/// Handles of one kind that share a name, counted. Parts that differ between
+/// otherwise equal handles (ephemeral ports, process ids, inode numbers) are
+/// shown as `*`; paths and thread names are never merged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HandleGroup {
+    /// How many handles the group holds.
+    pub count: u64,
+    /// Their kind.
+    pub kind: HandleKind,
+    /// What they point to, after the kind: `127.0.0.1:* LISTEN`,
+    /// `/var/log/app.log`, `"watcher"`, `pid *: sleep 60`, `(read end)`.
+    pub name: String,
+}
+
+impl HandleGroup {
+    /// `count` handles of `kind` named `name`.
+    pub fn new(count: u64, kind: HandleKind, name: impl Into<String>) -> HandleGroup {
+        HandleGroup {
+            count,
+            kind,
+            name: name.into(),
+        }
+    }
+}
+
+/// Why leaked handles could not be named (its sentence is
+/// `leaktest_core::render::handles_unnamed_sentence`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum HandlesUnnamed {
+    /// Handles are named from Linux's `/proc`, which this platform lacks.
+    NotLinux,
+    /// A `/proc` file or directory needed to list them could not be read.
+    ProcUnreadable {
+        /// The path that could not be read.
+        path: String,
+        /// The operating system's error.
+        error: String,
+    },
+}
+
+/// The handles of one leaking resource (fds, threads, child processes) that
+/// appeared during the judged iterations and were still there once the
+/// series was complete, grouped by what they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LeakedHandles {
+    /// `fds`, `threads` or `child_processes`.
+    pub resource: Resource,
+    /// How many handles appeared and stayed (the sum of every group's count,
+    /// omitted ones included).
+    pub appeared: u64,
+    /// The groups, largest first.
+    pub groups: Vec<HandleGroup>,
+    /// Groups left out of `groups` to keep the record small.
+    #[serde(default)]
+    pub omitted_groups: u64,
+    /// Handles in the groups left out.
+    #[serde(default)]
+    pub omitted_handles: u64,
+    /// Set when the handles could not be named (`groups` is then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unnamed: Option<HandlesUnnamed>,
+}
+
+impl LeakedHandles {
+    /// The handles of `resource`, in `groups` (largest first), with
+    /// `omitted_groups` more groups of `omitted_handles` handles left out.
+    pub fn named(
+        resource: Resource,
+        groups: Vec<HandleGroup>,
+        omitted_groups: u64,
+        omitted_handles: u64,
+    ) -> LeakedHandles {
+        LeakedHandles {
+            resource,
+            appeared: groups.iter().map(|group| group.count).sum::<u64>() + omitted_handles,
+            groups,
+            omitted_groups,
+            omitted_handles,
+            unnamed: None,
+        }
+    }
+
+    /// The record of a resource whose handles could not be named.
+    pub fn unnamed(resource: Resource, why: HandlesUnnamed) -> LeakedHandles {
+        LeakedHandles {
+            resource,
+            appeared: 0,
+            groups: Vec::new(),
+            omitted_groups: 0,
+            omitted_handles: 0,
+            unnamed: Some(why),
+        }
     }
 }
 
@@ -579,5 +749,59 @@ impl HarnessDescription {
             tests,
             allocator: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leaked_handles_serialize_with_snake_case_kinds_and_reasons() {
+        let named = LeakedHandles::named(
+            Resource::ChildProcesses,
+            vec![HandleGroup::new(
+                2,
+                HandleKind::ChildProcess,
+                "pid *: sleep 60",
+            )],
+            0,
+            0,
+        );
+        assert_eq!(
+            serde_json::to_string(&named).expect("serialize"),
+            r#"{"resource":"child_processes","appeared":2,"groups":[{"count":2,"kind":"child_process","name":"pid *: sleep 60"}],"omitted_groups":0,"omitted_handles":0}"#
+        );
+        let unnamed = LeakedHandles::unnamed(
+            Resource::Fds,
+            HandlesUnnamed::ProcUnreadable {
+                path: "/proc/self/fd".to_owned(),
+                error: "denied".to_owned(),
+            },
+        );
+        let json = serde_json::to_string(&unnamed).expect("serialize");
+        assert!(
+            json.contains(
+                r#""unnamed":{"reason":"proc_unreadable","path":"/proc/self/fd","error":"denied"}"#
+            ),
+            "{json}"
+        );
+        assert_eq!(
+            serde_json::from_str::<LeakedHandles>(&json).expect("parse"),
+            unnamed
+        );
+    }
+
+    #[test]
+    fn a_record_without_leaked_handles_reads_as_none_leaked() {
+        let test = TestDescription::new("t", "tests/leaks.rs:1", Settings::default());
+        let record = TestRecord::without_run(&test, Outcome::Passed, 1);
+        let json = serde_json::to_string(&record).expect("serialize");
+        assert!(
+            !json.contains("leaked_handles"),
+            "omitted when empty: {json}"
+        );
+        let read: TestRecord = serde_json::from_str(&json).expect("parse");
+        assert!(read.leaked_handles.is_empty());
     }
 }

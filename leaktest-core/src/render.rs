@@ -8,7 +8,7 @@
 //! fds: +1/iter (+96 over 96 iters) ▁▂▃▄▅▆▇█
 //! ```
 
-use crate::model::{Judgement, Reason, Resource};
+use crate::model::{HandlesUnnamed, Judgement, LeakedHandles, Reason, Resource};
 
 mod budgets;
 
@@ -24,6 +24,10 @@ const BYTE_UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
 
 /// Widest sparkline [`growth_line`] draws, in characters.
 pub const SPARKLINE_WIDTH: usize = 40;
+
+/// Most groups of handles [`leaked_handle_lines`] shows; the rest are summed
+/// up in one `... and N more` line.
+pub const HANDLE_GROUPS_SHOWN: usize = 8;
 
 /// A one-line chart of `series` using `▁▂▃▄▅▆▇█`, scaled from its lowest to its
 /// highest value.
@@ -314,9 +318,100 @@ fn format_rate(rate: f64) -> String {
     }
 }
 
+/// Why leaked handles could not be named, as a sentence.
+///
+/// ```
+/// use leaktest_core::model::HandlesUnnamed;
+/// use leaktest_core::render::handles_unnamed_sentence;
+///
+/// assert_eq!(
+///     handles_unnamed_sentence(&HandlesUnnamed::NotLinux),
+///     "handles can be named only on Linux (from /proc)"
+/// );
+/// ```
+pub fn handles_unnamed_sentence(why: &HandlesUnnamed) -> String {
+    match why {
+        HandlesUnnamed::NotLinux => "handles can be named only on Linux (from /proc)".to_owned(),
+        HandlesUnnamed::ProcUnreadable { path, error } => {
+            format!("could not read {path} to name them: {error}")
+        }
+    }
+}
+
+/// Lines naming the handles of one resource that leaked: a header with how
+/// many appeared and the largest group, then one line per further group,
+/// aligned, at most [`HANDLE_GROUPS_SHOWN`] groups in all.
+///
+/// ```
+/// use leaktest_core::model::{HandleGroup, HandleKind, LeakedHandles, Resource};
+/// use leaktest_core::render::leaked_handle_lines;
+///
+/// let handles = LeakedHandles::named(
+///     Resource::Fds,
+///     vec![
+///         HandleGroup::new(96, HandleKind::Tcp, "127.0.0.1:* LISTEN"),
+///         HandleGroup::new(1, HandleKind::File, "/var/log/app.log"),
+///     ],
+///     0,
+///     0,
+/// );
+/// assert_eq!(
+///     leaked_handle_lines(&handles),
+///     ["fds +97: 96 x tcp 127.0.0.1:* LISTEN", "         1 x file /var/log/app.log"]
+/// );
+/// ```
+pub fn leaked_handle_lines(handles: &LeakedHandles) -> Vec<String> {
+    let resource = handles.resource.short_name();
+    if let Some(why) = &handles.unnamed {
+        return vec![format!(
+            "{resource}: the handles cannot be named: {}",
+            handles_unnamed_sentence(why)
+        )];
+    }
+    if handles.appeared == 0 {
+        return vec![format!(
+            "{resource} +0: none of the {resource} there at the end appeared during the judged iterations"
+        )];
+    }
+    let header = format!("{resource} +{}: ", group_thousands(handles.appeared));
+    let indent = " ".repeat(header.chars().count());
+    let hidden = handles.groups.len().saturating_sub(HANDLE_GROUPS_SHOWN);
+    let mut lines: Vec<String> = handles
+        .groups
+        .iter()
+        .take(HANDLE_GROUPS_SHOWN)
+        .enumerate()
+        .map(|(index, group)| {
+            let lead = if index == 0 { &header } else { &indent };
+            let text = format!(
+                "{} x {} {}",
+                group_thousands(group.count),
+                group.kind.label(),
+                group.name
+            );
+            format!("{lead}{}", text.trim_end())
+        })
+        .collect();
+    let more_groups = hidden as u64 + handles.omitted_groups;
+    if more_groups > 0 {
+        let more_handles = handles.groups[handles.groups.len() - hidden..]
+            .iter()
+            .map(|group| group.count)
+            .sum::<u64>()
+            + handles.omitted_handles;
+        lines.push(format!(
+            "{indent}... and {} more ({} {resource})",
+            group_thousands(more_groups),
+            group_thousands(more_handles)
+        ));
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{HandleGroup, HandleKind};
 
     fn judgement(
         retained_growth: i64,
@@ -432,6 +527,69 @@ mod tests {
         assert_eq!(
             growth_line(Resource::Threads, &judgement(0, 0.0, 1), &[]),
             "threads: +0/iter (+0 over 1 iter)"
+        );
+    }
+
+    fn handles(resource: Resource, groups: &[(u64, HandleKind, &str)]) -> LeakedHandles {
+        let groups = groups
+            .iter()
+            .map(|&(count, kind, name)| HandleGroup::new(count, kind, name))
+            .collect();
+        LeakedHandles::named(resource, groups, 0, 0)
+    }
+
+    #[test]
+    fn one_group_of_handles_fits_on_one_line() {
+        assert_eq!(
+            leaked_handle_lines(&handles(
+                Resource::Fds,
+                &[(96, HandleKind::Tcp, "127.0.0.1:* LISTEN")]
+            )),
+            ["fds +96: 96 x tcp 127.0.0.1:* LISTEN"]
+        );
+        assert_eq!(
+            leaked_handle_lines(&handles(
+                Resource::Threads,
+                &[(20, HandleKind::Thread, "\"watcher\"")]
+            )),
+            ["threads +20: 20 x thread \"watcher\""]
+        );
+    }
+
+    #[test]
+    fn groups_beyond_those_shown_are_summed_up() {
+        let many: Vec<(u64, HandleKind, String)> = (0..12)
+            .map(|index| (1, HandleKind::File, format!("/tmp/{index:02}")))
+            .collect();
+        let many: Vec<(u64, HandleKind, &str)> = many
+            .iter()
+            .map(|(count, kind, name)| (*count, *kind, name.as_str()))
+            .collect();
+        let mut leaked = handles(Resource::Fds, &many);
+        leaked.omitted_groups = 5;
+        leaked.omitted_handles = 7;
+        leaked.appeared += 7;
+        let lines = leaked_handle_lines(&leaked);
+        assert_eq!(lines.len(), HANDLE_GROUPS_SHOWN + 1);
+        assert_eq!(lines[0], "fds +19: 1 x file /tmp/00");
+        assert_eq!(lines[1], "         1 x file /tmp/01");
+        assert_eq!(
+            lines[HANDLE_GROUPS_SHOWN], "         ... and 9 more (11 fds)",
+            "4 groups hidden here and 5 left out of the record"
+        );
+    }
+
+    #[test]
+    fn unnamed_or_missing_handles_say_so() {
+        let unnamed = LeakedHandles::unnamed(Resource::Fds, HandlesUnnamed::NotLinux);
+        assert_eq!(
+            leaked_handle_lines(&unnamed),
+            ["fds: the handles cannot be named: handles can be named only on Linux (from /proc)"]
+        );
+        let none = handles(Resource::ChildProcesses, &[]);
+        assert_eq!(
+            leaked_handle_lines(&none),
+            ["children +0: none of the children there at the end appeared during the judged iterations"]
         );
     }
 

@@ -18,7 +18,8 @@ pub fn leak_lines(record: &TestRecord) -> Vec<String> {
 }
 
 /// The full explanation of a test that did not pass: verdict, growth per
-/// leaking resource, why, where, and the tail of its output.
+/// leaking resource, why, the handles that leaked (named and grouped), where,
+/// and the tail of its output.
 pub fn failure_details(record: &TestRecord) -> String {
     let mut text = String::new();
     let settings = &record.settings;
@@ -41,6 +42,11 @@ pub fn failure_details(record: &TestRecord) -> String {
                     render::growth_line(report.resource, &report.judgement, &report.series)
                 );
                 let _ = writeln!(text, "      {}", report.judgement.reason);
+                if let Some(handles) = record.leaked_handles_of(report.resource) {
+                    for line in render::leaked_handle_lines(handles) {
+                        let _ = writeln!(text, "      {line}");
+                    }
+                }
             }
         }
         Outcome::OverBudget => {
@@ -161,6 +167,49 @@ mod tests {
         assert_eq!(format_duration_ms(120_000), "2m");
         assert_eq!(format_duration_ms(1_550), "1550ms");
         assert_eq!(format_duration_ms(250), "250ms");
+    }
+
+    fn leaked_fds_record() -> TestRecord {
+        use crate::model::{
+            HandleGroup, HandleKind, Judgement, LeakedHandles, Reason, Resource, ResourceReport,
+            Settings, TestDescription,
+        };
+        let settings = Settings::default();
+        let test = TestDescription::new("servers_leak", "tests/leaks.rs:7", settings);
+        let mut record = TestRecord::without_run(&test, Outcome::Leaked, 10);
+        record.iterations_run = 100;
+        let cause = Reason::KeptRising {
+            late_growth: 50,
+            steps: 50,
+            from_iteration: 50,
+        };
+        record.resources = vec![ResourceReport::new(
+            Resource::Fds,
+            (0..100).collect(),
+            Judgement::new(Resource::Fds, true, 90, 1.0, 90, cause),
+        )];
+        record.leaked_handles = vec![LeakedHandles::named(
+            Resource::Fds,
+            vec![HandleGroup::new(90, HandleKind::Tcp, "127.0.0.1:* LISTEN")],
+            0,
+            0,
+        )];
+        record
+    }
+
+    #[test]
+    fn leaked_handles_are_named_under_their_resource() {
+        let details = failure_details(&leaked_fds_record());
+        let lines: Vec<&str> = details.lines().collect();
+        let growth = lines
+            .iter()
+            .position(|line| line.starts_with("  fds: +1/iter"))
+            .expect("the growth line");
+        assert!(lines[growth + 1].starts_with("      retained amount kept rising"));
+        assert_eq!(
+            lines[growth + 2],
+            "      fds +90: 90 x tcp 127.0.0.1:* LISTEN"
+        );
     }
 
     #[test]

@@ -1,0 +1,91 @@
+//! The two handle listings of a test run stay off the measured path: the
+//! first is part of the level the judged iterations start from, the second is
+//! taken once the series is complete. A clean body still passes with flat
+//! series, and a leaking one gets its handles named. One test in a binary of
+//! its own: the counters cover the whole process.
+
+use leaktest_core::{CountingAlloc, HeapStats};
+
+#[global_allocator]
+static ALLOCATOR: CountingAlloc = CountingAlloc::system();
+
+#[cfg(target_os = "linux")]
+#[test]
+fn listings_leave_no_trace_in_the_series_and_name_what_leaked() {
+    use leaktest_core::__private::Driver;
+    use leaktest_core::model::{HandleKind, Outcome, Resource, Settings};
+    use std::time::Duration;
+
+    let mut settings = Settings::default();
+    settings.iterations = 40;
+    settings.warmup = 8;
+    let warmup = settings.warmup as usize;
+    assert!(
+        HeapStats::now().total_allocations > 0,
+        "the counting allocator is installed"
+    );
+
+    // Clean: a file opened and closed, a buffer allocated and freed.
+    let mut driver = Driver::new(settings.clone());
+    driver.run_sync(|| {
+        let file = std::fs::File::open("/proc/self/stat").map_err(|e| e.to_string())?;
+        drop(file);
+        std::hint::black_box(vec![0u8; 256]);
+        Ok(())
+    });
+    let record = driver.into_record("clean".to_owned(), "here".to_owned(), Duration::ZERO);
+    assert_eq!(record.outcome, Outcome::Passed, "{record:#?}");
+    assert!(record.leaked_handles.is_empty(), "{record:#?}");
+    for resource in [
+        Resource::HeapBytes,
+        Resource::HeapBlocks,
+        Resource::Fds,
+        Resource::Threads,
+        Resource::ChildProcesses,
+    ] {
+        let series = &record.resource(resource).expect("measured").series;
+        let baseline = series[warmup - 1];
+        assert!(
+            series[warmup - 1..].iter().all(|&value| value == baseline),
+            "{resource} moved after the listing at the end of the warm-up: {series:?}"
+        );
+    }
+    let heap = &record.resource(Resource::HeapBytes).expect("heap").series;
+    assert!(
+        heap[warmup - 1] > heap[warmup - 2],
+        "the listing's memory is kept from the last warm-up sample on: {heap:?}"
+    );
+    let fds = &record.resource(Resource::Fds).expect("fds").series;
+    assert!(
+        fds.iter().all(|&open| open == fds[0]),
+        "the listing's directory is closed before the sample: {fds:?}"
+    );
+
+    // Leaking: a listener kept every iteration.
+    let mut kept = Vec::new();
+    let mut driver = Driver::new(settings);
+    driver.run_sync(|| {
+        kept.push(std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?);
+        Ok(())
+    });
+    let record = driver.into_record("leaky".to_owned(), "here".to_owned(), Duration::ZERO);
+    assert_eq!(record.outcome, Outcome::Leaked, "{record:#?}");
+    let fds = record
+        .leaked_handles_of(Resource::Fds)
+        .expect("the leaking fds are named");
+    let judged = record.iterations_run - record.settings.warmup;
+    assert_eq!(fds.appeared, judged, "{fds:?}");
+    assert_eq!(fds.groups.len(), 1, "{fds:?}");
+    assert_eq!(fds.groups[0].count, judged);
+    assert_eq!(fds.groups[0].kind, HandleKind::Tcp);
+    assert_eq!(fds.groups[0].name, "127.0.0.1:* LISTEN");
+    assert!(
+        record.leaked_handles_of(Resource::Threads).is_none(),
+        "only leaking resources are named"
+    );
+    let details = leaktest_core::summary::failure_details(&record);
+    assert!(
+        details.contains(&format!("fds +{judged}: {judged} x tcp 127.0.0.1:* LISTEN")),
+        "{details}"
+    );
+}
