@@ -2,8 +2,9 @@
 //!
 //! Every module takes one shape from the incident reports that motivated
 //! leaktest (tracking sets nobody prunes, subscribers never removed, intervals
-//! never cleared, fire-and-forget tasks, servers never closed, reference
-//! cycles, caches without expiry) and writes it twice: the way it shipped and
+//! never cleared, fire-and-forget tasks, servers never closed, sessions never
+//! removed, self-pipes never closed, hooks never waited for, reference cycles,
+//! caches without expiry) and writes it twice: the way it shipped and
 //! the way it was fixed. `tests/leaks.rs` runs both under `#[leak_test]`: the
 //! leaky version must be reported as a leak (`should_leak`), the fixed twin
 //! must pass.
@@ -24,13 +25,16 @@
 // Sync patterns that leak, with their fixed twins.
 pub mod background_worker;
 pub mod closed_ids;
+pub mod control_socket;
 pub mod every_kth;
 pub mod ffi_strings;
 pub mod handles;
+pub mod hooks;
 pub mod rc_cycle;
 pub mod subscribers;
 pub mod threads;
 pub mod tiny_leak;
+pub mod wakeup_pipe;
 pub mod zlib_stream;
 
 // Benign patterns that a naive before/after check would flag.

@@ -12,6 +12,9 @@
 use std::sync::mpsc::{self, Sender};
 use std::thread::{self, JoinHandle};
 
+/// The name of every watcher thread.
+pub const WATCHER_THREAD_NAME: &str = "config-watcher";
+
 /// A change the watcher is told about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigChange {
@@ -23,7 +26,7 @@ pub struct ConfigChange {
 /// returns the sender with the thread's handle (which yields changes applied).
 fn spawn_watcher() -> (Sender<ConfigChange>, JoinHandle<usize>) {
     let (changes, inbox) = mpsc::channel::<ConfigChange>();
-    let handle = thread::spawn(move || {
+    let watch = move || {
         let mut applied = 0;
         while let Ok(change) = inbox.recv() {
             if !change.key.is_empty() {
@@ -31,7 +34,13 @@ fn spawn_watcher() -> (Sender<ConfigChange>, JoinHandle<usize>) {
             }
         }
         applied
-    });
+    };
+    // Named, as threads should be: the name shows in debuggers, `top -H`, and
+    // in leaktest's report of the threads that leaked.
+    let handle = thread::Builder::new()
+        .name(WATCHER_THREAD_NAME.to_owned())
+        .spawn(watch)
+        .expect("the system could not start a thread");
     (changes, handle)
 }
 

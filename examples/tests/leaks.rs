@@ -12,20 +12,23 @@ use leaktest_examples::{
     bounded_cache::{ProfileCache, UnboundedProfileCache},
     c_allocator_churn,
     closed_ids::{PrunedTracker, RememberingTracker},
+    control_socket::ControlServer,
     deferred_drop::{self, Dropper},
     every_kth::{BoundedDispatcher, Dispatcher},
     ffi_strings,
     handles::{self, NeverClosingFixture},
-    large_allocations, lazy_init, metrics_flusher, rc_cycle,
+    hooks, large_allocations, lazy_init, metrics_flusher, rc_cycle,
     reused_buffer::LineEncoder,
     subscribers::{self, EventBus},
     thread_pool,
     threads::{AccumulatingWatchers, Watcher},
-    tiny_leak, zlib_stream,
+    tiny_leak,
+    wakeup_pipe::{self, LoopRegistry},
+    zlib_stream,
 };
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tempfile::NamedTempFile;
+use tempfile::{NamedTempFile, TempDir};
 
 /// A fresh number per call, for tests that need new keys each iteration.
 fn next_number() -> u64 {
@@ -109,6 +112,83 @@ fn test_servers_never_closed_leaks(fixture: &mut NeverClosingFixture) -> Result<
 #[leak_test]
 fn test_servers_closed_is_clean() -> Result<(), String> {
     handles::run_one_test_and_close().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Unix-socket sessions never removed.
+
+/// A control server on `control.sock` in a directory of its own (removed
+/// with it, after the server).
+struct ControlSocketFixture {
+    server: ControlServer,
+    _directory: TempDir,
+}
+
+fn control_socket(keep_sessions: bool) -> ControlSocketFixture {
+    let directory = TempDir::new().expect("create a socket directory");
+    let path = directory.path().join("control.sock");
+    let server = if keep_sessions {
+        ControlServer::bind_keeping_sessions(&path)
+    } else {
+        ControlServer::bind(&path)
+    };
+    ControlSocketFixture {
+        server: server.expect("bind the control socket"),
+        _directory: directory,
+    }
+}
+
+fn control_socket_keeping_sessions() -> ControlSocketFixture {
+    control_socket(true)
+}
+
+fn control_socket_closing_sessions() -> ControlSocketFixture {
+    control_socket(false)
+}
+
+#[leak_test(should_leak, setup = control_socket_keeping_sessions)]
+fn unix_socket_sessions_kept_leaks(fixture: &mut ControlSocketFixture) -> Result<(), String> {
+    fixture.server.call("status").map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[leak_test(setup = control_socket_closing_sessions)]
+fn unix_socket_sessions_closed_is_clean(fixture: &mut ControlSocketFixture) -> Result<(), String> {
+    fixture.server.call("status").map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Self-pipes of event loops never closed.
+
+#[leak_test(should_leak, setup = LoopRegistry::new)]
+fn wakeup_pipes_kept_leaks(registry: &mut LoopRegistry) -> Result<(), String> {
+    registry.handle_request(2).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[leak_test]
+fn wakeup_pipe_closed_is_clean() -> Result<(), String> {
+    wakeup_pipe::handle_request(2).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Hook processes never waited for.
+
+#[leak_test(should_leak)]
+fn hook_processes_never_reaped_leaks() -> Result<(), String> {
+    hooks::run_hook_detached("exit 0").map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[leak_test]
+fn hook_processes_waited_for_is_clean() -> Result<(), String> {
+    let status = hooks::run_hook("exit 0").map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("the hook failed: {status}"));
+    }
     Ok(())
 }
 
