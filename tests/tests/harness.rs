@@ -110,6 +110,10 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
             "leak: memory or handles grow without bound",
         ),
         (
+            "leaking_handles_fails",
+            "leak: memory or handles grow without bound",
+        ),
+        (
             "expected_leak_missing_fails",
             "expected a leak (should_leak) but none was found",
         ),
@@ -160,6 +164,22 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
     assert!(
         leak.contains("at tests/leaks.rs:"),
         "location shown:\n{leak}"
+    );
+    let handles = failure("leaking_handles_fails");
+    let judged = handles
+        .split_once(" over ")
+        .and_then(|(_, rest)| rest.split_once(" judged iterations"))
+        .map(|(judged, _)| judged)
+        .unwrap_or_else(|| panic!("judged iterations stated:\n{handles}"));
+    assert!(
+        handles.contains(&format!("fds +{judged}: {judged} x tcp 127.0.0.1:* LISTEN")),
+        "the leaked sockets are named, one per judged iteration:\n{handles}"
+    );
+    assert!(
+        handles.contains(&format!(
+            "threads +{judged}: {judged} x thread \"stuck-worker\""
+        )),
+        "the leaked threads are named:\n{handles}"
     );
     assert!(
         failure("overflowing_the_stack_crashes").contains("has overflowed its stack"),
