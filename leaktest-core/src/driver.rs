@@ -5,7 +5,7 @@
 use crate::alloc;
 use crate::analysis::{self, SettleTracker, Verdict};
 use crate::census::{self, HandleCounts};
-use crate::handle_names::{self, HandleListing};
+use crate::handle_names::{self, HandleRoom};
 use crate::model::{
     Judgement, LeakedHandles, Outcome, Reason, Resource, ResourceReport, Settings, TestRecord,
     Unmeasured, SCHEMA_VERSION,
@@ -165,10 +165,10 @@ impl Driver {
     /// reads the tokio task census.
     ///
     /// The handles are listed off the measured path: once after the body of
-    /// the last warm-up iteration and before its sample (the listing's memory
-    /// is then part of the level the judged iterations start from, and the
-    /// directory it read is closed before the sample), and once more after the
-    /// last verdict, only when a handle resource leaks.
+    /// the last warm-up iteration and before its sample, into room reserved
+    /// before the first iteration (the listing frees what else it allocates
+    /// and closes the directory it read before the sample), and once more
+    /// after the last verdict, only when a handle resource leaks.
     pub(crate) fn measure(
         &mut self,
         step: &mut dyn FnMut() -> TestResult,
@@ -186,9 +186,19 @@ impl Driver {
         let read = |which, previous: &Sample| {
             Sample::take(which, alive_tasks.map(|tasks| tasks()), previous)
         };
-        let list_handles_after =
-            |iterations_run: u64| which.census() && iterations_run == self.settings.warmup;
-        let mut handles_before = list_handles_after(0).then(HandleListing::take);
+        // The handles are listed into room reserved now, at the end of the
+        // warm-up (right away without one), to name those that leak later.
+        let mut handle_room = which.census().then(|| HandleRoom::reserve(&probe));
+        let mut handle_baseline = None;
+        let warmup = self.settings.warmup;
+        let mut record_handles_after = |iterations_run: u64| {
+            if iterations_run == warmup {
+                if let Some(room) = handle_room.take() {
+                    handle_baseline = Some(room.record());
+                }
+            }
+        };
+        record_handles_after(0);
         alloc::reset_peak();
         self.heap_bytes_at_start = u64::try_from(alloc::HeapStats::now().live_bytes).ok();
         let measuring_since = Instant::now();
@@ -210,9 +220,7 @@ impl Driver {
                     });
                     return;
                 }
-                if handles_before.is_none() && list_handles_after(self.iterations_run + 1) {
-                    handles_before = Some(HandleListing::take());
-                }
+                record_handles_after(self.iterations_run + 1);
                 let previous = self.log.last().copied().unwrap_or_default();
                 self.log.push(read(which, &previous));
                 self.iterations_run += 1;
@@ -238,14 +246,14 @@ impl Driver {
                 break;
             }
         }
-        if let Some(before) = &handles_before {
+        if let Some(baseline) = &handle_baseline {
             let leaking: Vec<Resource> = self
                 .reports
                 .iter()
                 .filter(|report| report.judgement.leaking)
                 .map(|report| report.resource)
                 .collect();
-            self.leaked_handles = handle_names::name_leaked(before, &leaking);
+            self.leaked_handles = handle_names::name_leaked(baseline, &leaking);
         }
     }
 

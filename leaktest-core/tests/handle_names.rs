@@ -5,14 +5,15 @@
 #[cfg(target_os = "linux")]
 #[test]
 fn names_files_sockets_pipes_anon_inodes_threads_and_children() {
-    use leaktest_core::handle_names::{name_leaked, HandleListing};
+    use leaktest_core::census::HandleCounts;
+    use leaktest_core::handle_names::{name_leaked, HandleRoom};
     use leaktest_core::model::{HandleKind, LeakedHandles, Resource};
     use std::net::{TcpListener, TcpStream, UdpSocket};
     use std::os::fd::{FromRawFd, OwnedFd};
     use std::os::unix::net::{UnixListener, UnixStream};
 
     let directory = tempfile::tempdir().expect("a temporary directory");
-    let before = HandleListing::take();
+    let before = HandleRoom::reserve(&HandleCounts::now()).record();
     assert!(before.is_ok(), "{before:?}");
 
     let file_path = directory.path().join("kept.log");

@@ -6,14 +6,18 @@
 //! them needs listings that allocate and open `/proc` files, so it is done
 //! twice per test, off the measured path:
 //!
-//! 1. **Before**: a [`HandleListing`] is taken after the body of the last
-//!    warm-up iteration and before that iteration's sample, so the memory it
-//!    keeps is part of the level the judged iterations are compared with, and
-//!    the directory it opened is closed before the sample counts descriptors.
+//! 1. **Baseline**: when the run starts, a [`HandleRoom`] is reserved for
+//!    twice the handles open then. After the body of the last warm-up
+//!    iteration and before that iteration's sample, the handles are listed
+//!    into it ([`HandleRoom::record`], descriptors kept by number and a hash
+//!    of their target): the listing's own memory is freed and its directory
+//!    closed before the sample, and what it keeps was counted from the first
+//!    sample on, so no series shows it.
 //! 2. **After**: once the series is complete (after the settle window and the
 //!    last verdict), and only if descriptors, threads or child processes leak,
-//!    a second listing is taken and every handle it has that the first had
-//!    not is named and grouped ([`name_leaked`]). Nothing is sampled after it.
+//!    a [`HandleListing`] is taken and every handle it has that the baseline
+//!    had not is named and grouped ([`name_leaked`]). Nothing is sampled after
+//!    it.
 //!
 //! Descriptors are named by the target of their `/proc/self/fd` link: a path;
 //! a socket looked up by inode in `/proc/self/net/{tcp,tcp6,udp,udp6,raw,
@@ -48,14 +52,23 @@ mod linux;
 mod net;
 mod process;
 
+use crate::census::HandleCounts;
 use crate::model::{HandlesUnnamed, LeakedHandles, Resource};
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
 
 pub use group::MAX_GROUPS_RECORDED;
 
+/// Room reserved per handle counted when the run starts, and spare room, so
+/// that the baseline recorded at the end of the warm-up fits without growing
+/// (warm-up may open more: lazy initialisation, pools).
+const ROOM_PER_HANDLE: usize = 2;
+const SPARE_ROOM: usize = 64;
+
 /// The handles of this process at one moment: each open descriptor with the
 /// target of its `/proc/self/fd` link, the thread ids and the ids of the
-/// child processes not yet reaped.
+/// child processes not yet reaped. Allocates as it lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HandleListing {
     /// The process the listing is of (descriptors on its `/proc` directory
@@ -84,27 +97,114 @@ impl HandleListing {
         }
     }
 
-    /// Descriptors open now that were not open (or pointed elsewhere) in
-    /// `before`, with their link targets; the census's own are left out.
-    fn fds_since<'a>(&'a self, before: &HandleListing) -> Vec<(i32, &'a str)> {
+    /// Descriptors open now that were not open (or pointed elsewhere) at the
+    /// `baseline`, with their link targets; the census's own are left out.
+    fn fds_since<'a>(&'a self, baseline: &HandleBaseline) -> Vec<(i32, &'a str)> {
         let own_proc = format!("/proc/{}/", self.pid);
         self.fds
             .iter()
-            .filter(|(fd, target)| before.fds.get(fd) != Some(target))
+            .filter(|(&fd, target)| baseline.target_hash_of(fd) != Some(target_hash(target)))
             .filter(|(_, target)| !target.starts_with(&own_proc))
             .map(|(&fd, target)| (fd, target.as_str()))
             .collect()
     }
 
-    fn threads_since(&self, before: &HandleListing) -> Vec<u32> {
-        self.threads.difference(&before.threads).copied().collect()
-    }
-
-    fn children_since(&self, before: &HandleListing) -> Vec<u32> {
-        self.children
-            .difference(&before.children)
+    fn threads_since(&self, baseline: &HandleBaseline) -> Vec<u32> {
+        self.threads
+            .iter()
+            .filter(|tid| baseline.threads.binary_search(tid).is_err())
             .copied()
             .collect()
+    }
+
+    fn children_since(&self, baseline: &HandleBaseline) -> Vec<u32> {
+        self.children
+            .iter()
+            .filter(|pid| baseline.children.binary_search(pid).is_err())
+            .copied()
+            .collect()
+    }
+}
+
+/// A hash of a descriptor's link target: the baseline keeps it instead of the
+/// text, so that it needs no allocation per descriptor.
+fn target_hash(target: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    target.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Room for a [`HandleBaseline`], reserved when the run starts so that
+/// recording the baseline later leaves no memory behind that was not already
+/// counted from the first sample on.
+#[derive(Debug, Default)]
+pub struct HandleRoom {
+    fds: Vec<(i32, u64)>,
+    threads: Vec<u32>,
+    children: Vec<u32>,
+}
+
+impl HandleRoom {
+    /// Room for twice the handles `counts` has, and some.
+    pub fn reserve(counts: &HandleCounts) -> HandleRoom {
+        let room = |count: Option<i64>| {
+            usize::try_from(count.unwrap_or(0))
+                .unwrap_or(0)
+                .saturating_mul(ROOM_PER_HANDLE)
+                .saturating_add(SPARE_ROOM)
+        };
+        HandleRoom {
+            fds: Vec::with_capacity(room(counts.fds)),
+            threads: Vec::with_capacity(room(counts.threads)),
+            children: Vec::with_capacity(room(counts.children)),
+        }
+    }
+
+    /// Lists the handles now and keeps them in the room. What the listing
+    /// allocates is freed before this returns, and the directory it opened
+    /// is closed; the room grows only if the process has more handles than
+    /// it was reserved for.
+    pub fn record(self) -> Result<HandleBaseline, HandlesUnnamed> {
+        let listing = HandleListing::take()?;
+        Ok(self.fill(&listing))
+    }
+
+    fn fill(mut self, listing: &HandleListing) -> HandleBaseline {
+        self.fds.clear();
+        self.fds.extend(
+            listing
+                .fds
+                .iter()
+                .map(|(&fd, target)| (fd, target_hash(target))),
+        );
+        self.threads.clear();
+        self.threads.extend(listing.threads.iter().copied());
+        self.children.clear();
+        self.children.extend(listing.children.iter().copied());
+        // Listed in order already (BTreeMap and BTreeSet): no sorting needed.
+        HandleBaseline {
+            fds: self.fds,
+            threads: self.threads,
+            children: self.children,
+        }
+    }
+}
+
+/// The handles open when the judged iterations began: descriptors by number
+/// and a hash of their target, thread ids, child ids, each sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandleBaseline {
+    fds: Vec<(i32, u64)>,
+    threads: Vec<u32>,
+    children: Vec<u32>,
+}
+
+impl HandleBaseline {
+    fn target_hash_of(&self, fd: i32) -> Option<u64> {
+        self.fds
+            .binary_search_by_key(&fd, |&(number, _)| number)
+            .ok()
+            .map(|index| self.fds[index].1)
     }
 }
 
@@ -118,11 +218,10 @@ pub fn is_nameable(resource: Resource) -> bool {
 }
 
 /// Names the handles of each nameable resource in `leaking` that appeared
-/// since `before` and are still there now. Takes the second listing itself,
-/// and only when there is something to name; call it once the series is
-/// complete.
+/// since the `baseline` and are still there now. Takes a second listing, and
+/// only when there is something to name; call it once the series is complete.
 pub fn name_leaked(
-    before: &Result<HandleListing, HandlesUnnamed>,
+    baseline: &Result<HandleBaseline, HandlesUnnamed>,
     leaking: &[Resource],
 ) -> Vec<LeakedHandles> {
     let leaking: Vec<Resource> = leaking
@@ -133,35 +232,35 @@ pub fn name_leaked(
     if leaking.is_empty() {
         return Vec::new();
     }
-    let listings = before
+    let listings = baseline
         .as_ref()
         .map_err(Clone::clone)
-        .and_then(|before| Ok((before, HandleListing::take()?)));
+        .and_then(|baseline| Ok((baseline, HandleListing::take()?)));
     leaking
         .into_iter()
         .map(|resource| match &listings {
-            Ok((before, after)) => name_appeared(before, after, resource),
+            Ok((baseline, now)) => name_appeared(baseline, now, resource),
             Err(why) => LeakedHandles::unnamed(resource, why.clone()),
         })
         .collect()
 }
 
-/// Names and groups the handles of `resource` in `after` but not in `before`.
+/// Names and groups the handles of `resource` listed `now` but not in the `baseline`.
 fn name_appeared(
-    before: &HandleListing,
-    after: &HandleListing,
+    baseline: &HandleBaseline,
+    now: &HandleListing,
     resource: Resource,
 ) -> LeakedHandles {
     #[cfg(target_os = "linux")]
     let named = match resource {
-        Resource::Fds => linux::name_fds(&after.fds_since(before)),
-        Resource::Threads => linux::name_threads(&after.threads_since(before)),
-        Resource::ChildProcesses => linux::name_children(&after.children_since(before)),
+        Resource::Fds => linux::name_fds(&now.fds_since(baseline)),
+        Resource::Threads => linux::name_threads(&now.threads_since(baseline)),
+        Resource::ChildProcesses => linux::name_children(&now.children_since(baseline)),
         _ => Vec::new(),
     };
     #[cfg(not(target_os = "linux"))]
     let named: Vec<group::NamedHandle> = {
-        let _ = (before, after);
+        let _ = (baseline, now);
         Vec::new()
     };
     let grouped = group::group(&named);
@@ -190,12 +289,13 @@ mod tests {
     }
 
     #[test]
-    fn only_handles_absent_before_count_as_appeared() {
+    fn only_handles_absent_from_the_baseline_count_as_appeared() {
         let before = listing(
             &[(0, "/dev/null"), (3, "socket:[1]"), (4, "/proc/100/fd")],
             &[100, 101],
             &[200],
         );
+        let baseline = HandleRoom::default().fill(&before);
         let after = listing(
             &[
                 (0, "/dev/null"),
@@ -209,17 +309,49 @@ mod tests {
             &[200, 201],
         );
         assert_eq!(
-            after.fds_since(&before),
+            after.fds_since(&baseline),
             vec![(3, "socket:[9]"), (5, "pipe:[7]"), (7, "/proc/1000/status")],
             "a number reused for another object is new; the census's /proc/100/ ones are not"
         );
-        assert_eq!(after.threads_since(&before), vec![102]);
-        assert_eq!(after.children_since(&before), vec![201]);
+        assert_eq!(after.threads_since(&baseline), vec![102]);
+        assert_eq!(after.children_since(&baseline), vec![201]);
+    }
+
+    #[test]
+    fn the_baseline_fits_in_the_room_reserved_for_it() {
+        let counts = HandleCounts {
+            fds: Some(3),
+            threads: Some(2),
+            children: Some(0),
+        };
+        let room = HandleRoom::reserve(&counts);
+        let capacities = (
+            room.fds.capacity(),
+            room.threads.capacity(),
+            room.children.capacity(),
+        );
+        let now = listing(
+            &[(0, "/dev/null"), (1, "/dev/null"), (2, "/dev/null")],
+            &[1, 2],
+            &[],
+        );
+        let baseline = room.fill(&now);
+        assert_eq!(
+            (
+                baseline.fds.capacity(),
+                baseline.threads.capacity(),
+                baseline.children.capacity()
+            ),
+            capacities,
+            "recording the baseline does not grow its room"
+        );
+        assert_eq!(baseline.target_hash_of(1), Some(target_hash("/dev/null")));
+        assert_eq!(baseline.target_hash_of(9), None);
     }
 
     #[test]
     fn nothing_is_listed_when_no_nameable_resource_leaks() {
-        let before = Err(HandlesUnnamed::NotLinux);
+        let before: Result<HandleBaseline, _> = Err(HandlesUnnamed::NotLinux);
         assert!(name_leaked(&before, &[]).is_empty());
         assert!(name_leaked(&before, &[Resource::HeapBytes, Resource::TokioTasks]).is_empty());
     }
