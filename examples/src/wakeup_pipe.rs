@@ -11,53 +11,41 @@
 //! **Fix.** Close the loop when the request ends: here, drop it (its pipe
 //! closes with it) instead of parking it in the registry.
 
-use std::fs::File;
-use std::io::{self, Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::io::{self, PipeReader, PipeWriter, Read, Write};
 
-/// The self-pipe of an event loop: a write wakes the loop, which drains the
-/// read end when it wakes.
+/// The self-pipe of an event loop: a write wakes the loop, which reads the
+/// wake-ups from the other end when it wakes.
 #[derive(Debug)]
 pub struct WakeupPipe {
-    read_end: File,
-    write_end: File,
+    read_end: PipeReader,
+    write_end: PipeWriter,
 }
 
 impl WakeupPipe {
-    /// A new non-blocking pipe, closed on exec.
+    /// A new pipe (closed on exec, as std opens every descriptor).
     pub fn new() -> io::Result<WakeupPipe> {
-        let mut ends = [0; 2];
-        // SAFETY: pipe2 writes two descriptors into `ends` on success.
-        let status = unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) };
-        if status != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: both descriptors were just opened by pipe2 and are owned by nothing else.
-        let (read_end, write_end) =
-            unsafe { (OwnedFd::from_raw_fd(ends[0]), OwnedFd::from_raw_fd(ends[1])) };
+        let (read_end, write_end) = io::pipe()?;
         Ok(WakeupPipe {
-            read_end: File::from(read_end),
-            write_end: File::from(write_end),
+            read_end,
+            write_end,
         })
     }
 
     /// Wakes the loop.
-    pub fn wake(&self) -> io::Result<()> {
-        (&self.write_end).write_all(&[1])
+    pub fn wake(&mut self) -> io::Result<()> {
+        self.write_end.write_all(&[1])
     }
 
-    /// Consumes pending wake-ups; returns how many there were.
-    pub fn drain(&self) -> io::Result<usize> {
+    /// Consumes `wakeups` wake-ups (blocking until they have been written).
+    pub fn consume(&mut self, wakeups: usize) -> io::Result<()> {
         let mut buffer = [0u8; 64];
-        let mut woken = 0;
-        loop {
-            match (&self.read_end).read(&mut buffer) {
-                Ok(0) => return Ok(woken),
-                Ok(read) => woken += read,
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(woken),
-                Err(error) => return Err(error),
-            }
+        let mut left = wakeups;
+        while left > 0 {
+            let chunk = left.min(buffer.len());
+            self.read_end.read_exact(&mut buffer[..chunk])?;
+            left -= chunk;
         }
+        Ok(())
     }
 }
 
@@ -78,12 +66,13 @@ impl RequestLoop {
         })
     }
 
-    /// Queues `jobs` wake-ups and runs them.
+    /// Queues `jobs` wake-ups and runs them; returns the jobs run so far.
     pub fn run(&mut self, jobs: usize) -> io::Result<usize> {
         for _ in 0..jobs {
             self.wakeup.wake()?;
         }
-        self.jobs_run += self.wakeup.drain()?;
+        self.wakeup.consume(jobs)?;
+        self.jobs_run += jobs;
         Ok(self.jobs_run)
     }
 }

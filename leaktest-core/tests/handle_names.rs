@@ -28,14 +28,7 @@ fn names_files_sockets_pipes_anon_inodes_threads_and_children() {
     let socket_path = directory.path().join("ctl.sock");
     let unix_listener = UnixListener::bind(&socket_path).expect("bind unix");
     let unix_pair = UnixStream::pair().expect("a unix pair");
-    let mut ends = [0; 2];
-    // SAFETY: pipe2 writes two new descriptors into `ends`.
-    assert_eq!(
-        unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) },
-        0
-    );
-    // SAFETY: both were just opened and are owned by nothing else.
-    let pipe = unsafe { (OwnedFd::from_raw_fd(ends[0]), OwnedFd::from_raw_fd(ends[1])) };
+    let pipe = std::io::pipe().expect("a pipe");
     // SAFETY: eventfd returns a new descriptor or -1.
     let eventfd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
     assert!(eventfd >= 0);
