@@ -2,8 +2,8 @@
 //!
 //! Each function of [`SECTIONS`] looks at one test and returns a [`Section`]
 //! when it has something to say (the comparison with the baseline, the
-//! resources not measured, the output). A new kind of detail (the allocation
-//! sites of the heap growth, the leaked handles by name, budget breaches) is one
+//! handles that leaked, the resources not measured, the output). A new kind of
+//! detail (the allocation sites of the heap growth, budget breaches) is one
 //! more function here, added to the list: the page renders every section the
 //! same way, as a titled block that opens by itself for failing tests.
 
@@ -11,6 +11,7 @@ use super::ReportedTest;
 use crate::baseline::compare::Verdict as ChangeVerdict;
 use crate::baseline::Status;
 use leaktest_core::model::Outcome;
+use leaktest_core::render::{format_count, handles_unnamed_sentence, HANDLE_GROUPS_SHOWN};
 use maud::{html, Markup};
 
 /// One block of details under a test's plots.
@@ -25,8 +26,12 @@ pub struct Section {
 }
 
 /// The detail sections, in the order they appear.
-pub const SECTIONS: &[fn(&ReportedTest) -> Option<Section>] =
-    &[baseline_comparison, unmeasured_resources, output_tail];
+pub const SECTIONS: &[fn(&ReportedTest) -> Option<Section>] = &[
+    baseline_comparison,
+    leaked_handles,
+    unmeasured_resources,
+    output_tail,
+];
 
 /// Every figure compared with the baseline, and what its move means; open
 /// when something regressed.
@@ -59,6 +64,53 @@ fn baseline_comparison(test: &ReportedTest) -> Option<Section> {
             }
         },
         open: comparison.status == Status::Regressed,
+    })
+}
+
+/// The handles of each leaking resource that appeared during the judged
+/// iterations and were still there at the end, grouped as in the failure
+/// text; open when the test failed.
+fn leaked_handles(test: &ReportedTest) -> Option<Section> {
+    let record = &test.record;
+    if record.leaked_handles.is_empty() {
+        return None;
+    }
+    let appeared: u64 = record
+        .leaked_handles
+        .iter()
+        .map(|handles| handles.appeared)
+        .sum();
+    let count = |count: u64| format_count(i64::try_from(count).unwrap_or(i64::MAX));
+    Some(Section {
+        title: format!("Leaked handles ({})", count(appeared)),
+        body: html! {
+            @for handles in &record.leaked_handles {
+                h5 { (handles.resource.short_name()) " +" (count(handles.appeared)) }
+                @if let Some(why) = &handles.unnamed {
+                    p.note { "The handles cannot be named: " (handles_unnamed_sentence(why)) }
+                } @else {
+                    ul.handles {
+                        @for group in handles.groups.iter().take(HANDLE_GROUPS_SHOWN) {
+                            li {
+                                (count(group.count)) " × " (group.kind.label()) " "
+                                code { (group.name) }
+                            }
+                        }
+                        @let hidden = &handles.groups[handles.groups.len().min(HANDLE_GROUPS_SHOWN)..];
+                        @let more_groups = hidden.len() as u64 + handles.omitted_groups;
+                        @if more_groups > 0 {
+                            @let more_handles = hidden.iter().map(|group| group.count).sum::<u64>()
+                                + handles.omitted_handles;
+                            li.note {
+                                "… and " (count(more_groups)) " more ("
+                                (count(more_handles)) " " (handles.resource.short_name()) ")"
+                            }
+                        }
+                    }
+                }
+            }
+        },
+        open: record.outcome.is_failure(),
     })
 }
 

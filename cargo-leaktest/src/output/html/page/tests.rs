@@ -4,7 +4,8 @@ use crate::baseline::gate::BaselineCounts;
 use crate::baseline::Comparison;
 use crate::output::html::ReportedBaseline;
 use leaktest_core::model::{
-    AllocationPerIteration, Judgement, Reason, Resource, Settings, TestDescription,
+    AllocationPerIteration, HandleGroup, HandleKind, Judgement, LeakedHandles, Reason, Resource,
+    Settings, TestDescription,
 };
 use std::time::Duration;
 
@@ -440,4 +441,29 @@ fn a_baseline_comparison_has_its_column_section_and_header_line() {
     assert!(page.contains("<details class=\"detail\" open><summary><h4>Baseline: regressed</h4>"));
     assert!(page.contains("✗ regressed: </strong>peak 2.0 MiB -&gt; 2.6 MiB &lt;+30%&gt;"));
     assert!(page.contains("within tolerance: </span>peak 2.0 KiB -&gt; 2.0 KiB"));
+}
+
+#[test]
+fn leaked_handles_are_listed_by_name_and_escaped() {
+    let mut leaking = ran("leaky_files", Outcome::Leaked, false);
+    leaking.record.leaked_handles = vec![LeakedHandles::named(
+        Resource::Fds,
+        vec![
+            HandleGroup::new(18, HandleKind::Tcp, "127.0.0.1:* LISTEN"),
+            HandleGroup::new(1, HandleKind::File, "/tmp/<b>odd</b>.log"),
+        ],
+        2,
+        5,
+    )];
+    let page = render(&run_of(vec![leaking, ran("clean", Outcome::Passed, false)]));
+    assert_eq!(
+        positions(&page, "<h4>Leaked handles (24)</h4>").len(),
+        1,
+        "one section, for the test that leaked handles"
+    );
+    assert!(page.contains("<details class=\"detail\" open><summary><h4>Leaked handles (24)</h4>"));
+    assert!(page.contains("<h5>fds +24</h5>"));
+    assert!(page.contains("<li>18 × tcp <code>127.0.0.1:* LISTEN</code></li>"));
+    assert!(page.contains("<code>/tmp/&lt;b&gt;odd&lt;/b&gt;.log</code>"));
+    assert!(page.contains("… and 2 more (5 fds)"));
 }
