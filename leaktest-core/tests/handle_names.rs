@@ -1,9 +1,19 @@
 //! Handles of every kind the census counts are named from `/proc`: opened
 //! after a first listing, still open at a second. One test in a binary of its
-//! own, since a listing covers the whole process.
+//! own without libtest's harness, since a listing covers the whole process
+//! (exact counts must not see libtest's threads).
+
+fn main() {
+    #[cfg(target_os = "linux")]
+    {
+        names_files_sockets_pipes_anon_inodes_threads_and_children();
+        println!("test result: ok. 1 passed; 0 failed (names_files_sockets_pipes_anon_inodes_threads_and_children)");
+    }
+    #[cfg(not(target_os = "linux"))]
+    println!("test result: ok. 0 passed; 0 failed (handles are named on Linux only)");
+}
 
 #[cfg(target_os = "linux")]
-#[test]
 fn names_files_sockets_pipes_anon_inodes_threads_and_children() {
     use leaktest_core::census::HandleCounts;
     use leaktest_core::handle_names::{name_leaked, HandleRoom};
