@@ -7,10 +7,12 @@
 //! the counters cover the whole process, and libtest's threads allocate at
 //! unpredictable moments.
 
-use leaktest_core::{CountingAlloc, HeapStats};
+use leaktest_core::{CountingAlloc, DirectSystem, HeapStats};
 
+// As `main!()` installs it, so that the native (C) heap is measured too where
+// it can be: the listing's `opendir` allocates through C's malloc.
 #[global_allocator]
-static ALLOCATOR: CountingAlloc = CountingAlloc::system();
+static ALLOCATOR: CountingAlloc<DirectSystem> = CountingAlloc::new(DirectSystem);
 
 fn main() {
     #[cfg(target_os = "linux")]
@@ -48,14 +50,25 @@ fn listings_leave_no_trace_in_the_series_and_name_what_leaked() {
     let record = driver.into_record("clean".to_owned(), "here".to_owned(), Duration::ZERO);
     assert_eq!(record.outcome, Outcome::Passed, "{record:#?}");
     assert!(record.leaked_handles.is_empty(), "{record:#?}");
+    let native_heap_measured = record.resource(Resource::NativeHeapBytes).is_some();
+    assert_eq!(
+        native_heap_measured,
+        cfg!(all(target_env = "gnu", feature = "native-heap")),
+        "the native heap is measured wherever it can be: {:?}",
+        record.unmeasured
+    );
     for resource in [
         Resource::HeapBytes,
         Resource::HeapBlocks,
+        Resource::NativeHeapBytes,
         Resource::Fds,
         Resource::Threads,
         Resource::ChildProcesses,
     ] {
-        let series = &record.resource(resource).expect("measured").series;
+        let Some(report) = record.resource(resource) else {
+            continue;
+        };
+        let series = &report.series;
         let baseline = series[warmup - 1];
         assert!(
             series[warmup - 1..].iter().all(|&value| value == baseline),
@@ -65,8 +78,16 @@ fn listings_leave_no_trace_in_the_series_and_name_what_leaked() {
     // The listing at the end of the warm-up leaves no trace even there: it
     // fills room reserved before the first iteration, frees what else it
     // allocated and closes its directory before the sample.
-    for resource in [Resource::HeapBytes, Resource::HeapBlocks, Resource::Fds] {
-        let series = &record.resource(resource).expect("measured").series;
+    for resource in [
+        Resource::HeapBytes,
+        Resource::HeapBlocks,
+        Resource::NativeHeapBytes,
+        Resource::Fds,
+    ] {
+        let Some(report) = record.resource(resource) else {
+            continue;
+        };
+        let series = &report.series;
         assert_eq!(
             series[warmup - 2],
             series[warmup - 1],
