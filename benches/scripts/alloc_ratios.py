@@ -1,17 +1,23 @@
 #!/usr/bin/env python3
 """Goal 1: the counting allocator against the system allocator, stats_alloc
-and dhat, on the allocation churn, 1 and 2 threads.
+and dhat, on every allocation workload (the churn, the small-block churn and
+a JSON round trip), 1 and 2 threads.
 
 Each allocator is the global allocator of its own bench binary
 (benches/benches/alloc_*.rs). The binaries run interleaved, round after
-round, in a rotating order; each round yields one median per allocator and
-thread count, and the ratio to the system allocator is taken within the round
-so that load drifting between rounds cancels out.
+round, in a rotating order; each round yields one figure per allocator,
+workload and thread count, and the ratio to the system allocator is taken
+within the round so that load drifting between rounds cancels out.
 
-    CARGO_TARGET_DIR=/work/target-bench python3 benches/scripts/alloc_ratios.py [--rounds N]
+    python3 benches/scripts/alloc_ratios.py [--rounds N] [--samples N] [--workloads churn,small_blocks,json]
+        [--contender NAME=PATH ...]
 
-Prints min / median / max over rounds of ns per allocator call and of the
-ratio to the system allocator, and whether goal 1 is met.
+`--contender` adds another binary built from `allocator_benches!` (for
+instance the allocator of an older commit, built in another checkout) to
+compare in the same run.
+
+Prints min / median / max over rounds of ns per unit of work and of the
+ratio to the system allocator, and whether goal 1 is met on each workload.
 """
 
 import argparse
@@ -23,17 +29,21 @@ import sys
 from benchlib import cargo_executables, fmt_summary, log, machine_line, markdown_table, summary
 
 ALLOCATORS = ["system", "leaktest", "stats_alloc", "dhat", "passthrough"]
-GOALS = {1: 1.10, 2: 1.25}
+WORKLOADS = ["churn", "small_blocks", "json"]
+UNITS = {"churn": "ns per allocator call", "small_blocks": "ns per vector", "json": "ms per round trip"}
+SCALE = {"churn": 1.0, "small_blocks": 1.0, "json": 1e-6}
+# Goal 1: at most this ratio to the system allocator, by thread count.
+GOALS = {1: 1.05, 2: 1.15}
 # A round's figure for one allocator is the fastest of the timed runs in its
 # process: on a shared machine interference only ever adds time, so the
 # fastest run is the one least disturbed, for every allocator alike.
 ROUND_FIGURE = "ns_per_op_min"
 
 
-def run_raw(executable, samples):
+def run_raw(executable, samples, workloads):
     output = subprocess.run(
         [executable],
-        env={**os.environ, "LEAKTEST_BENCH_RAW": str(samples)},
+        env={**os.environ, "LEAKTEST_BENCH_RAW": str(samples), "LEAKTEST_BENCH_WORKLOADS": ",".join(workloads)},
         stdout=subprocess.PIPE,
         text=True,
         check=True,
@@ -43,67 +53,80 @@ def run_raw(executable, samples):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--samples", type=int, default=7, help="timed runs per process and thread count")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--samples", type=int, default=5, help="timed runs per process, workload and thread count")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--contender", action="append", default=[], help="NAME=PATH of another allocator bench binary")
     args = parser.parse_args()
+    workloads = [name for name in args.workloads.split(",") if name]
+    unknown = [name for name in workloads if name not in WORKLOADS]
+    if unknown:
+        sys.exit(f"unknown workloads {unknown}; known: {WORKLOADS}")
 
     executables = cargo_executables(["bench", "-p", "leaktest-benches", "--no-run"])
     binaries = {name: executables.get(f"alloc_{name}") for name in ALLOCATORS}
+    for contender in args.contender:
+        name, _, path = contender.partition("=")
+        if not name or not os.access(path, os.X_OK):
+            sys.exit(f"--contender wants NAME=PATH of an executable, not {contender!r}")
+        binaries[name] = path
     missing = [name for name, path in binaries.items() if not path]
     if missing:
         sys.exit(f"bench binaries not built: {missing}")
+    names = list(binaries)
 
     print(f"machine: {machine_line()} (at start)")
-    # per_round[(allocator, threads)] = [median ns/op of each round]
+    # per_round[(allocator, workload, threads)] = [figure of each round]
     per_round = {}
     for round_index in range(args.rounds):
-        shift = round_index % len(ALLOCATORS)
-        order = ALLOCATORS[shift:] + ALLOCATORS[:shift]
+        shift = round_index % len(names)
+        order = names[shift:] + names[:shift]
         log(f"round {round_index + 1}/{args.rounds}: {' '.join(order)}")
         for name in order:
-            for line in run_raw(binaries[name], args.samples):
-                per_round.setdefault((name, line["threads"]), []).append(line[ROUND_FIGURE])
+            for line in run_raw(binaries[name], args.samples, workloads):
+                key = (name, line["workload"], line["threads"])
+                per_round.setdefault(key, []).append(line[ROUND_FIGURE] * SCALE[line["workload"]])
     print(f"machine: {machine_line()} (at end)")
 
-    rows = []
+    print(
+        f"\n{args.rounds} interleaved rounds of {args.samples} timed runs per process; a round's figure is the "
+        "fastest of its process's runs; each cell min / median / max over rounds"
+    )
     verdicts = []
-    for threads in (1, 2):
-        baseline = per_round[("system", threads)]
-        for name in ALLOCATORS:
-            values = per_round[(name, threads)]
-            ratios = [value / base for value, base in zip(values, baseline)]
-            rows.append([name, threads, fmt_summary(values), fmt_summary(ratios, 3), f"{min(values) / min(baseline):.3f}"])
-            if name == "leaktest":
-                verdicts.append((threads, summary(ratios)[1]))
-        leaktest = per_round[("leaktest", threads)]
-        for rival in ("stats_alloc", "dhat"):
-            wins = sum(ours < theirs for ours, theirs in zip(leaktest, per_round[(rival, threads)]))
-            rival_ratio = summary([r / l for r, l in zip(per_round[(rival, threads)], leaktest)])[1]
-            verdicts.append((threads, rival, wins, rival_ratio))
-
-    print(
-        f"\nallocation churn, {args.rounds} interleaved rounds of {args.samples} timed runs per process; "
-        "a round's figure is the fastest of its process's runs; each cell min / median / max over rounds\n"
-    )
-    print(
-        markdown_table(
-            ["allocator", "threads", "ns per call", "ratio to system (same round)", "fastest / fastest system"],
-            rows,
-        )
-    )
-    print()
-    for verdict in verdicts:
-        if len(verdict) == 2:
-            threads, ratio = verdict
+    for workload in workloads:
+        rows = []
+        for threads in (1, 2):
+            baseline = per_round[("system", workload, threads)]
+            for name in names:
+                values = per_round[(name, workload, threads)]
+                ratios = [value / base for value, base in zip(values, baseline)]
+                rows.append(
+                    [name, threads, fmt_summary(values, 3), fmt_summary(ratios, 3), f"{min(values) / min(baseline):.3f}"]
+                )
+            leaktest = per_round[("leaktest", workload, threads)]
+            ratio = summary([value / base for value, base in zip(leaktest, baseline)])[1]
             goal = GOALS[threads]
             status = "met" if ratio <= goal else f"NOT met (over by {100 * (ratio / goal - 1):.1f}%)"
-            print(f"goal 1, {threads} thread(s): leaktest/system median ratio {ratio:.3f} <= {goal}: {status}")
-        else:
-            threads, rival, wins, rival_ratio = verdict
-            print(
-                f"goal 1, {threads} thread(s): leaktest faster than {rival} in {wins}/{args.rounds} rounds "
-                f"({rival} is {rival_ratio:.2f}x leaktest, median)"
+            verdicts.append(f"goal 1, {workload}, {threads} thread(s): leaktest/system median ratio {ratio:.3f} <= {goal}: {status}")
+            for rival in ("stats_alloc", "dhat"):
+                theirs = per_round[(rival, workload, threads)]
+                wins = sum(ours < other for ours, other in zip(leaktest, theirs))
+                rival_ratio = summary([other / ours for ours, other in zip(leaktest, theirs)])[1]
+                faster = "met" if rival_ratio > 1 else "NOT met"
+                verdicts.append(
+                    f"goal 1, {workload}, {threads} thread(s): leaktest faster than {rival} in {wins}/{args.rounds} rounds "
+                    f"({rival} is {rival_ratio:.3f}x leaktest, median): {faster}"
+                )
+        print(f"\n### {workload} ({UNITS[workload]})\n")
+        print(
+            markdown_table(
+                ["allocator", "threads", UNITS[workload], "ratio to system (same round)", "fastest / fastest system"],
+                rows,
             )
+        )
+    print()
+    for verdict in verdicts:
+        print(verdict)
 
 
 if __name__ == "__main__":

@@ -2,25 +2,34 @@
 //!
 //! A process has one global allocator, so each allocator gets a binary of its
 //! own that declares it and then calls [`allocator_benches!`](crate::allocator_benches).
-//! Under `cargo bench` the binary runs divan benches of [`churn`].
-//! With `LEAKTEST_BENCH_RAW=1` it instead prints one JSON line per thread
-//! count, which `benches/scripts/alloc_ratios.py` collects from all the
-//! binaries, interleaved round by round, to print the ratios.
+//! Under `cargo bench` the binary runs divan benches of every
+//! [`Workload`]. With `LEAKTEST_BENCH_RAW=N` it instead times each workload
+//! `N` times on 1 and on 2 threads and prints one JSON line per workload and
+//! thread count, which `benches/scripts/alloc_ratios.py` collects from all
+//! the binaries, interleaved round by round, to print the ratios.
 
-use crate::{churn, churn_on_threads, time_samples, Summary};
+use crate::workloads::Workload;
+use crate::Summary;
 
 /// Environment variable selecting the raw mode used by the ratio script; its
-/// value is the number of timed runs per thread count (default 31).
+/// value is the number of timed runs per workload and thread count (default 31).
 pub const RAW_MODE_ENV: &str = "LEAKTEST_BENCH_RAW";
-/// Allocator calls per thread in one timed run: about 1.5 ms with the system
-/// allocator, long enough to dwarf the timer, short enough for many samples.
+/// Environment variable naming the workloads the raw mode runs, separated by
+/// commas (default: all of them).
+pub const RAW_WORKLOADS_ENV: &str = "LEAKTEST_BENCH_WORKLOADS";
+/// Allocator calls per thread in one timed run of the churn: about 1.5 ms
+/// with the system allocator, long enough to dwarf the timer, short enough
+/// for many samples.
 pub const OPERATIONS_PER_RUN: u64 = 50_000;
-/// Timed runs per thread count in one raw-mode invocation, by default.
+/// Timed runs per workload and thread count in one raw-mode invocation, by default.
 const RAW_SAMPLES: usize = 31;
+/// Thread counts every workload runs on.
+const THREAD_COUNTS: [usize; 2] = [1, 2];
 
-/// Runs the raw mode when [`RAW_MODE_ENV`] is set, printing for each thread
-/// count the median, fastest and slowest nanoseconds per allocator call.
-/// Returns false (and does nothing) otherwise.
+/// Runs the raw mode when [`RAW_MODE_ENV`] is set, printing for each
+/// workload and thread count the fastest, median and slowest nanoseconds per
+/// unit of work (one allocator call of the churn, one vector, one document
+/// round trip). Returns false (and does nothing) otherwise.
 pub fn run_raw_mode(allocator: &str) -> bool {
     let Some(samples) = std::env::var_os(RAW_MODE_ENV) else {
         return false;
@@ -30,29 +39,38 @@ pub fn run_raw_mode(allocator: &str) -> bool {
         .and_then(|text| text.parse::<usize>().ok())
         .filter(|&samples| samples > 0)
         .unwrap_or(RAW_SAMPLES);
-    for threads in [1usize, 2] {
-        let per_run_ns = if threads == 1 {
-            time_samples(samples, || {
-                churn(OPERATIONS_PER_RUN, 0x9E37_79B9);
+    let workloads: Vec<Workload> = match std::env::var(RAW_WORKLOADS_ENV) {
+        Ok(names) => names
+            .split(',')
+            .filter_map(|name| {
+                let workload = Workload::from_name(name.trim());
+                if workload.is_none() {
+                    eprintln!("{RAW_WORKLOADS_ENV}: no workload named `{name}`");
+                }
+                workload
             })
-        } else {
-            // The wall time of the threads alone, without spawning them.
-            let mut timed = Vec::with_capacity(samples);
-            churn_on_threads(threads, OPERATIONS_PER_RUN);
-            for _ in 0..samples {
-                timed.push(churn_on_threads(threads, OPERATIONS_PER_RUN).as_nanos() as f64);
+            .collect(),
+        Err(_) => Workload::ALL.to_vec(),
+    };
+    for workload in workloads {
+        for threads in THREAD_COUNTS {
+            // One untimed run first: the heap and the caches warm up.
+            workload.run_on_threads(threads);
+            let per_unit_ns: Vec<f64> = (0..samples)
+                .map(|_| {
+                    workload.run_on_threads(threads).as_nanos() as f64
+                        / workload.units_per_run() as f64
+                })
+                .collect();
+            if let Some(summary) = Summary::of(&per_unit_ns) {
+                println!(
+                    "{{\"allocator\":\"{allocator}\",\"workload\":\"{}\",\"threads\":{threads},\"ns_per_op_min\":{:.3},\"ns_per_op_median\":{:.3},\"ns_per_op_max\":{:.3}}}",
+                    workload.name(),
+                    summary.min,
+                    summary.median,
+                    summary.max
+                );
             }
-            timed
-        };
-        let per_op: Vec<f64> = per_run_ns
-            .iter()
-            .map(|ns| ns / OPERATIONS_PER_RUN as f64)
-            .collect();
-        if let Some(summary) = Summary::of(&per_op) {
-            println!(
-                "{{\"allocator\":\"{allocator}\",\"threads\":{threads},\"ns_per_op_min\":{:.3},\"ns_per_op_median\":{:.3},\"ns_per_op_max\":{:.3}}}",
-                summary.min, summary.median, summary.max
-            );
         }
     }
     true
@@ -76,10 +94,26 @@ macro_rules! allocator_benches {
             $crate::churn($crate::alloc_bench::OPERATIONS_PER_RUN, 0x9E37_79B9)
         }
 
-        /// The churn on two threads at once (wall time; spawning included).
+        /// The churn on two threads at once (wall time of the threads).
         #[::divan::bench]
         fn churn_2_threads() -> ::std::time::Duration {
-            $crate::churn_on_threads(2, $crate::alloc_bench::OPERATIONS_PER_RUN)
+            $crate::workloads::Workload::Churn.run_on_threads(2)
+        }
+
+        /// The small-block churn on one thread (the ring built outside the timing).
+        #[::divan::bench(sample_count = 20)]
+        fn small_blocks_1_thread(bencher: ::divan::Bencher) {
+            bencher
+                .with_inputs($crate::workloads::SmallBlockRing::new)
+                .bench_local_refs($crate::workloads::small_block_churn);
+        }
+
+        /// The JSON round trip on one thread (the document built outside the timing).
+        #[::divan::bench(sample_count = 20)]
+        fn json_1_thread(bencher: ::divan::Bencher) {
+            bencher
+                .with_inputs(|| $crate::workloads::JsonDocument::generate(0))
+                .bench_local_refs(|document| $crate::workloads::json_round_trip(document));
         }
     };
 }

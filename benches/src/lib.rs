@@ -6,8 +6,9 @@
 //! is shared and its load drifts: a ratio of two figures measured minutes
 //! apart says more about the load than about the code.
 //!
-//! - [`churn`] is the allocation-heavy loop that every allocator bench runs
-//!   (`benches/alloc_*.rs`, one binary per global allocator).
+//! - [`churn`] and the [`workloads`] are the allocation-heavy loops that
+//!   every allocator bench runs (`benches/alloc_*.rs`, one binary per global
+//!   allocator).
 //! - [`realistic_body`] is the "real" test body of the per-test cost bench.
 //! - [`Summary`] and [`time_samples`] turn repeated timings into
 //!   min / median / max.
@@ -17,6 +18,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 pub mod alloc_bench;
+pub mod workloads;
 
 /// Live blocks the churn keeps at most: enough that frees hit blocks of mixed
 /// ages, few enough to stay in cache as real hot loops do.
@@ -113,33 +115,15 @@ pub fn churn(operations: u64, seed: u64) -> u64 {
 /// Runs [`churn`] on `threads` threads at once, each with its own seed and
 /// `operations_per_thread` calls, released together by a barrier so that
 /// they contend for whatever the allocator shares. Returns the wall time
-/// from the first thread's start to the last thread's end, as the threads
-/// saw it (the spawning thread may be descheduled at the release).
+/// from the first thread's start to the last thread's end.
 pub fn churn_on_threads(threads: usize, operations_per_thread: u64) -> Duration {
-    let barrier = std::sync::Barrier::new(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|index| {
-                let barrier = &barrier;
-                scope.spawn(move || {
-                    barrier.wait();
-                    let started = Instant::now();
-                    black_box(churn(operations_per_thread, 0x9E37_79B9 + index as u64));
-                    (started, Instant::now())
-                })
-            })
-            .collect();
-        let spans: Vec<(Instant, Instant)> = workers
-            .into_iter()
-            .filter_map(|worker| worker.join().ok())
-            .collect();
-        let first_start = spans.iter().map(|span| span.0).min();
-        let last_end = spans.iter().map(|span| span.1).max();
-        match (first_start, last_end) {
-            (Some(start), Some(end)) => end.duration_since(start),
-            _ => Duration::ZERO,
-        }
-    })
+    workloads::on_threads(
+        threads,
+        |index| 0x9E37_79B9 + index as u64,
+        |seed| {
+            black_box(churn(operations_per_thread, *seed));
+        },
+    )
 }
 
 /// A body that does what a typical unit under test does: builds a small
