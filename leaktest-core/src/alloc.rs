@@ -35,8 +35,12 @@
 //! ```
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::*};
+use std::cell::{Cell, UnsafeCell};
+use std::ptr;
+use std::sync::atomic::{
+    AtomicBool, AtomicI64, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*,
+};
+use std::sync::OnceLock;
 
 /// Net bytes a thread may accumulate before flushing them to the shared live
 /// counter used for the peak. Bounds the peak's error per running thread.
@@ -46,31 +50,115 @@ pub const PEAK_GRANULARITY_BYTES: i64 = 64 * 1024;
 /// overflow slot updated with atomic read-modify-writes.
 const SLOT_COUNT: usize = 256;
 
-/// Counters owned by one thread at a time. Only the owner writes `allocated_*`,
-/// `freed_*`, `reallocs` and `unflushed_bytes`, with plain load/store pairs;
-/// readers on other threads load them.
+/// [`Slot::state`]: nobody owns the slot.
+const FREE: u8 = 0;
+/// [`Slot::state`]: a thread owns the slot and counts in it.
+const OWNED: u8 = 1;
+/// [`Slot::state`]: a thread is claiming the slot, or [`redirect_all`] is
+/// clearing its owner's pointer to it; whoever finds it so waits.
+const BUSY: u8 = 2;
+
+/// Room of each direction when a slot starts or has just published.
+const FULL_ROOM_BYTES: u64 = PEAK_GRANULARITY_BYTES as u64;
+
+/// Counters owned by one thread at a time. Only the owner writes the counters
+/// and the rooms, with plain load/store pairs; readers on other threads load
+/// the counters.
+///
+/// The owner's net bytes not yet published for the peak are kept twice, as
+/// the room left before publishing in each direction: `alloc_room` is
+/// [`PEAK_GRANULARITY_BYTES`] minus that net and `free_room` the granularity
+/// plus it (their sum stays twice the granularity). An allocation takes from
+/// the one and gives to the other, and must publish when it would take more
+/// than is left: a subtraction whose borrow is the test, one instruction and
+/// a branch almost never taken, where a two-sided bound on a single net
+/// would need a load, a store and two comparisons.
 #[repr(align(128))]
 struct Slot {
-    claimed: AtomicBool,
+    state: AtomicU8,
     allocated_bytes: AtomicU64,
     freed_bytes: AtomicU64,
     allocated_blocks: AtomicU64,
     freed_blocks: AtomicU64,
     reallocs: AtomicU64,
-    unflushed_bytes: AtomicI64,
+    alloc_room: OwnerOnly,
+    free_room: OwnerOnly,
+    /// The owner's [`OWN_SLOT`], so that [`redirect_all`] can clear it.
+    owner_pointer: AtomicPtr<AtomicPtr<Slot>>,
 }
 
 impl Slot {
     const fn new() -> Self {
         Slot {
-            claimed: AtomicBool::new(false),
+            state: AtomicU8::new(FREE),
             allocated_bytes: AtomicU64::new(0),
             freed_bytes: AtomicU64::new(0),
             allocated_blocks: AtomicU64::new(0),
             freed_blocks: AtomicU64::new(0),
             reallocs: AtomicU64::new(0),
-            unflushed_bytes: AtomicI64::new(0),
+            alloc_room: OwnerOnly::new(FULL_ROOM_BYTES),
+            free_room: OwnerOnly::new(FULL_ROOM_BYTES),
+            owner_pointer: AtomicPtr::new(ptr::null_mut()),
         }
+    }
+}
+
+/// A number only the thread that owns its slot reads or writes. The slot
+/// passes from owner to owner through its `state` (given up with Release,
+/// claimed with Acquire), so these accesses never race; being plain loads
+/// and stores, the compiler folds a load, a subtraction and a store into one
+/// instruction whose borrow flag is the test.
+struct OwnerOnly(UnsafeCell<u64>);
+
+// SAFETY: only the owner of the slot holding it accesses the value (see the
+// type's documentation); every method that does is unsafe with that contract.
+unsafe impl Sync for OwnerOnly {}
+
+impl OwnerOnly {
+    const fn new(value: u64) -> Self {
+        OwnerOnly(UnsafeCell::new(value))
+    }
+
+    /// # Safety
+    /// Only the slot's owner thread may call this.
+    #[inline(always)]
+    unsafe fn get(&self) -> u64 {
+        // SAFETY: no other thread accesses the value (the caller owns the slot).
+        unsafe { *self.0.get() }
+    }
+
+    /// # Safety
+    /// Only the slot's owner thread may call this.
+    #[inline(always)]
+    unsafe fn set(&self, value: u64) {
+        // SAFETY: as in `get`.
+        unsafe { *self.0.get() = value }
+    }
+
+    /// Takes `bytes`; true when there were fewer (the room wrapped and the
+    /// owner must publish).
+    ///
+    /// # Safety
+    /// Only the slot's owner thread may call this.
+    #[inline(always)]
+    #[must_use]
+    unsafe fn take(&self, bytes: u64) -> bool {
+        // SAFETY: forwarded.
+        unsafe {
+            let (left, short) = self.get().overflowing_sub(bytes);
+            self.set(left);
+            short
+        }
+    }
+
+    /// Gives `bytes` back.
+    ///
+    /// # Safety
+    /// Only the slot's owner thread may call this.
+    #[inline(always)]
+    unsafe fn give(&self, bytes: u64) {
+        // SAFETY: forwarded.
+        unsafe { self.set(self.get().wrapping_add(bytes)) }
     }
 }
 
@@ -85,65 +173,114 @@ static FLUSHED_LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
 static PEAK_LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
 /// Set once [`is_installed`] saw the counters move.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
+/// Where [`redirect_all`] sends every call, once it was called.
+static REDIRECT_TARGET: OnceLock<&'static (dyn GlobalAlloc + Sync)> = OnceLock::new();
+/// Set by [`redirect_all`] after [`REDIRECT_TARGET`]; read by threads that
+/// claim a slot (sequentially consistent on both sides, so that a thread
+/// claiming a slot while the redirect runs either is found by it or sees it).
+static REDIRECTED: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
-    /// This thread's own slot, or null while it has none. No destructor, so it
-    /// is readable at any point of the thread's life, teardown included, and
-    /// reading it is one thread-pointer-relative load.
-    static OWN_SLOT: Cell<*const Slot> = const { Cell::new(std::ptr::null()) };
+    /// This thread's own slot, or null while it has none (or after
+    /// [`redirect_all`] cleared it). No destructor, so it is readable at any
+    /// point of the thread's life, teardown included, and reading it is one
+    /// thread-pointer-relative load. Only its thread sets it; `redirect_all`
+    /// may clear it from another thread, hence the atomic (a relaxed load is
+    /// a plain load).
+    static OWN_SLOT: AtomicPtr<Slot> = const { AtomicPtr::new(ptr::null_mut()) };
     /// True until the thread first tries to claim a slot. Once false, a thread
     /// without a slot (none was free, or it is exiting) counts on [`OVERFLOW`]
     /// without searching again.
     static MAY_CLAIM: Cell<bool> = const { Cell::new(true) };
-    /// Releases the slot when the thread exits, so slots are reused by new threads.
-    static SLOT_RELEASER: SlotReleaser = const { SlotReleaser };
+    /// Releases the thread's slot when it exits, so slots are reused by new
+    /// threads. Holds the slot itself: [`OWN_SLOT`] may have been cleared.
+    static SLOT_RELEASER: SlotReleaser = const { SlotReleaser { slot: Cell::new(ptr::null()) } };
 }
 
-struct SlotReleaser;
+struct SlotReleaser {
+    slot: Cell<*const Slot>,
+}
 
 impl Drop for SlotReleaser {
     fn drop(&mut self) {
-        let own = OWN_SLOT.with(|cell| cell.replace(std::ptr::null()));
-        MAY_CLAIM.with(|cell| cell.set(false));
-        // SAFETY: OWN_SLOT is null or points into the static SLOTS.
-        if let Some(slot) = unsafe { own.as_ref() } {
-            flush_unflushed(slot);
-            // Release publishes this thread's last plain stores to the next owner.
-            slot.claimed.store(false, Release);
+        let _ = OWN_SLOT.try_with(|own| own.store(ptr::null_mut(), Relaxed));
+        let _ = MAY_CLAIM.try_with(|may_claim| may_claim.set(false));
+        // SAFETY: null or a slot of the static SLOTS.
+        if let Some(slot) = unsafe { self.slot.replace(ptr::null()).as_ref() } {
+            publish_unpublished(slot);
+            // Release publishes this thread's last plain stores to the next
+            // owner. While `redirect_all` holds the slot BUSY it is writing
+            // this thread's OWN_SLOT, which must outlive that: wait.
+            while slot
+                .state
+                .compare_exchange_weak(OWNED, FREE, Release, Relaxed)
+                .is_err()
+            {
+                std::hint::spin_loop();
+            }
         }
     }
 }
 
+/// The redirect target, once [`redirect_all`] was called.
+#[inline]
+fn redirect_target() -> Option<&'static (dyn GlobalAlloc + Sync)> {
+    if REDIRECTED.load(SeqCst) {
+        REDIRECT_TARGET.get().copied()
+    } else {
+        None
+    }
+}
+
 /// The slot of a thread that has none yet: claims one on the first call,
-/// `None` (count on the overflow slot) afterwards or when all are taken.
+/// `None` (count on the overflow slot) afterwards, when all are taken, or
+/// once every call is redirected.
 #[cold]
 #[inline(never)]
 fn claim_slot() -> Option<&'static Slot> {
     if !MAY_CLAIM
-        .try_with(|cell| cell.replace(false))
+        .try_with(|may_claim| may_claim.replace(false))
         .unwrap_or(false)
     {
         return None;
     }
     // MAY_CLAIM is false from here: anything allocated while registering the
     // releaser below goes to the overflow slot instead of recursing.
+    let own = OWN_SLOT
+        .try_with(|own| ptr::from_ref(own).cast_mut())
+        .ok()?;
     for (index, slot) in SLOTS.iter().enumerate() {
-        if !slot.claimed.load(Relaxed)
-            && slot
-                .claimed
-                .compare_exchange(false, true, Acquire, Relaxed)
-                .is_ok()
+        if slot.state.load(Relaxed) != FREE
+            || slot
+                .state
+                .compare_exchange(FREE, BUSY, SeqCst, Relaxed)
+                .is_err()
         {
-            SLOTS_IN_USE.fetch_max(index + 1, Relaxed);
-            // Registering the thread-exit destructor; if the thread is already
-            // being torn down this fails and the slot is released at once.
-            if SLOT_RELEASER.try_with(|_| ()).is_err() {
-                slot.claimed.store(false, Release);
-                return None;
-            }
-            OWN_SLOT.with(|cell| cell.set(slot));
-            return Some(slot);
+            continue;
         }
+        SLOTS_IN_USE.fetch_max(index + 1, SeqCst);
+        // Registering the thread-exit destructor; if the thread is already
+        // being torn down this fails and the slot is released at once.
+        if SLOT_RELEASER
+            .try_with(|releaser| releaser.slot.set(slot))
+            .is_err()
+        {
+            slot.state.store(FREE, Release);
+            return None;
+        }
+        slot.owner_pointer.store(own, Relaxed);
+        let slot_pointer = ptr::from_ref(slot).cast_mut();
+        // SAFETY: `own` is this thread's OWN_SLOT, alive for the thread's life.
+        unsafe { (*own).store(slot_pointer, Relaxed) };
+        slot.state.store(OWNED, SeqCst);
+        // A redirect that started before the slot was OWNED may not have seen
+        // it; it set REDIRECTED first, so this load sees that.
+        if REDIRECTED.load(SeqCst) {
+            // SAFETY: as above.
+            unsafe { (*own).store(ptr::null_mut(), Relaxed) };
+            return None;
+        }
+        return Some(slot);
     }
     None
 }
@@ -152,7 +289,9 @@ fn claim_slot() -> Option<&'static Slot> {
 /// only work on the hot path besides the counters themselves.
 #[inline(always)]
 fn own_slot() -> Option<&'static Slot> {
-    let own = OWN_SLOT.try_with(Cell::get).unwrap_or(std::ptr::null());
+    let own = OWN_SLOT
+        .try_with(|own| own.load(Relaxed))
+        .unwrap_or(ptr::null_mut());
     // SAFETY: OWN_SLOT is null or points into the static SLOTS.
     unsafe { own.as_ref() }
 }
@@ -163,19 +302,6 @@ fn bump(counter: &AtomicU64, amount: u64) {
     counter.store(counter.load(Relaxed).wrapping_add(amount), Relaxed);
 }
 
-/// Adds `delta` to the slot's unflushed net bytes. True when they reached
-/// [`PEAK_GRANULARITY_BYTES`] either way and must be published; the caller
-/// does that off the hot path, merged with its other rare case.
-#[inline(always)]
-#[must_use]
-fn track_net(slot: &Slot, delta: i64) -> bool {
-    let unflushed = slot.unflushed_bytes.load(Relaxed).wrapping_add(delta);
-    slot.unflushed_bytes.store(unflushed, Relaxed);
-    // `|unflushed| >= PEAK_GRANULARITY_BYTES` as one unsigned comparison.
-    unflushed.wrapping_add(PEAK_GRANULARITY_BYTES - 1) as u64
-        >= (2 * PEAK_GRANULARITY_BYTES - 1) as u64
-}
-
 #[cold]
 fn publish_net(delta: i64) {
     let live = FLUSHED_LIVE_BYTES.fetch_add(delta, Relaxed) + delta;
@@ -184,187 +310,406 @@ fn publish_net(delta: i64) {
     }
 }
 
-/// Publishes a slot's unflushed net bytes. Only its owner thread calls this.
-fn flush_unflushed(slot: &Slot) {
-    let unflushed = slot.unflushed_bytes.load(Relaxed);
-    if unflushed != 0 {
-        slot.unflushed_bytes.store(0, Relaxed);
-        publish_net(unflushed);
-    }
-}
-
-/// Publishes this thread's unflushed net bytes, if it has a slot.
+/// Publishes a slot's unpublished net bytes and gives it its full room back.
+/// Only its owner thread calls this.
 #[cold]
 #[inline(never)]
-fn flush_own_slot() {
-    if let Some(slot) = own_slot() {
-        flush_unflushed(slot);
+fn publish_unpublished(slot: &Slot) {
+    // SAFETY: only the owner publishes (see the callers).
+    let unpublished = unsafe {
+        let unpublished = slot.free_room.get().wrapping_sub(FULL_ROOM_BYTES) as i64;
+        slot.alloc_room.set(FULL_ROOM_BYTES);
+        slot.free_room.set(FULL_ROOM_BYTES);
+        unpublished
+    };
+    if unpublished != 0 {
+        publish_net(unpublished);
     }
 }
 
+/// Counts an allocation; true when the slot's net must be published.
 #[inline(always)]
 #[must_use]
 fn count_alloc(slot: &Slot, bytes: usize) -> bool {
     bump(&slot.allocated_bytes, bytes as u64);
     bump(&slot.allocated_blocks, 1);
-    track_net(slot, bytes as i64)
+    // SAFETY: the hot path runs on the slot's owner thread.
+    unsafe {
+        let publish = slot.alloc_room.take(bytes as u64);
+        slot.free_room.give(bytes as u64);
+        publish
+    }
 }
 
+/// Takes back an allocation the inner allocator refused. The thread counts
+/// where it counted the allocation: in its slot, or, if [`redirect_all`]
+/// cleared that meanwhile, on the overflow slot (the sums are the same).
+#[cold]
+#[inline(never)]
+fn uncount_alloc(bytes: usize) {
+    match own_slot() {
+        Some(slot) => {
+            bump(&slot.allocated_bytes, (bytes as u64).wrapping_neg());
+            bump(&slot.allocated_blocks, u64::MAX);
+            // SAFETY: `own_slot` is this thread's own.
+            unsafe {
+                slot.alloc_room.give(bytes as u64);
+                slot.free_room
+                    .set(slot.free_room.get().wrapping_sub(bytes as u64));
+            }
+        }
+        None => {
+            OVERFLOW.allocated_bytes.fetch_sub(bytes as u64, Relaxed);
+            OVERFLOW.allocated_blocks.fetch_sub(1, Relaxed);
+            publish_net(-(bytes as i64));
+        }
+    }
+}
+
+/// Counts a free; true when the slot's net must be published.
 #[inline(always)]
 #[must_use]
 fn count_free(slot: &Slot, bytes: usize) -> bool {
     bump(&slot.freed_bytes, bytes as u64);
     bump(&slot.freed_blocks, 1);
-    track_net(slot, -(bytes as i64))
+    // SAFETY: the hot path runs on the slot's owner thread.
+    unsafe {
+        let publish = slot.free_room.take(bytes as u64);
+        slot.alloc_room.give(bytes as u64);
+        publish
+    }
 }
 
+/// Counts a reallocation; true when the slot's net must be published.
 #[inline(always)]
 #[must_use]
 fn count_realloc(slot: &Slot, old_bytes: usize, new_bytes: usize) -> bool {
-    // Both counters, one of them by zero: whether a reallocation grows is as
+    // Both directions, one of them by zero: whether a reallocation grows is as
     // random as the program, and a mispredicted branch costs more than a store.
-    bump(
-        &slot.allocated_bytes,
-        new_bytes.saturating_sub(old_bytes) as u64,
-    );
-    bump(
-        &slot.freed_bytes,
-        old_bytes.saturating_sub(new_bytes) as u64,
-    );
+    let grown = new_bytes.saturating_sub(old_bytes) as u64;
+    let shrunk = old_bytes.saturating_sub(new_bytes) as u64;
+    bump(&slot.allocated_bytes, grown);
+    bump(&slot.freed_bytes, shrunk);
     bump(&slot.reallocs, 1);
-    track_net(slot, new_bytes as i64 - old_bytes as i64)
+    // SAFETY: the hot path runs on the slot's owner thread.
+    unsafe {
+        let publish = slot.alloc_room.take(grown) | slot.free_room.take(shrunk);
+        slot.alloc_room.give(shrunk);
+        slot.free_room.give(grown);
+        publish
+    }
 }
 
-/// Counts an allocation; true when this thread's net must be published.
-#[inline(always)]
-#[must_use]
-fn record_alloc(bytes: usize) -> bool {
+/// Takes back a reallocation the inner allocator refused (the old block is
+/// then still live, unchanged), where [`uncount_alloc`] would.
+#[cold]
+#[inline(never)]
+fn uncount_realloc(old_bytes: usize, new_bytes: usize) {
+    let grown = new_bytes.saturating_sub(old_bytes) as u64;
+    let shrunk = old_bytes.saturating_sub(new_bytes) as u64;
+    let delta = (new_bytes as i64).wrapping_sub(old_bytes as i64);
     match own_slot() {
-        Some(slot) => count_alloc(slot, bytes),
-        None => record_alloc_without_slot(bytes),
+        Some(slot) => {
+            bump(&slot.allocated_bytes, grown.wrapping_neg());
+            bump(&slot.freed_bytes, shrunk.wrapping_neg());
+            bump(&slot.reallocs, u64::MAX);
+            // SAFETY: `own_slot` is this thread's own.
+            unsafe {
+                slot.alloc_room.give(grown);
+                slot.alloc_room
+                    .set(slot.alloc_room.get().wrapping_sub(shrunk));
+                slot.free_room.give(shrunk);
+                slot.free_room.set(slot.free_room.get().wrapping_sub(grown));
+            }
+        }
+        None => {
+            OVERFLOW.allocated_bytes.fetch_sub(grown, Relaxed);
+            OVERFLOW.freed_bytes.fetch_sub(shrunk, Relaxed);
+            OVERFLOW.reallocs.fetch_sub(1, Relaxed);
+            publish_net(delta.wrapping_neg());
+        }
     }
 }
 
-/// Counts a free; true when this thread's net must be published.
+/// An allocation, plain or zeroed, forwarded to `allocator`.
+///
+/// # Safety
+/// The contract of [`GlobalAlloc::alloc`].
 #[inline(always)]
-#[must_use]
-fn record_free(bytes: usize) -> bool {
-    match own_slot() {
-        Some(slot) => count_free(slot, bytes),
-        None => record_free_without_slot(bytes),
+unsafe fn forward_alloc<A: GlobalAlloc + ?Sized>(
+    allocator: &A,
+    layout: Layout,
+    zeroed: bool,
+) -> *mut u8 {
+    if zeroed {
+        // SAFETY: forwarded contract of GlobalAlloc::alloc_zeroed.
+        unsafe { allocator.alloc_zeroed(layout) }
+    } else {
+        // SAFETY: forwarded contract of GlobalAlloc::alloc.
+        unsafe { allocator.alloc(layout) }
     }
 }
 
-/// Counts a reallocation; true when this thread's net must be published.
-#[inline(always)]
-#[must_use]
-fn record_realloc(old_bytes: usize, new_bytes: usize) -> bool {
-    match own_slot() {
-        Some(slot) => count_realloc(slot, old_bytes, new_bytes),
-        None => record_realloc_without_slot(old_bytes, new_bytes),
-    }
-}
+// The rare paths, out of line so that the hot path stays a few instructions:
+// a thread without a slot of its own (its first call; threads past
+// SLOT_COUNT or exiting, which share OVERFLOW with atomic read-modify-writes
+// and publish at once; every thread once the calls are redirected), and a
+// slot whose net must be published.
 
-// The paths of a thread without a slot of its own: its first allocation, and
-// threads past SLOT_COUNT or exiting, which share OVERFLOW with atomic
-// read-modify-writes and publish at once. Kept out of line so the hot path
-// stays a few instructions.
-
+/// An allocation whose slot's net must be published: counted already.
+///
+/// # Safety
+/// The contract of [`GlobalAlloc::alloc`].
 #[cold]
 #[inline(never)]
-fn record_alloc_without_slot(bytes: usize) -> bool {
+unsafe fn alloc_publishing<A: GlobalAlloc>(
+    inner: &A,
+    slot: &Slot,
+    layout: Layout,
+    zeroed: bool,
+) -> *mut u8 {
+    // SAFETY: forwarded contract.
+    let block = unsafe { forward_alloc(inner, layout, zeroed) };
+    if block.is_null() {
+        uncount_alloc(layout.size());
+    }
+    publish_unpublished(slot);
+    block
+}
+
+/// An allocation on a thread without a slot.
+///
+/// # Safety
+/// The contract of [`GlobalAlloc::alloc`].
+#[cold]
+#[inline(never)]
+unsafe fn alloc_without_slot<A: GlobalAlloc>(inner: &A, layout: Layout, zeroed: bool) -> *mut u8 {
+    let bytes = layout.size();
+    if let Some(target) = redirect_target() {
+        // SAFETY: forwarded contract; `redirect_all`'s caller vouched for the target.
+        return unsafe { alloc_on_overflow(target, layout, zeroed) };
+    }
     match claim_slot() {
-        Some(slot) => count_alloc(slot, bytes),
-        None => {
-            OVERFLOW.allocated_bytes.fetch_add(bytes as u64, Relaxed);
-            OVERFLOW.allocated_blocks.fetch_add(1, Relaxed);
-            publish_net(bytes as i64);
-            false
+        Some(slot) => {
+            if count_alloc(slot, bytes) {
+                // SAFETY: forwarded contract.
+                return unsafe { alloc_publishing(inner, slot, layout, zeroed) };
+            }
+            // SAFETY: forwarded contract.
+            let block = unsafe { forward_alloc(inner, layout, zeroed) };
+            if block.is_null() {
+                uncount_alloc(bytes);
+            }
+            block
         }
+        // SAFETY: forwarded contract.
+        None => unsafe { alloc_on_overflow(inner, layout, zeroed) },
     }
 }
 
+/// An allocation counted on the overflow slot and published at once.
+///
+/// # Safety
+/// The contract of [`GlobalAlloc::alloc`].
+unsafe fn alloc_on_overflow<A: GlobalAlloc + ?Sized>(
+    allocator: &A,
+    layout: Layout,
+    zeroed: bool,
+) -> *mut u8 {
+    let bytes = layout.size();
+    OVERFLOW.allocated_bytes.fetch_add(bytes as u64, Relaxed);
+    OVERFLOW.allocated_blocks.fetch_add(1, Relaxed);
+    publish_net(bytes as i64);
+    // SAFETY: forwarded contract.
+    let block = unsafe { forward_alloc(allocator, layout, zeroed) };
+    if block.is_null() {
+        OVERFLOW.allocated_bytes.fetch_sub(bytes as u64, Relaxed);
+        OVERFLOW.allocated_blocks.fetch_sub(1, Relaxed);
+        publish_net(-(bytes as i64));
+    }
+    block
+}
+
+/// A free whose slot's net must be published: counted already.
+///
+/// # Safety
+/// The contract of [`GlobalAlloc::dealloc`].
 #[cold]
 #[inline(never)]
-fn record_free_without_slot(bytes: usize) -> bool {
+unsafe fn dealloc_publishing<A: GlobalAlloc>(
+    block: *mut u8,
+    layout: Layout,
+    slot: &Slot,
+    inner: &A,
+) {
+    publish_unpublished(slot);
+    // SAFETY: forwarded contract.
+    unsafe { inner.dealloc(block, layout) }
+}
+
+/// A free on a thread without a slot.
+///
+/// # Safety
+/// The contract of [`GlobalAlloc::dealloc`].
+#[cold]
+#[inline(never)]
+unsafe fn dealloc_without_slot<A: GlobalAlloc>(block: *mut u8, layout: Layout, inner: &A) {
+    let bytes = layout.size();
+    if let Some(target) = redirect_target() {
+        count_free_on_overflow(bytes);
+        // SAFETY: forwarded contract; `redirect_all`'s caller vouched for the target.
+        return unsafe { target.dealloc(block, layout) };
+    }
     match claim_slot() {
-        Some(slot) => count_free(slot, bytes),
-        None => {
-            OVERFLOW.freed_bytes.fetch_add(bytes as u64, Relaxed);
-            OVERFLOW.freed_blocks.fetch_add(1, Relaxed);
-            publish_net(-(bytes as i64));
-            false
+        Some(slot) => {
+            if count_free(slot, bytes) {
+                publish_unpublished(slot);
+            }
         }
+        None => count_free_on_overflow(bytes),
     }
+    // SAFETY: forwarded contract.
+    unsafe { inner.dealloc(block, layout) }
 }
 
+fn count_free_on_overflow(bytes: usize) {
+    OVERFLOW.freed_bytes.fetch_add(bytes as u64, Relaxed);
+    OVERFLOW.freed_blocks.fetch_add(1, Relaxed);
+    publish_net(-(bytes as i64));
+}
+
+/// A reallocation whose slot's net must be published: counted already.
+///
+/// # Safety
+/// The contract of [`GlobalAlloc::realloc`].
 #[cold]
 #[inline(never)]
-fn record_realloc_without_slot(old_bytes: usize, new_bytes: usize) -> bool {
+unsafe fn realloc_publishing<A: GlobalAlloc>(
+    inner: &A,
+    slot: &Slot,
+    block: *mut u8,
+    layout: Layout,
+    new_size: usize,
+) -> *mut u8 {
+    // SAFETY: forwarded contract.
+    let moved = unsafe { inner.realloc(block, layout, new_size) };
+    if moved.is_null() {
+        uncount_realloc(layout.size(), new_size);
+    }
+    publish_unpublished(slot);
+    moved
+}
+
+/// A reallocation on a thread without a slot.
+///
+/// # Safety
+/// The contract of [`GlobalAlloc::realloc`].
+#[cold]
+#[inline(never)]
+unsafe fn realloc_without_slot<A: GlobalAlloc>(
+    inner: &A,
+    block: *mut u8,
+    layout: Layout,
+    new_size: usize,
+) -> *mut u8 {
+    if let Some(target) = redirect_target() {
+        // SAFETY: forwarded contract; `redirect_all`'s caller vouched for the target.
+        return unsafe { realloc_on_overflow(target, block, layout, new_size) };
+    }
     match claim_slot() {
-        Some(slot) => count_realloc(slot, old_bytes, new_bytes),
-        None => {
-            OVERFLOW
-                .allocated_bytes
-                .fetch_add(new_bytes.saturating_sub(old_bytes) as u64, Relaxed);
-            OVERFLOW
-                .freed_bytes
-                .fetch_add(old_bytes.saturating_sub(new_bytes) as u64, Relaxed);
-            OVERFLOW.reallocs.fetch_add(1, Relaxed);
-            publish_net(new_bytes as i64 - old_bytes as i64);
-            false
+        Some(slot) => {
+            if count_realloc(slot, layout.size(), new_size) {
+                // SAFETY: forwarded contract.
+                return unsafe { realloc_publishing(inner, slot, block, layout, new_size) };
+            }
+            // SAFETY: forwarded contract.
+            let moved = unsafe { inner.realloc(block, layout, new_size) };
+            if moved.is_null() {
+                uncount_realloc(layout.size(), new_size);
+            }
+            moved
         }
+        // SAFETY: forwarded contract.
+        None => unsafe { realloc_on_overflow(inner, block, layout, new_size) },
     }
 }
 
-/// The rare end of an allocation: the inner allocator refused it (its counts
-/// are taken back), or this thread's net must be published, or both.
-#[cold]
-#[inline(never)]
-fn finish_alloc_slow(refused: bool, bytes: usize) {
-    if refused {
-        // The thread counts where `record_alloc` just counted: its slot
-        // cannot change in between.
-        match own_slot() {
-            Some(slot) => {
-                bump(&slot.allocated_bytes, (bytes as u64).wrapping_neg());
-                bump(&slot.allocated_blocks, u64::MAX);
-                let _ = track_net(slot, -(bytes as i64));
-            }
-            None => {
-                OVERFLOW.allocated_bytes.fetch_sub(bytes as u64, Relaxed);
-                OVERFLOW.allocated_blocks.fetch_sub(1, Relaxed);
-                publish_net(-(bytes as i64));
-            }
-        }
+/// A reallocation counted on the overflow slot and published at once.
+///
+/// # Safety
+/// The contract of [`GlobalAlloc::realloc`].
+unsafe fn realloc_on_overflow<A: GlobalAlloc + ?Sized>(
+    allocator: &A,
+    block: *mut u8,
+    layout: Layout,
+    new_size: usize,
+) -> *mut u8 {
+    let old_bytes = layout.size();
+    let grown = new_size.saturating_sub(old_bytes) as u64;
+    let shrunk = old_bytes.saturating_sub(new_size) as u64;
+    let delta = (new_size as i64).wrapping_sub(old_bytes as i64);
+    OVERFLOW.allocated_bytes.fetch_add(grown, Relaxed);
+    OVERFLOW.freed_bytes.fetch_add(shrunk, Relaxed);
+    OVERFLOW.reallocs.fetch_add(1, Relaxed);
+    publish_net(delta);
+    // SAFETY: forwarded contract.
+    let moved = unsafe { allocator.realloc(block, layout, new_size) };
+    if moved.is_null() {
+        OVERFLOW.allocated_bytes.fetch_sub(grown, Relaxed);
+        OVERFLOW.freed_bytes.fetch_sub(shrunk, Relaxed);
+        OVERFLOW.reallocs.fetch_sub(1, Relaxed);
+        publish_net(delta.wrapping_neg());
     }
-    flush_own_slot();
+    moved
 }
 
-/// The rare end of a reallocation: refused (the old block is then still live,
-/// unchanged, and the counts are taken back), or the net must be published.
-#[cold]
-#[inline(never)]
-fn finish_realloc_slow(refused: bool, old_bytes: usize, new_bytes: usize) {
-    if refused {
-        let grown = new_bytes.saturating_sub(old_bytes) as u64;
-        let shrunk = old_bytes.saturating_sub(new_bytes) as u64;
-        match own_slot() {
-            Some(slot) => {
-                bump(&slot.allocated_bytes, grown.wrapping_neg());
-                bump(&slot.freed_bytes, shrunk.wrapping_neg());
-                bump(&slot.reallocs, u64::MAX);
-                let _ = track_net(slot, old_bytes as i64 - new_bytes as i64);
-            }
-            None => {
-                OVERFLOW.allocated_bytes.fetch_sub(grown, Relaxed);
-                OVERFLOW.freed_bytes.fetch_sub(shrunk, Relaxed);
-                OVERFLOW.reallocs.fetch_sub(1, Relaxed);
-                publish_net(old_bytes as i64 - new_bytes as i64);
+/// Sends every later call of every [`CountingAlloc`] in the process
+/// (allocations, zeroed allocations, reallocations and frees, on every
+/// thread) to `to` instead of the wrapped allocator, still counted. For the
+/// attribution run of a failing test, which profiles its child process with
+/// an allocator that records call sites.
+///
+/// Threads that hold a slot have their slot pointer cleared, so their next
+/// call takes the slot-less path, which checks for the redirect: the hot
+/// path gains no instruction. A call already under way when this runs may
+/// still finish in the wrapped allocator; every call that happens after this
+/// returns (in the happens-before sense) goes to `to`. The first target
+/// stays for the life of the process: later calls change nothing.
+///
+/// # Safety
+/// Blocks cross between the two allocators both ways: blocks the wrapped
+/// allocator handed out before the call are freed or reallocated by `to`,
+/// and a call that was under way may hand `to`'s blocks to the wrapped
+/// allocator. So this is only sound when every `CountingAlloc` of the process
+/// wraps [`System`] and `to` allocates and frees through `System` too (as
+/// `dhat::Alloc` does).
+#[allow(dead_code)] // The attribution run of issue 12 calls it; the unit test below covers it.
+pub(crate) unsafe fn redirect_all(to: &'static (dyn GlobalAlloc + Sync)) {
+    let _ = REDIRECT_TARGET.set(to);
+    REDIRECTED.store(true, SeqCst);
+    let in_use = SLOTS_IN_USE.load(SeqCst).min(SLOT_COUNT);
+    for slot in &SLOTS[..in_use] {
+        loop {
+            match slot
+                .state
+                .compare_exchange_weak(OWNED, BUSY, SeqCst, SeqCst)
+            {
+                Ok(_) => {
+                    let owner = slot.owner_pointer.load(Relaxed);
+                    // SAFETY: the owner set this to its OWN_SLOT before it
+                    // made the slot OWNED, and while the slot is BUSY its
+                    // releaser waits, so the thread (and its OWN_SLOT) is alive.
+                    unsafe { (*owner).store(ptr::null_mut(), Release) };
+                    slot.state.store(OWNED, SeqCst);
+                    break;
+                }
+                Err(FREE) => break,
+                // BUSY: being claimed (the claimer then sees REDIRECTED) or
+                // released, or a spurious failure: look again.
+                Err(_) => std::hint::spin_loop(),
             }
         }
     }
-    flush_own_slot();
 }
 
 /// A global allocator that counts every allocation, then delegates to `A`.
@@ -403,54 +748,82 @@ impl<A> CountingAlloc<A> {
     }
 }
 
-// SAFETY: every method delegates to the inner allocator with the caller's
-// arguments unchanged; counting only touches atomics and never allocates.
+// SAFETY: every method delegates to the inner allocator (or, after
+// `redirect_all`, to its target, under that function's contract) with the
+// caller's arguments unchanged; counting only touches atomics and never
+// allocates.
 unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
-    // Each call is counted before it is forwarded, while the inner allocator
-    // works; what is rare (the inner allocator refused, or this thread's net
-    // must be published for the peak) is one branch after the call, out of
-    // line. A free is then a tail call.
+    // Each call is counted before it is forwarded. What is rare branches off
+    // before the call: a thread without a slot, or a net that must be
+    // published; after an allocation only a refusal (null) does, and a free
+    // ends in a tail call.
 
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let flush = record_alloc(layout.size());
-        // SAFETY: forwarded contract of GlobalAlloc::alloc.
-        let ptr = unsafe { self.inner.alloc(layout) };
-        if ptr.is_null() | flush {
-            finish_alloc_slow(ptr.is_null(), layout.size());
+        let Some(slot) = own_slot() else {
+            // SAFETY: forwarded contract.
+            return unsafe { alloc_without_slot(&self.inner, layout, false) };
+        };
+        if count_alloc(slot, layout.size()) {
+            // SAFETY: forwarded contract.
+            return unsafe { alloc_publishing(&self.inner, slot, layout, false) };
         }
-        ptr
+        // SAFETY: forwarded contract of GlobalAlloc::alloc.
+        let block = unsafe { self.inner.alloc(layout) };
+        if block.is_null() {
+            uncount_alloc(layout.size());
+        }
+        block
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let flush = record_alloc(layout.size());
-        // SAFETY: forwarded contract of GlobalAlloc::alloc_zeroed.
-        let ptr = unsafe { self.inner.alloc_zeroed(layout) };
-        if ptr.is_null() | flush {
-            finish_alloc_slow(ptr.is_null(), layout.size());
+        let Some(slot) = own_slot() else {
+            // SAFETY: forwarded contract.
+            return unsafe { alloc_without_slot(&self.inner, layout, true) };
+        };
+        if count_alloc(slot, layout.size()) {
+            // SAFETY: forwarded contract.
+            return unsafe { alloc_publishing(&self.inner, slot, layout, true) };
         }
-        ptr
+        // SAFETY: forwarded contract of GlobalAlloc::alloc_zeroed.
+        let block = unsafe { self.inner.alloc_zeroed(layout) };
+        if block.is_null() {
+            uncount_alloc(layout.size());
+        }
+        block
     }
 
     #[inline]
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if record_free(layout.size()) {
-            flush_own_slot();
+    unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
+        let Some(slot) = own_slot() else {
+            // SAFETY: forwarded contract.
+            return unsafe { dealloc_without_slot(block, layout, &self.inner) };
+        };
+        if count_free(slot, layout.size()) {
+            // SAFETY: forwarded contract.
+            return unsafe { dealloc_publishing(block, layout, slot, &self.inner) };
         }
         // SAFETY: forwarded contract of GlobalAlloc::dealloc.
-        unsafe { self.inner.dealloc(ptr, layout) };
+        unsafe { self.inner.dealloc(block, layout) }
     }
 
     #[inline]
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let flush = record_realloc(layout.size(), new_size);
-        // SAFETY: forwarded contract of GlobalAlloc::realloc.
-        let new_ptr = unsafe { self.inner.realloc(ptr, layout, new_size) };
-        if new_ptr.is_null() | flush {
-            finish_realloc_slow(new_ptr.is_null(), layout.size(), new_size);
+    unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let Some(slot) = own_slot() else {
+            // SAFETY: forwarded contract.
+            return unsafe { realloc_without_slot(&self.inner, block, layout, new_size) };
+        };
+        if count_realloc(slot, layout.size(), new_size) {
+            // SAFETY: forwarded contract.
+            return unsafe { realloc_publishing(&self.inner, slot, block, layout, new_size) };
         }
-        new_ptr
+        // SAFETY: forwarded contract of GlobalAlloc::realloc.
+        let moved = unsafe { self.inner.realloc(block, layout, new_size) };
+        if moved.is_null() {
+            uncount_realloc(layout.size(), new_size);
+        }
+        moved
     }
 }
 
@@ -575,5 +948,162 @@ mod tests {
         })
         .join()
         .expect("join");
+    }
+
+    /// Forwards to the system allocator and counts the calls, by kind.
+    struct CallCounter {
+        allocs: AtomicUsize,
+        zeroed_allocs: AtomicUsize,
+        reallocs: AtomicUsize,
+        deallocs: AtomicUsize,
+    }
+
+    impl CallCounter {
+        fn calls(&self) -> [usize; 4] {
+            [
+                self.allocs.load(SeqCst),
+                self.zeroed_allocs.load(SeqCst),
+                self.reallocs.load(SeqCst),
+                self.deallocs.load(SeqCst),
+            ]
+        }
+    }
+
+    // SAFETY: every call is forwarded to System unchanged.
+    unsafe impl GlobalAlloc for CallCounter {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            self.allocs.fetch_add(1, SeqCst);
+            // SAFETY: forwarded contract.
+            unsafe { System.alloc(layout) }
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            self.zeroed_allocs.fetch_add(1, SeqCst);
+            // SAFETY: forwarded contract.
+            unsafe { System.alloc_zeroed(layout) }
+        }
+
+        unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            self.reallocs.fetch_add(1, SeqCst);
+            // SAFETY: forwarded contract.
+            unsafe { System.realloc(block, layout, new_size) }
+        }
+
+        unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
+            self.deallocs.fetch_add(1, SeqCst);
+            // SAFETY: forwarded contract.
+            unsafe { System.dealloc(block, layout) }
+        }
+    }
+
+    static REDIRECT_TARGET_FOR_TEST: CallCounter = CallCounter {
+        allocs: AtomicUsize::new(0),
+        zeroed_allocs: AtomicUsize::new(0),
+        reallocs: AtomicUsize::new(0),
+        deallocs: AtomicUsize::new(0),
+    };
+    static COUNTING: CountingAlloc = CountingAlloc::system();
+    /// Set in the child process that runs the redirect for real.
+    const REDIRECT_CHILD_ENV: &str = "LEAKTEST_REDIRECT_TEST_CHILD";
+    const REDIRECT_TEST: &str = "alloc::tests::redirect_all_sends_every_later_call_to_the_target";
+
+    #[test]
+    fn redirect_all_sends_every_later_call_to_the_target() {
+        if std::env::var_os(REDIRECT_CHILD_ENV).is_some() {
+            redirected_calls_reach_the_target();
+            return;
+        }
+        // A redirect is for the life of the process and concerns every
+        // CountingAlloc in it (the refusal test's too), so it runs in a
+        // process of its own: this test binary, running only this test.
+        let binary = std::env::current_exe().expect("this test binary");
+        let output = std::process::Command::new(binary)
+            .args([
+                REDIRECT_TEST,
+                "--exact",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env(REDIRECT_CHILD_ENV, "1")
+            .output()
+            .expect("run the redirect test in a child process");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// Runs in the child process. The test binary's global allocator is
+    /// System, so only the direct calls of [`COUNTING`] below move the
+    /// heap counters and reach the target.
+    fn redirected_calls_reach_the_target() {
+        let layout = Layout::from_size_align(64, 8).expect("layout");
+        let grown = Layout::from_size_align(128, 8).expect("layout");
+        fn alloc_and_free() {
+            let layout = Layout::from_size_align(32, 8).expect("layout");
+            // SAFETY: a fresh block of `layout`, freed with it.
+            unsafe {
+                let block = COUNTING.alloc(layout);
+                assert!(!block.is_null());
+                COUNTING.dealloc(block, layout);
+            }
+        }
+
+        // A thread that holds a slot before the redirect and calls after it.
+        let (claimed_tx, claimed_rx) = std::sync::mpsc::channel::<()>();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            alloc_and_free();
+            claimed_tx.send(()).expect("send");
+            go_rx.recv().expect("recv");
+            alloc_and_free();
+        });
+        claimed_rx.recv().expect("the holder claimed a slot");
+
+        // SAFETY: a fresh block, reallocated and freed below.
+        let old_block = unsafe { COUNTING.alloc(layout) };
+        assert!(!old_block.is_null());
+        let before = HeapStats::now();
+        assert_eq!(REDIRECT_TARGET_FOR_TEST.calls(), [0, 0, 0, 0]);
+
+        // SAFETY: COUNTING wraps System and the target forwards to System.
+        unsafe { redirect_all(&REDIRECT_TARGET_FOR_TEST) };
+
+        // This thread, every kind of call; a block of the wrapped allocator
+        // is reallocated and freed by the target.
+        // SAFETY: fresh blocks of their layouts, each freed once with it.
+        unsafe {
+            let plain = COUNTING.alloc(layout);
+            let zeroed = COUNTING.alloc_zeroed(layout);
+            assert!(!plain.is_null() && !zeroed.is_null());
+            assert_eq!(*zeroed, 0);
+            let moved = COUNTING.realloc(old_block, layout, grown.size());
+            assert!(!moved.is_null());
+            assert_eq!(REDIRECT_TARGET_FOR_TEST.calls(), [1, 1, 1, 0]);
+            // Still counted: two blocks and the growth are live.
+            let during = HeapStats::now();
+            assert_eq!(during.live_blocks - before.live_blocks, 2);
+            assert_eq!(during.live_bytes - before.live_bytes, 64 + 64 + 64);
+            COUNTING.dealloc(plain, layout);
+            COUNTING.dealloc(zeroed, layout);
+            COUNTING.dealloc(moved, grown);
+        }
+        assert_eq!(REDIRECT_TARGET_FOR_TEST.calls(), [1, 1, 1, 3]);
+        let after = HeapStats::now();
+        assert_eq!(after.live_blocks - before.live_blocks, -1);
+        assert_eq!(after.live_bytes - before.live_bytes, -64);
+
+        // The thread that had its slot before the redirect.
+        go_tx.send(()).expect("send");
+        holder.join().expect("join the holder");
+        assert_eq!(REDIRECT_TARGET_FOR_TEST.calls(), [2, 1, 1, 4]);
+
+        // A thread started after the redirect.
+        std::thread::spawn(alloc_and_free).join().expect("join");
+        assert_eq!(REDIRECT_TARGET_FOR_TEST.calls(), [3, 1, 1, 5]);
+        assert_eq!(HeapStats::now().live_bytes - before.live_bytes, -64);
     }
 }
