@@ -8,7 +8,7 @@
 //! thread count, which `benches/scripts/alloc_ratios.py` collects from all
 //! the binaries, interleaved round by round, to print the ratios.
 
-use crate::workloads::Workload;
+use crate::workloads::{RunTime, Workload};
 use crate::Summary;
 
 /// Environment variable selecting the raw mode used by the ratio script; its
@@ -27,9 +27,10 @@ const RAW_SAMPLES: usize = 31;
 const THREAD_COUNTS: [usize; 2] = [1, 2];
 
 /// Runs the raw mode when [`RAW_MODE_ENV`] is set, printing for each
-/// workload and thread count the fastest, median and slowest nanoseconds per
-/// unit of work (one allocator call of the churn, one vector, one document
-/// round trip). Returns false (and does nothing) otherwise.
+/// workload and thread count the fastest, median and slowest wall-clock
+/// nanoseconds per unit of work (one allocator call of the churn, one vector,
+/// one document round trip), and the fastest and median CPU time of the
+/// busiest thread. Returns false (and does nothing) otherwise.
 pub fn run_raw_mode(allocator: &str) -> bool {
     let Some(samples) = std::env::var_os(RAW_MODE_ENV) else {
         return false;
@@ -56,19 +57,27 @@ pub fn run_raw_mode(allocator: &str) -> bool {
         for threads in THREAD_COUNTS {
             // One untimed run first: the heap and the caches warm up.
             workload.run_on_threads(threads);
-            let per_unit_ns: Vec<f64> = (0..samples)
-                .map(|_| {
-                    workload.run_on_threads(threads).as_nanos() as f64
-                        / workload.units_per_run() as f64
-                })
+            let units = workload.units_per_run() as f64;
+            let runs: Vec<RunTime> = (0..samples)
+                .map(|_| workload.run_on_threads(threads))
                 .collect();
-            if let Some(summary) = Summary::of(&per_unit_ns) {
+            let wall_ns: Vec<f64> = runs
+                .iter()
+                .map(|run| run.wall.as_nanos() as f64 / units)
+                .collect();
+            let cpu_ns: Vec<f64> = runs
+                .iter()
+                .map(|run| run.cpu.as_nanos() as f64 / units)
+                .collect();
+            if let (Some(wall), Some(cpu)) = (Summary::of(&wall_ns), Summary::of(&cpu_ns)) {
                 println!(
-                    "{{\"allocator\":\"{allocator}\",\"workload\":\"{}\",\"threads\":{threads},\"ns_per_op_min\":{:.3},\"ns_per_op_median\":{:.3},\"ns_per_op_max\":{:.3}}}",
+                    "{{\"allocator\":\"{allocator}\",\"workload\":\"{}\",\"threads\":{threads},\"ns_per_op_min\":{:.3},\"ns_per_op_median\":{:.3},\"ns_per_op_max\":{:.3},\"cpu_ns_per_op_min\":{:.3},\"cpu_ns_per_op_median\":{:.3}}}",
                     workload.name(),
-                    summary.min,
-                    summary.median,
-                    summary.max
+                    wall.min,
+                    wall.median,
+                    wall.max,
+                    cpu.min,
+                    cpu.median
                 );
             }
         }
@@ -97,7 +106,7 @@ macro_rules! allocator_benches {
         /// The churn on two threads at once (wall time of the threads).
         #[::divan::bench]
         fn churn_2_threads() -> ::std::time::Duration {
-            $crate::workloads::Workload::Churn.run_on_threads(2)
+            $crate::workloads::Workload::Churn.run_on_threads(2).wall
         }
 
         /// The small-block churn on one thread (the ring built outside the timing).

@@ -117,13 +117,14 @@ pub fn churn(operations: u64, seed: u64) -> u64 {
 /// they contend for whatever the allocator shares. Returns the wall time
 /// from the first thread's start to the last thread's end.
 pub fn churn_on_threads(threads: usize, operations_per_thread: u64) -> Duration {
-    workloads::on_threads(
+    let run = workloads::on_threads(
         threads,
         |index| 0x9E37_79B9 + index as u64,
         |seed| {
             black_box(churn(operations_per_thread, *seed));
         },
-    )
+    );
+    run.wall
 }
 
 /// A body that does what a typical unit under test does: builds a small

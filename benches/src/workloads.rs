@@ -206,9 +206,9 @@ impl Workload {
     }
 
     /// Runs the workload once on each of `threads` threads at once, released
-    /// together by a barrier (state is built before), and returns the wall
-    /// time from the first thread's start to the last thread's end.
-    pub fn run_on_threads(self, threads: usize) -> Duration {
+    /// together by a barrier (state is built before), and returns how long
+    /// it took.
+    pub fn run_on_threads(self, threads: usize) -> RunTime {
         match self {
             Workload::Churn => on_threads(
                 threads,
@@ -235,21 +235,59 @@ impl Workload {
     }
 }
 
+/// How long one run of a workload took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunTime {
+    /// Wall time from the first thread's start to the last thread's end.
+    pub wall: Duration,
+    /// CPU time of the busiest thread: what the run cost while it ran,
+    /// without the time other processes had the CPU (on a loaded machine the
+    /// steadier figure for one thread; on two it misses contention that did
+    /// not happen because the threads did not run at once).
+    pub cpu: Duration,
+}
+
+/// CPU time the calling thread has used so far.
+pub fn thread_cpu_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    if status != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// Runs `work` once, on state built by `make` (not timed).
+fn timed_run<S>(make: impl Fn() -> S, work: impl Fn(&mut S)) -> (Instant, Instant, Duration) {
+    let mut state = make();
+    let cpu_started = thread_cpu_time();
+    let started = Instant::now();
+    work(&mut state);
+    let ended = Instant::now();
+    let cpu = thread_cpu_time().saturating_sub(cpu_started);
+    drop(state);
+    (started, ended, cpu)
+}
+
 /// Runs `work` on `threads` threads at once, each on state built by `make`
 /// (not timed), released together by a barrier so that they contend for
 /// whatever the allocator shares. On one thread it runs on the calling
-/// thread. Returns the wall time from the first start to the last end, as
-/// the threads saw it (the spawning thread may be descheduled at the release).
+/// thread.
 pub fn on_threads<S>(
     threads: usize,
     make: impl Fn(usize) -> S + Sync,
     work: impl Fn(&mut S) + Sync,
-) -> Duration {
+) -> RunTime {
     if threads <= 1 {
-        let mut state = make(0);
-        let started = Instant::now();
-        work(&mut state);
-        return started.elapsed();
+        let (started, ended, cpu) = timed_run(|| make(0), &work);
+        return RunTime {
+            wall: ended.duration_since(started),
+            cpu,
+        };
     }
     let barrier = std::sync::Barrier::new(threads);
     std::thread::scope(|scope| {
@@ -257,25 +295,33 @@ pub fn on_threads<S>(
             .map(|index| {
                 let (barrier, make, work) = (&barrier, &make, &work);
                 scope.spawn(move || {
-                    let mut state = make(index);
-                    barrier.wait();
-                    let started = Instant::now();
-                    work(&mut state);
-                    let ended = Instant::now();
-                    drop(state);
-                    (started, ended)
+                    timed_run(
+                        || {
+                            let state = make(index);
+                            barrier.wait();
+                            state
+                        },
+                        work,
+                    )
                 })
             })
             .collect();
-        let spans: Vec<(Instant, Instant)> = workers
+        let spans: Vec<(Instant, Instant, Duration)> = workers
             .into_iter()
             .filter_map(|worker| worker.join().ok())
             .collect();
         let first_start = spans.iter().map(|span| span.0).min();
         let last_end = spans.iter().map(|span| span.1).max();
+        let cpu = spans.iter().map(|span| span.2).max().unwrap_or_default();
         match (first_start, last_end) {
-            (Some(start), Some(end)) => end.duration_since(start),
-            _ => Duration::ZERO,
+            (Some(start), Some(end)) => RunTime {
+                wall: end.duration_since(start),
+                cpu,
+            },
+            _ => RunTime {
+                wall: Duration::ZERO,
+                cpu,
+            },
         }
     })
 }
