@@ -19,11 +19,12 @@
 //!   thread's list; with more, `/proc/self/task` is listed and each thread's
 //!   list read.
 //!
-//! The two directories and the main thread's `children` file are kept open
-//! (close-on-exec) between censuses, and those descriptors are subtracted from
-//! the count. Each is checked with `fstat` before use: one the program closed,
-//! or whose number now belongs to another file, is abandoned (never closed:
-//! the number is the program's now) and reopened; after a `fork` all are
+//! The two directories, and the main thread's `children` file once a
+//! single-threaded process had children, are kept open (close-on-exec)
+//! between censuses, and those descriptors are subtracted from the count.
+//! Each is checked with `fstat` before use: one the program closed, or whose
+//! number now belongs to another file, is abandoned (never closed: the
+//! number is the program's now) and reopened; after a `fork` all are
 //! reopened. Elsewhere each count is `None` ("not measured") rather than a
 //! wrong number.
 //!
@@ -148,6 +149,7 @@ impl WordCount {
 #[cfg(target_os = "linux")]
 mod linux {
     use super::{parse_stat_threads, HandleCounts, WordCount};
+    use std::cell::Cell;
     use std::ffi::CStr;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
     use std::sync::{Mutex, PoisonError};
@@ -287,8 +289,10 @@ mod linux {
         pid: libc::pid_t,
         fd_directory: Kept,
         task_directory: Kept,
-        /// The main thread's `children` file; `None` if it could not be opened.
-        main_children: Option<Kept>,
+        /// The main thread's `children` file, opened the first time a census
+        /// of a single-threaded process finds children (most never do), and
+        /// given up when the program closed it or reused its number.
+        main_children: Cell<Option<Kept>>,
         /// Whether the link count of `/proc/self/task` counts the threads here.
         threads_from_link_count: bool,
     }
@@ -297,16 +301,11 @@ mod linux {
         fn open(pid: libc::pid_t) -> Option<ProcSelf> {
             let fd_directory = Kept::open(c"/proc/self/fd", true)?;
             let task_directory = Kept::open(c"/proc/self/task", true)?;
-            let mut path = PathBuffer::new();
-            let main_children = path
-                .children_of(pid)
-                .and_then(|relative| open_at(task_directory.raw(), relative, false))
-                .and_then(Kept::from_fd);
             let mut proc_self = ProcSelf {
                 pid,
                 fd_directory,
                 task_directory,
-                main_children,
+                main_children: Cell::new(None),
                 threads_from_link_count: false,
             };
             proc_self.threads_from_link_count = (0..NLINK_CHECKS).any(|_| {
@@ -316,26 +315,49 @@ mod linux {
             Some(proc_self)
         }
 
-        /// Checks every kept descriptor still refers to what was opened.
+        /// Checks both kept directories still refer to what was opened (the
+        /// `children` file is checked on every use).
         fn is_intact(&self) -> bool {
-            self.fd_directory.stat().is_some()
-                && self.task_directory.stat().is_some()
-                && self
-                    .main_children
-                    .as_ref()
-                    .is_none_or(|kept| kept.stat().is_some())
+            self.fd_directory.stat().is_some() && self.task_directory.stat().is_some()
         }
 
         fn release(self) {
             self.fd_directory.release();
             self.task_directory.release();
-            if let Some(kept) = self.main_children {
+            if let Some(kept) = self.main_children.into_inner() {
                 kept.release();
             }
         }
 
+        /// Runs `read` on the kept `children` file of the main thread if it
+        /// is open and still ours; gives it up otherwise.
+        fn with_main_children<T>(&self, read: impl FnOnce(&Kept) -> T) -> Option<T> {
+            let kept = self.main_children.take()?;
+            if kept.stat().is_none() {
+                kept.release();
+                return None;
+            }
+            let result = read(&kept);
+            self.main_children.set(Some(kept));
+            Some(result)
+        }
+
+        /// Opens the main thread's `children` file unless it is open.
+        fn open_main_children(&self) {
+            if let Some(kept) = self.main_children.take() {
+                self.main_children.set(Some(kept));
+                return;
+            }
+            let opened = PathBuffer::new()
+                .children_of(self.pid)
+                .and_then(|relative| open_at(self.task_directory.raw(), relative, false))
+                .and_then(Kept::from_fd);
+            self.main_children.set(opened);
+        }
+
+        /// The census's own descriptors among the open ones.
         fn kept_descriptors(&self) -> i64 {
-            2 + i64::from(self.main_children.is_some())
+            2 + i64::from(self.with_main_children(|_| ()).is_some())
         }
 
         /// All three counts. `None` in `fds` or `threads` can also mean a kept
@@ -382,11 +404,13 @@ mod linux {
                 return Some(0);
             }
             if threads == Some(1) {
-                if let Some(kept) = &self.main_children {
-                    kept.stat()?;
+                self.open_main_children();
+                let read = self.with_main_children(|kept| {
                     let mut count = WordCount::default();
-                    read_from_start(kept.raw(), |piece| count.feed(piece))?;
-                    return Some(count.words);
+                    read_from_start(kept.raw(), |piece| count.feed(piece)).map(|()| count.words)
+                });
+                if let Some(Some(children)) = read {
+                    return Some(children);
                 }
             }
             let mut children = 0i64;
