@@ -18,6 +18,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 pub mod alloc_bench;
+pub mod process_bench;
 pub mod workloads;
 
 /// Live blocks the churn keeps at most: enough that frees hit blocks of mixed
@@ -153,6 +154,41 @@ pub fn realistic_body(round: u64) -> Result<(), String> {
 /// for ten times).
 pub fn realistic_body_repeated(round: u64, times: u64) -> Result<(), String> {
     (0..times).try_for_each(|repeat| realistic_body(round.wrapping_mul(times).wrapping_add(repeat)))
+}
+
+/// The body of the plain programs the per-test benches compare leak tests
+/// with (`plain_body`, `plain_body_counting`):
+///
+/// - `ITERATIONS [TIMES]`: [`realistic_body_repeated`] `ITERATIONS` times
+///   (default 100), each doing the body `TIMES` times over (default 1);
+/// - `small_blocks ITERATIONS`: [`workloads::small_block_churn`]
+///   `ITERATIONS` times (default 30) on one ring, as the `small_block_churn`
+///   leak test of the fixture does.
+///
+/// Exits with status 1 if a body fails.
+pub fn plain_main() {
+    let mut arguments = std::env::args().skip(1).peekable();
+    if arguments.peek().map(String::as_str) == Some("small_blocks") {
+        arguments.next();
+        let iterations = arguments
+            .next()
+            .and_then(|text| text.parse::<u64>().ok())
+            .unwrap_or(30);
+        let mut ring = workloads::SmallBlockRing::new();
+        for _ in 0..iterations {
+            black_box(workloads::small_block_churn(&mut ring));
+        }
+        return;
+    }
+    let mut numbers = arguments.map(|text| text.parse::<u64>().ok());
+    let iterations = numbers.next().flatten().unwrap_or(100);
+    let times = numbers.next().flatten().unwrap_or(1);
+    for round in 0..iterations {
+        if let Err(message) = realistic_body_repeated(round, times) {
+            eprintln!("round {round}: {message}");
+            std::process::exit(1);
+        }
+    }
 }
 
 /// Minimum, median and maximum of a set of measurements.

@@ -33,6 +33,14 @@ fn realistic_body_x10_unsettled() -> Result<(), String> {
     leaktest_benches::realistic_body_repeated(next_round(), 10)
 }
 
+/// An allocation-heavy body (400,000 small vectors and 30,000 grown strings
+/// per iteration), 30 iterations: what the counting allocator and the
+/// harness add to a whole test (`benches/heavy_test.rs`).
+#[leak_test(iterations = 30, setup = leaktest_benches::workloads::SmallBlockRing::new)]
+fn small_block_churn(ring: &mut leaktest_benches::workloads::SmallBlockRing) {
+    std::hint::black_box(leaktest_benches::workloads::small_block_churn(ring));
+}
+
 /// An empty body: the fixed cost of a leak test.
 #[leak_test(iterations = 100)]
 fn empty_body() {}
