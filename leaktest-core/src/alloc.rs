@@ -58,7 +58,7 @@ const OWNED: u8 = 1;
 /// clearing its owner's pointer to it; whoever finds it so waits.
 const BUSY: u8 = 2;
 
-/// Room of each direction when a slot starts or has just published.
+/// Room of each direction once a slot has just published.
 const FULL_ROOM_BYTES: u64 = PEAK_GRANULARITY_BYTES as u64;
 
 /// Counters owned by one thread at a time. Only the owner writes the counters
@@ -72,7 +72,11 @@ const FULL_ROOM_BYTES: u64 = PEAK_GRANULARITY_BYTES as u64;
 /// the one and gives to the other, and must publish when it would take more
 /// than is left: a subtraction whose borrow is the test, one instruction and
 /// a branch almost never taken, where a two-sided bound on a single net
-/// would need a load, a store and two comparisons.
+/// would need a load, a store and two comparisons. What is published is
+/// computed from the counters (`published_bytes` holds the sum so far), so
+/// the rooms start at zero like everything else in a slot (the first call
+/// publishes and fills them): the slots need no initialised data in the
+/// binary.
 #[repr(align(128))]
 struct Slot {
     state: AtomicU8,
@@ -83,6 +87,8 @@ struct Slot {
     reallocs: AtomicU64,
     alloc_room: OwnerOnly,
     free_room: OwnerOnly,
+    /// Net bytes of this slot published so far (by all its owners).
+    published_bytes: OwnerOnly,
     /// The owner's [`OWN_SLOT`], so that [`redirect_all`] can clear it.
     owner_pointer: AtomicPtr<AtomicPtr<Slot>>,
 }
@@ -96,8 +102,9 @@ impl Slot {
             allocated_blocks: AtomicU64::new(0),
             freed_blocks: AtomicU64::new(0),
             reallocs: AtomicU64::new(0),
-            alloc_room: OwnerOnly::new(FULL_ROOM_BYTES),
-            free_room: OwnerOnly::new(FULL_ROOM_BYTES),
+            alloc_room: OwnerOnly::new(0),
+            free_room: OwnerOnly::new(0),
+            published_bytes: OwnerOnly::new(0),
             owner_pointer: AtomicPtr::new(ptr::null_mut()),
         }
     }
@@ -315,12 +322,17 @@ fn publish_net(delta: i64) {
 #[cold]
 #[inline(never)]
 fn publish_unpublished(slot: &Slot) {
+    let net = slot
+        .allocated_bytes
+        .load(Relaxed)
+        .wrapping_sub(slot.freed_bytes.load(Relaxed));
     // SAFETY: only the owner publishes (see the callers).
     let unpublished = unsafe {
-        let unpublished = slot.free_room.get().wrapping_sub(FULL_ROOM_BYTES) as i64;
+        let unpublished = net.wrapping_sub(slot.published_bytes.get());
+        slot.published_bytes.set(net);
         slot.alloc_room.set(FULL_ROOM_BYTES);
         slot.free_room.set(FULL_ROOM_BYTES);
-        unpublished
+        unpublished as i64
     };
     if unpublished != 0 {
         publish_net(unpublished);
