@@ -3,10 +3,10 @@
 //! [`CountingAlloc`] wraps any [`GlobalAlloc`] and counts, across every thread of
 //! the process, the bytes and blocks allocated and freed. Counters live in
 //! per-thread slots, so the hot path is one thread-local load (this thread's
-//! slot), a few plain adds on memory no other thread writes, and one branch
-//! for what is rare: no locks, no allocation, no contended atomics. Reading a
-//! [`HeapStats`] sums the slots, so memory allocated on one thread and freed on
-//! another nets to zero.
+//! slot), a few adds on memory no other thread writes, and branches almost
+//! never taken for what is rare: no locks, no allocation, no contended
+//! atomics. Reading a [`HeapStats`] sums the slots, so memory allocated on one
+//! thread and freed on another nets to zero.
 //!
 //! Global atomic counters (as `stats_alloc` keeps) would be simpler, but every
 //! thread would then write the same cache line on every call: on two threads
@@ -14,8 +14,12 @@
 //! loop, against 1.04 to 1.07 for the slots (figures in `BENCHMARKS.md`).
 //!
 //! Each call is counted before it is forwarded and taken back if the inner
-//! allocator refuses it, so a failed `try_reserve` leaves no trace, and a free
-//! ends in a tail call to the inner allocator.
+//! allocator refuses it, so a failed `try_reserve` leaves no trace. What is
+//! rare (a thread without a slot yet, a net to publish for the peak) branches
+//! off before the inner call into out-of-line functions, so across the call
+//! only the size is kept and a free ends in a tail call to the inner
+//! allocator: about 15 instructions per call over the system allocator's
+//! (`BENCHMARKS.md`, section 1).
 //!
 //! Peak live bytes need one global view; each thread flushes its net change to a
 //! shared counter once it exceeds [`PEAK_GRANULARITY_BYTES`], so the recorded
@@ -693,8 +697,13 @@ unsafe fn realloc_on_overflow<A: GlobalAlloc + ?Sized>(
 /// allocator handed out before the call are freed or reallocated by `to`,
 /// and a call that was under way may hand `to`'s blocks to the wrapped
 /// allocator. So this is only sound when every `CountingAlloc` of the process
-/// wraps [`System`] and `to` allocates and frees through `System` too (as
-/// `dhat::Alloc` does).
+/// wraps the system allocator ([`System`], or
+/// [`DirectSystem`](crate::DirectSystem) as `main!()` installs it: the same
+/// glibc heap) and `to` allocates and frees through `System` too (as
+/// `dhat::Alloc` does). With the native-heap counter linked in, `to`'s calls
+/// reach it through `malloc`: the redirected blocks then count as native,
+/// and a block allocated before the redirect and freed after it as a native
+/// free of a block never counted.
 #[allow(dead_code)] // The attribution run of issue 12 calls it; the unit test below covers it.
 pub(crate) unsafe fn redirect_all(to: &'static (dyn GlobalAlloc + Sync)) {
     let _ = REDIRECT_TARGET.set(to);
