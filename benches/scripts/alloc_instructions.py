@@ -25,7 +25,7 @@ from pathlib import Path
 
 from benchlib import cargo_executables, log, markdown_table
 
-ALLOCATORS = ["system", "leaktest", "stats_alloc", "dhat", "passthrough"]
+ALLOCATORS = ["system", "leaktest", "leaktest_round1", "stats_alloc", "dhat", "passthrough"]
 WORKLOADS = ["churn", "small_blocks", "json"]
 ENTRY_POINTS = ("__rust_alloc", "__rust_dealloc", "__rust_realloc", "__rust_alloc_zeroed")
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Goal 1: the counting allocator against the system allocator, stats_alloc
 and dhat, on every allocation workload (the churn, the small-block churn and
-a JSON round trip), 1 and 2 threads.
+a JSON round trip), 1 and 2 threads; `leaktest_round1` is the counting
+allocator of the first performance round, for before/after.
 
 Each allocator is the global allocator of its own bench binary
 (benches/benches/alloc_*.rs). The binaries run interleaved, round after
@@ -28,7 +29,7 @@ import sys
 
 from benchlib import cargo_executables, fmt_summary, log, machine_line, markdown_table, summary
 
-ALLOCATORS = ["system", "leaktest", "stats_alloc", "dhat", "passthrough"]
+ALLOCATORS = ["system", "leaktest", "leaktest_round1", "stats_alloc", "dhat", "passthrough"]
 WORKLOADS = ["churn", "small_blocks", "json"]
 UNITS = {"churn": "ns per allocator call", "small_blocks": "ns per vector", "json": "ms per round trip"}
 SCALE = {"churn": 1.0, "small_blocks": 1.0, "json": 1e-6}

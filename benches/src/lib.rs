@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 pub mod alloc_bench;
 pub mod process_bench;
+pub mod round1_alloc;
 pub mod workloads;
 
 /// Live blocks the churn keeps at most: enough that frees hit blocks of mixed
