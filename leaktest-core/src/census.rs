@@ -9,8 +9,9 @@
 //!   and later). Older kernels report 0 there; the directory is then listed
 //!   with `getdents64` into a buffer on the stack.
 //! - **Threads**: the link count of `/proc/self/task` is two plus the number
-//!   of threads. It is checked once against `num_threads` of `/proc/self/stat`;
-//!   where they disagree, `/proc/self/stat` is read every time instead.
+//!   of threads. It is checked once against the entries of that directory;
+//!   where they disagree, `num_threads` of `/proc/self/stat` is read every
+//!   time instead.
 //! - **Child processes**: first one `waitid` that waits for any child of any
 //!   thread without waiting or reaping (`WNOHANG | WNOWAIT`); it fails with
 //!   `ECHILD` when the process has no child at all, the common case, which is
@@ -24,8 +25,10 @@
 //! between censuses, and those descriptors are subtracted from the count.
 //! Each is checked with `fstat` before use: one the program closed, or whose
 //! number now belongs to another file, is abandoned (never closed: the
-//! number is the program's now) and reopened; after a `fork` all are
-//! reopened. Elsewhere each count is `None` ("not measured") rather than a
+//! number is the program's now) and reopened; after a `fork` (which a
+//! `pthread_atfork` handler notes, so a census makes no `getpid` call) all are
+//! reopened. A census is then three system calls (two `fstat`s and the
+//! `waitid`). Elsewhere each count is `None` ("not measured") rather than a
 //! wrong number.
 //!
 //! ```
@@ -152,7 +155,8 @@ mod linux {
     use std::cell::Cell;
     use std::ffi::CStr;
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-    use std::sync::{Mutex, PoisonError};
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    use std::sync::{Mutex, OnceLock, PoisonError};
 
     /// Bytes read per system call: a page, on the stack.
     const BUFFER_BYTES: usize = 4096;
@@ -287,6 +291,8 @@ mod linux {
     /// The census's view of `/proc/self`.
     pub(super) struct ProcSelf {
         pid: libc::pid_t,
+        /// [`process_identity`] when this view was opened.
+        process_identity: u64,
         fd_directory: Kept,
         task_directory: Kept,
         /// The main thread's `children` file, opened the first time a census
@@ -298,11 +304,12 @@ mod linux {
     }
 
     impl ProcSelf {
-        fn open(pid: libc::pid_t) -> Option<ProcSelf> {
+        fn open(pid: libc::pid_t, process_identity: u64) -> Option<ProcSelf> {
             let fd_directory = Kept::open(c"/proc/self/fd", true)?;
             let task_directory = Kept::open(c"/proc/self/task", true)?;
             let mut proc_self = ProcSelf {
                 pid,
+                process_identity,
                 fd_directory,
                 task_directory,
                 main_children: Cell::new(None),
@@ -310,9 +317,17 @@ mod linux {
             };
             proc_self.threads_from_link_count = (0..NLINK_CHECKS).any(|_| {
                 let from_links = proc_self.threads_from_links();
-                from_links.is_some() && from_links == threads_from_stat()
+                from_links.is_some() && from_links == proc_self.threads_from_listing()
             });
             Some(proc_self)
+        }
+
+        /// Threads as entries of `/proc/self/task`, listed through the kept
+        /// descriptor (no file to open, unlike `/proc/self/stat`).
+        fn threads_from_listing(&self) -> Option<i64> {
+            let mut threads = 0i64;
+            list_directory(self.task_directory.raw(), |_| threads += 1)?;
+            Some(threads)
         }
 
         /// Checks both kept directories still refer to what was opened (the
@@ -511,6 +526,37 @@ mod linux {
 
     static PROC_SELF: Mutex<Option<ProcSelf>> = Mutex::new(None);
 
+    /// Forks this process's line has gone through: bumped in the child of
+    /// every `fork` by a `pthread_atfork` handler registered with the first
+    /// census, so that the census of a forked child reopens `/proc/self` (the
+    /// kept descriptors would read the parent's) without a `getpid` on every
+    /// census. A child made with a raw `clone` system call that then counts is
+    /// not seen; where the handler could not be registered, `getpid` is
+    /// compared every time instead.
+    static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
+    static FORK_HANDLER: OnceLock<bool> = OnceLock::new();
+
+    extern "C" fn note_fork_in_child() {
+        FORK_GENERATION.fetch_add(1, Relaxed);
+    }
+
+    /// What tells this process apart from a forked child of it: the fork
+    /// generation, or where no fork handler is registered, the process id.
+    fn process_identity() -> u64 {
+        let handler_registered = *FORK_HANDLER.get_or_init(|| {
+            // SAFETY: registers a handler that only increments an atomic,
+            // which is async-signal-safe as a fork child handler must be.
+            unsafe { libc::pthread_atfork(None, None, Some(note_fork_in_child)) == 0 }
+        });
+        if handler_registered {
+            FORK_GENERATION.load(Relaxed)
+        } else {
+            // SAFETY: getpid has no preconditions. Shifted clear of any
+            // generation count.
+            (unsafe { libc::getpid() } as u64) << 32 | 1 << 63
+        }
+    }
+
     /// Runs `read` on the kept view of `/proc/self`, opening it first if
     /// needed. Each read checks the descriptors it uses; when one fails and a
     /// descriptor turns out closed or reused by the program (or the process
@@ -518,9 +564,11 @@ mod linux {
     /// `/proc` cannot be read.
     pub(super) fn with_proc_self<T>(read: impl Fn(&ProcSelf) -> Option<T>) -> Option<T> {
         let mut kept = PROC_SELF.lock().unwrap_or_else(PoisonError::into_inner);
-        // SAFETY: getpid has no preconditions.
-        let pid = unsafe { libc::getpid() };
-        if let Some(proc_self) = kept.as_ref().filter(|proc_self| proc_self.pid == pid) {
+        let identity = process_identity();
+        if let Some(proc_self) = kept
+            .as_ref()
+            .filter(|proc_self| proc_self.process_identity == identity)
+        {
             let result = read(proc_self);
             if result.is_some() || proc_self.is_intact() {
                 return result;
@@ -529,7 +577,9 @@ mod linux {
         if let Some(stale) = kept.take() {
             stale.release();
         }
-        *kept = ProcSelf::open(pid);
+        // SAFETY: getpid has no preconditions.
+        let pid = unsafe { libc::getpid() };
+        *kept = ProcSelf::open(pid, identity);
         kept.as_ref().and_then(read)
     }
 }

@@ -4,7 +4,7 @@
 //! its own `main` (`harness = false`) and checks everything on the only
 //! thread: a child counts while it runs and while it is unreaped, the kept
 //! file is not counted as the program's, and the census copes with the
-//! program closing it.
+//! program closing it, and a forked child counts itself.
 
 #[cfg(target_os = "linux")]
 fn main() {
@@ -53,7 +53,49 @@ fn main() {
     sleeping.wait().expect("reap sleep");
     assert_eq!(HandleCounts::now().children, Some(0));
     assert_eq!(HandleCounts::now().fds, before.fds);
+
+    counts_its_own_process_after_a_fork(before);
     println!("census_single_thread: ok");
+}
+
+/// A forked child that takes a census must count itself, not its parent,
+/// whose `/proc` the descriptors kept by the parent's census refer to: the
+/// child opens files of its own and must see them, and no child process
+/// (the parent has one: this child).
+#[cfg(target_os = "linux")]
+fn counts_its_own_process_after_a_fork(before: leaktest_core::census::HandleCounts) {
+    use leaktest_core::census::HandleCounts;
+
+    // SAFETY: the process has a single thread, so the child may run any code.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        let own_files: Vec<std::fs::File> = (0..3)
+            .map(|_| std::fs::File::open("/proc/self/stat").expect("open"))
+            .collect();
+        let counts = HandleCounts::now();
+        let ok = counts.fds == before.fds.map(|fds| fds + own_files.len() as i64)
+            && counts.threads == Some(1)
+            && counts.children == Some(0);
+        if !ok {
+            eprintln!("census in the forked child: {counts:?}, parent before: {before:?}");
+        }
+        // SAFETY: ends the forked child at once, without the parent's exit handlers.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for the child forked above.
+    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(waited, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the forked child's census counted the wrong process (status {status})"
+    );
+    assert_eq!(
+        HandleCounts::now(),
+        before,
+        "the parent's census after the fork"
+    );
 }
 
 #[cfg(not(target_os = "linux"))]
