@@ -4,7 +4,7 @@
 //! The body is [`leaktest_benches::workloads::small_block_churn`] (400,000
 //! small vectors, a ring of 64 kept ones, 30,000 strings grown a character
 //! at a time: about 8 ms), 30 iterations. Contenders, each a process timed
-//! from spawn to exit, in a rotating order round after round
+//! from spawn to exit, in a shuffled order round after round
 //! ([`leaktest_benches::process_bench`]):
 //!
 //! - `plain_body small_blocks 30`: the baseline, the system allocator;

@@ -1,7 +1,7 @@
 //! Goal 3: what a 100-iteration leak test of a real body costs next to 100
 //! plain calls of that body in one process of its own.
 //!
-//! Every contender is a process, timed from spawn to exit, all in a rotating
+//! Every contender is a process, timed from spawn to exit, all in a shuffled
 //! order round after round, each ratio taken against its baseline of the
 //! same round ([`leaktest_benches::process_bench`]):
 //!

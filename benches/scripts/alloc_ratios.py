@@ -6,7 +6,7 @@ allocator of the first performance round, for before/after.
 
 Each allocator is the global allocator of its own bench binary
 (benches/benches/alloc_*.rs). The binaries run interleaved, round after
-round, in a rotating order; each round yields one figure per allocator,
+round, each round in a shuffled order; each round yields one figure per allocator,
 workload and thread count, and the ratio to the system allocator is taken
 within the round so that load drifting between rounds cancels out.
 
@@ -24,6 +24,7 @@ ratio to the system allocator, and whether goal 1 is met on each workload.
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 
@@ -83,9 +84,12 @@ def main():
     print(f"machine: {machine_line()} (at start)")
     # per_round[(allocator, workload, threads)] = [figure of each round]
     per_round = {}
+    # A fresh shuffle each round (seeded: repeatable), so that no binary always
+    # follows the same one; a fixed rotation keeps every predecessor.
+    shuffler = random.Random(0x5EED)
     for round_index in range(args.rounds):
-        shift = round_index % len(names)
-        order = names[shift:] + names[:shift]
+        order = list(names)
+        shuffler.shuffle(order)
         log(f"round {round_index + 1}/{args.rounds}: {' '.join(order)}")
         for name in order:
             for line in run_raw(binaries[name], args.samples, workloads):

@@ -3,7 +3,7 @@
 //! `benches/heavy_test.rs`).
 //!
 //! Every contender is a process, timed from spawn to exit. The rounds run
-//! them all in a rotating order, and each ratio is taken against the
+//! them all, each round in a fresh shuffled order, and each ratio is taken against the
 //! contender's baseline of the same round, so load that drifts between
 //! rounds cancels out. Besides the wall time, the CPU time (user and system)
 //! of the process and of the children it reaped is reported: it leaves out
@@ -25,6 +25,19 @@ pub struct Contender {
     pub baseline: usize,
     /// Whether the goal judges this contender's median ratio.
     pub judged: bool,
+}
+
+/// The order of one round: a fresh shuffle each round (seeded, so a run is
+/// repeatable), so that no contender always follows the same one (a fixed
+/// rotation keeps every contender's predecessor, whose leftovers in caches
+/// and page cache would bias it the same way every round).
+pub fn round_order(contenders: usize, rng: &mut crate::Rng) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..contenders).collect();
+    for last in (1..contenders).rev() {
+        let pick = (rng.next_u64() % (last as u64 + 1)) as usize;
+        order.swap(last, pick);
+    }
+    order
 }
 
 /// CPU time (user and system) of the reaped children of this process, in ms.
@@ -68,7 +81,7 @@ fn load_text() -> String {
     load_average().map_or_else(|| "unknown".to_owned(), |load| format!("{load:.2}"))
 }
 
-/// Runs `rounds` rounds of every contender in a rotating order, then prints
+/// Runs `rounds` rounds of every contender, each round in a shuffled order, then prints
 /// min / median / max milliseconds and ratios to each baseline, and the
 /// verdict of every judged contender against `goal_ratio`. Exits the process
 /// with an error if a contender fails.
@@ -82,9 +95,9 @@ pub fn run_and_report(
     let load_at_start = load_text();
     let mut wall: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); contenders.len()];
     let mut cpu: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); contenders.len()];
-    for round in 0..rounds {
-        for offset in 0..contenders.len() {
-            let index = (round + offset) % contenders.len();
+    let mut rng = crate::Rng::new(0x5EED_0DE5);
+    for _ in 0..rounds {
+        for index in round_order(contenders.len(), &mut rng) {
             match time_ms(&contenders[index]) {
                 Some((wall_ms, cpu_ms)) => {
                     wall[index].push(wall_ms);
@@ -194,4 +207,27 @@ pub fn child_mode(
 /// `--bench`) rather than as a smoke test under `cargo test`.
 pub fn measuring() -> bool {
     std::env::args().any(|arg| arg == "--bench")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_round_runs_each_contender_once_and_predecessors_vary() {
+        let mut rng = crate::Rng::new(7);
+        let mut predecessors_of_last = std::collections::BTreeSet::new();
+        for _ in 0..50 {
+            let order = round_order(5, &mut rng);
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, vec![0, 1, 2, 3, 4]);
+            if let Some(at) = order.iter().position(|&index| index == 4) {
+                if at > 0 {
+                    predecessors_of_last.insert(order[at - 1]);
+                }
+            }
+        }
+        assert!(predecessors_of_last.len() > 1, "{predecessors_of_last:?}");
+    }
 }
