@@ -3,7 +3,7 @@
 use crate::driver::Driver;
 use crate::model::{Outcome, TestRecord};
 use crate::protocol::{self, ENV_PARENT_PID, ENV_RECORD_PATH};
-use crate::registry::{self, LeakTest};
+use crate::registry::LeakTest;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -18,10 +18,7 @@ pub const EXIT_RECORD_UNWRITABLE: i32 = 4;
 /// Runs the test named by [`crate::protocol::ENV_CHILD_TEST`] and exits.
 pub fn run_child_and_exit(test_name: &str) -> ! {
     die_with_parent();
-    let Some(test) = registry::all_tests()
-        .into_iter()
-        .find(|test| test.full_name() == test_name)
-    else {
+    let Some(test) = find_test(test_name) else {
         eprintln!("leaktest: this binary has no leak test named `{test_name}` (run it with --list to see them)");
         std::process::exit(EXIT_UNKNOWN_TEST);
     };
@@ -49,6 +46,28 @@ pub fn run_child_and_exit(test_name: &str) -> ! {
         std::process::exit(EXIT_RECORD_UNWRITABLE);
     }
     std::process::exit(0);
+}
+
+/// The test of this binary named `full_name`. Found without sorting the
+/// tests or building their names: a child process does this once, in
+/// binaries that may hold hundreds of tests.
+fn find_test(full_name: &str) -> Option<&'static LeakTest> {
+    inventory::iter::<LeakTest>
+        .into_iter()
+        .find(|test| is_named(test, full_name))
+}
+
+/// Whether [`LeakTest::full_name`] of `test` is `full_name`, without building it.
+fn is_named(test: &LeakTest, full_name: &str) -> bool {
+    match test.module_path.split_once("::") {
+        Some((_crate, path)) => {
+            full_name
+                .strip_prefix(path)
+                .and_then(|rest| rest.strip_prefix("::"))
+                == Some(test.name)
+        }
+        None => full_name == test.name,
+    }
 }
 
 /// Runs one test in this process and returns its record.
@@ -126,5 +145,63 @@ extern "C" fn kill_own_group(_signal: libc::c_int) {
     // SAFETY: kill is async-signal-safe; 0 means this process's group.
     unsafe {
         libc::kill(0, libc::SIGKILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::TestConfig;
+
+    fn test_at(module_path: &'static str, name: &'static str) -> LeakTest {
+        LeakTest {
+            name,
+            module_path,
+            file: "tests/leaks.rs",
+            line: 1,
+            config: TestConfig {
+                iterations: None,
+                warmup: None,
+                should_leak: false,
+                ignore: None,
+                timeout_ms: None,
+                settle_ms: None,
+                runtime: None,
+                worker_threads: None,
+                has_setup: false,
+                budgets: &[],
+            },
+            run: |_| {},
+        }
+    }
+
+    #[test]
+    fn a_test_is_named_by_its_full_name_and_nothing_else() {
+        let cases = [
+            test_at("leaks", "parse"),
+            test_at("leaks::nested::deeper", "parse"),
+            test_at("leaks::p", "arse"),
+        ];
+        let names = [
+            "parse",
+            "nested::deeper::parse",
+            "p::arse",
+            "nested::deeper",
+            "leaks::parse",
+            "nested::deeper::parse::",
+            "",
+        ];
+        for test in &cases {
+            for name in names {
+                assert_eq!(
+                    is_named(test, name),
+                    test.full_name() == name,
+                    "{}::{} as `{name}`",
+                    test.module_path,
+                    test.name
+                );
+            }
+            assert!(is_named(test, &test.full_name()));
+        }
     }
 }

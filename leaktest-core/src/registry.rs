@@ -119,7 +119,7 @@ impl LeakTest {
 /// Every registered test, sorted by full name.
 pub fn all_tests() -> Vec<&'static LeakTest> {
     let mut tests: Vec<&'static LeakTest> = inventory::iter::<LeakTest>.into_iter().collect();
-    tests.sort_by_key(|t| t.full_name());
+    tests.sort_by_cached_key(|t| t.full_name());
     tests
 }
 
