@@ -10,7 +10,7 @@ file of 200 tests, each allocating and freeing 16 bytes):
 - nx:  200 plain #[test]s.
 
 Everything is built first (excluded from the timings); then the runs below
-are timed from start to exit, interleaved in a rotating order, round after
+are timed from start to exit, interleaved in a shuffled order, round after
 round, and each ratio is taken within its round:
 
 - cargo leaktest -p lt / -p lt0     (the cargo-leaktest of this workspace)
@@ -22,6 +22,7 @@ round, and each ratio is taken within its round:
 
 import argparse
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -104,9 +105,11 @@ def main():
         names = list(runs)
         print(f"machine: {machine_line()} (at start)")
         timings = {name: [] for name in names}
+        # A fresh shuffle each round (seeded: repeatable): no run always follows the same one.
+        shuffler = random.Random(0x5EED)
         for round_index in range(args.rounds):
-            shift = round_index % len(names)
-            order = names[shift:] + names[:shift]
+            order = list(names)
+            shuffler.shuffle(order)
             log(f"round {round_index + 1}/{args.rounds}: {', '.join(order)}")
             for name in order:
                 started = time.perf_counter()
