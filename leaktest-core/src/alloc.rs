@@ -73,10 +73,10 @@ const FULL_ROOM_BYTES: u64 = PEAK_GRANULARITY_BYTES as u64;
 /// the room left before publishing in each direction: `alloc_room` is
 /// [`PEAK_GRANULARITY_BYTES`] minus that net and `free_room` the granularity
 /// plus it (their sum stays twice the granularity). An allocation takes from
-/// the one and gives to the other, and must publish when it would take more
-/// than is left: a subtraction whose borrow is the test, one instruction and
-/// a branch almost never taken, where a two-sided bound on a single net
-/// would need a load, a store and two comparisons. What is published is
+/// the one and gives to the other, and must publish when it takes all that is
+/// left or more: a subtraction whose borrow (or zero) is the test, one
+/// instruction and a branch almost never taken, where a two-sided bound on a
+/// single net would need a load, a store and two comparisons. What is published is
 /// computed from the counters (`published_bytes` holds the sum so far), so
 /// the rooms start at zero like everything else in a slot (the first call
 /// publishes and fills them): the slots need no initialised data in the
@@ -118,7 +118,7 @@ impl Slot {
 /// passes from owner to owner through its `state` (given up with Release,
 /// claimed with Acquire), so these accesses never race; being plain loads
 /// and stores, the compiler folds a load, a subtraction and a store into one
-/// instruction whose borrow flag is the test.
+/// instruction whose flags are the test.
 struct OwnerOnly(UnsafeCell<u64>);
 
 // SAFETY: only the owner of the slot holding it accesses the value (see the
@@ -146,8 +146,10 @@ impl OwnerOnly {
         unsafe { *self.0.get() = value }
     }
 
-    /// Takes `bytes`; true when there were fewer (the room wrapped and the
-    /// owner must publish).
+    /// Takes `bytes`; true when that was all there was or more (the room is
+    /// used up and the owner must publish: the net has reached the
+    /// granularity, as `|net| >= PEAK_GRANULARITY_BYTES`, so a single block
+    /// of the granularity's size is published at once).
     ///
     /// # Safety
     /// Only the slot's owner thread may call this.
@@ -156,9 +158,9 @@ impl OwnerOnly {
     unsafe fn take(&self, bytes: u64) -> bool {
         // SAFETY: forwarded.
         unsafe {
-            let (left, short) = self.get().overflowing_sub(bytes);
-            self.set(left);
-            short
+            let left = self.get();
+            self.set(left.wrapping_sub(bytes));
+            left <= bytes
         }
     }
 

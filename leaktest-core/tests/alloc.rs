@@ -120,4 +120,17 @@ fn counts_every_thread_and_nets_cross_thread_frees_to_zero() {
         peak <= base + (4 << 20) + PEAK_GRANULARITY_BYTES,
         "peak {peak}, base {base}"
     );
+
+    // A thread's net that reaches the granularity is published: the big block
+    // above and its free left nothing unpublished, so a block of exactly the
+    // granularity shows in the peak in full.
+    reset_peak();
+    let base = HeapStats::now().live_bytes;
+    let block = black_box(vec![0u8; PEAK_GRANULARITY_BYTES as usize]);
+    drop(block);
+    let peak = peak_live_bytes() as i64;
+    assert!(
+        peak >= base + PEAK_GRANULARITY_BYTES,
+        "peak {peak}, base {base}"
+    );
 }
