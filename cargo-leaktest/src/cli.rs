@@ -252,9 +252,10 @@ pub struct Args {
 
     /// Also write an HTML report of the run to DIR/index.html (after Ctrl-C too).
     ///
-    /// One self-contained file that opens offline: a table of every test, and
-    /// per test a plot of each resource over the iterations with the warm-up,
-    /// the retained floor and the judged late half.
+    /// One self-contained file that opens offline: a table of every test with
+    /// its budgets, and per test a plot of each resource over the iterations
+    /// with the warm-up, the retained floor, the judged late half and its
+    /// budget. Without this flag, the profile's `report` in Leaktest.toml.
     #[arg(long, value_name = "DIR", help_heading = "Output Options")]
     pub report: Option<PathBuf>,
 

@@ -22,7 +22,7 @@ pub struct RunConfig {
     environment: Layer,
     /// The file found from the workspace root, if any.
     workspace_file: Option<PathBuf>,
-    /// Settings of the whole run (`junit`, baseline tolerances), from the
+    /// Settings of the whole run (`junit`, `report`, baseline tolerances), from the
     /// selected profile of the workspace's file.
     pub run: RunSettings,
     /// The configuration per file found (`None`: no file), loaded once.

@@ -60,7 +60,9 @@ pub fn run(args: Args) -> Result<i32, Error> {
     // errors come at once.
     let mut config = RunConfig::load(&args, &discovered.workspace_root)?;
     let listing = args.list || harness_args.list;
-    if let (Some(dir), false) = (&args.report, listing) {
+    // `--report` wins over the profile's `report`, as `--junit` over `junit`.
+    let report_dir = args.report.clone().or_else(|| config.run.report.clone());
+    if let (Some(dir), false) = (&report_dir, listing) {
         html::prepare(dir)?;
     }
     let mut warnings = Vec::new();
@@ -192,8 +194,8 @@ pub fn run(args: Args) -> Result<i32, Error> {
         junit.as_deref(),
         &discovered.workspace_root,
     ));
-    if let Some(dir) = &args.report {
-        reporters.push(Box::new(HtmlReporter::new(dir.clone(), !args.quiet)));
+    if let Some(dir) = report_dir {
+        reporters.push(Box::new(HtmlReporter::new(dir, !args.quiet)));
     }
     let mut reporter = Reporters(reporters);
 

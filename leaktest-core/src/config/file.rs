@@ -16,6 +16,7 @@
 //! inherits = "default"
 //! iterations = 500
 //! junit = "target/leaktest-junit.xml"
+//! report = "target/leaktest-report"
 //! ```
 
 use super::error::{ConfigError, Location};
@@ -36,8 +37,9 @@ pub const DEFAULT_PROFILE: &str = "default";
 
 /// Keys of a profile that configure the run rather than each test (read by
 /// `cargo leaktest`; the harness ignores them).
-const RUN_KEYS: [&str; 4] = [
+const RUN_KEYS: [&str; 5] = [
     "junit",
+    "report",
     "baseline_tolerance",
     "baseline_tolerance_bytes",
     "baseline_tolerance_count",
@@ -50,6 +52,9 @@ pub struct RunSettings {
     /// `junit = "path"`: where to write the JUnit report, relative paths
     /// taken from the file's directory.
     pub junit: Option<PathBuf>,
+    /// `report = "dir"`: where to write the HTML report (`DIR/index.html`),
+    /// relative paths taken from the file's directory.
+    pub report: Option<PathBuf>,
     /// `baseline_tolerance = "10%"`: how far byte figures may rise over the
     /// baseline, in percent...
     pub baseline_tolerance_percent: Option<f64>,
@@ -64,6 +69,7 @@ impl RunSettings {
     fn or(self, parent: &RunSettings) -> RunSettings {
         RunSettings {
             junit: self.junit.or_else(|| parent.junit.clone()),
+            report: self.report.or_else(|| parent.report.clone()),
             baseline_tolerance_percent: self
                 .baseline_tolerance_percent
                 .or(parent.baseline_tolerance_percent),
@@ -401,8 +407,19 @@ impl Parser<'_> {
                 "junit" => {
                     let path =
                         self.string(value, &dotted, "junit = \"target/leaktest-junit.xml\"")?;
-                    let base = self.path.parent().unwrap_or(Path::new("."));
-                    profile.run.junit = Some(base.join(path));
+                    profile.run.junit = Some(self.relative_to_file(path));
+                }
+                "report" => {
+                    let example = "report = \"target/leaktest-report\"";
+                    let path = self.string(value, &dotted, example)?;
+                    if path.trim().is_empty() {
+                        return Err(self.invalid(
+                            value.span(),
+                            &dotted,
+                            format!("expected the report's directory, like `{example}`, not an empty string"),
+                        ));
+                    }
+                    profile.run.report = Some(self.relative_to_file(path));
                 }
                 "baseline_tolerance" | "baseline_tolerance_count" => {
                     let percent = self.percent(value, &dotted)?;
@@ -575,6 +592,12 @@ impl Parser<'_> {
         layer
             .set_from_text(key, &text, source)
             .map_err(|message| self.invalid(value.span(), dotted, message))
+    }
+
+    /// `path` as written in the file: relative paths are taken from the
+    /// file's directory, so the file means the same from any working directory.
+    fn relative_to_file(&self, path: &str) -> PathBuf {
+        self.path.parent().unwrap_or(Path::new(".")).join(path)
     }
 
     fn string<'v>(

@@ -90,6 +90,58 @@ fn a_profile_inherits_default_unless_it_says_otherwise() {
 }
 
 #[test]
+fn the_report_directory_is_relative_to_the_file_and_inherited() {
+    let file = parse(
+        "[profile.default]\nreport = \"target/leaktest-report\"\n\n[profile.ci]\n\n\
+         [profile.nightly]\nreport = \"/srv/reports/nightly\"\n",
+    )
+    .unwrap();
+    let ci = file.profile("ci", "--profile ci").unwrap();
+    assert_eq!(
+        ci.run.report,
+        Some(PathBuf::from("/ws/target/leaktest-report")),
+        "relative to the file's directory, inherited from default"
+    );
+    let nightly = file.profile("nightly", "--profile nightly").unwrap();
+    assert_eq!(
+        nightly.run.report,
+        Some(PathBuf::from("/srv/reports/nightly"))
+    );
+    assert_eq!(
+        parse("")
+            .unwrap()
+            .profile("default", "the default")
+            .unwrap()
+            .run
+            .report,
+        None
+    );
+
+    for (text, expected) in [
+        (
+            "[profile.a]\nreport = 1\n",
+            "/ws/Leaktest.toml:2:10: `profile.a.report`: expected a string, like `report = \"target/leaktest-report\"`",
+        ),
+        (
+            "[profile.a]\nreport = \" \"\n",
+            "/ws/Leaktest.toml:2:10: `profile.a.report`: expected the report's directory",
+        ),
+        (
+            "[[profile.a.overrides]]\nfilter = \"x\"\nreport = \"r\"\n",
+            "/ws/Leaktest.toml:3:1: `profile.a.overrides.report`: unknown key `report` in an override",
+        ),
+    ] {
+        let error = error(text);
+        assert!(error.starts_with(expected), "{text}: {error}");
+    }
+    let unknown = error("[profile.default]\nreprot = \"r\"\n");
+    assert!(
+        unknown.contains("valid keys: ") && unknown.contains(", report,"),
+        "{unknown}"
+    );
+}
+
+#[test]
 fn an_empty_file_has_an_empty_default_profile() {
     let file = parse("").unwrap();
     assert_eq!(file.profile_names(), ["default"]);
