@@ -13,7 +13,8 @@ use crate::model::{HandlesUnnamed, Judgement, LeakedHandles, Reason, Resource};
 mod budgets;
 
 pub use budgets::{
-    budget_breach_short, budget_limit, budget_line, budget_measurement, format_bytes_exact,
+    budget_breach_short, budget_check_short, budget_limit, budget_line, budget_measurement,
+    budget_verdict, format_bytes_exact,
 };
 
 /// Characters of a [`sparkline`], lowest first.

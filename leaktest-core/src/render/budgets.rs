@@ -53,9 +53,56 @@ pub fn budget_measurement(budget: Budget, measured: f64) -> String {
     }
 }
 
+/// How a measured budget check came out, in words placed between the
+/// measurement and the limit:
+///
+/// - `exceeds`: over the limit, and it counts;
+/// - `within`: at or under the limit;
+/// - `does not count against`: a growth over its limit that the budget does
+///   not hold, because the resource was not judged to leak (a cache filling
+///   up) or the test expects a leak (`should_leak`).
+///
+/// An unmeasured check ([`BudgetCheck::measured`] is `None`) is `not measured`.
+pub fn budget_verdict(check: &BudgetCheck) -> &'static str {
+    match check.measured {
+        None => "not measured",
+        Some(_) if check.exceeded => "exceeds",
+        Some(measured) if measured <= check.limit as f64 => "within",
+        Some(_) => "does not count against",
+    }
+}
+
+/// A budget check without the measure's name and source, for tables:
+/// `max_peak 9.0 MiB (9,437,184 B) exceeds 4.0 MiB (4,194,304 B)`,
+/// `max_growth +12 B/iter within 64 B/iter`, `max_tasks_growth 0/iter, not measured`.
+///
+/// ```
+/// use leaktest_core::model::{Budget, BudgetCheck, ConfigSource, ResolvedBudget};
+/// use leaktest_core::render::budget_check_short;
+///
+/// let budget = ResolvedBudget::new(Budget::AllocationsPerIteration, 12, ConfigSource::Attribute);
+/// assert_eq!(
+///     budget_check_short(&BudgetCheck::new(&budget, Some(8.0), false)),
+///     "max_allocs_per_iter 8 within 12"
+/// );
+/// ```
+pub fn budget_check_short(check: &BudgetCheck) -> String {
+    let limit = budget_limit(check.budget, check.limit);
+    match check.measured {
+        None => format!("{} {limit}, not measured", check.budget),
+        Some(measured) => format!(
+            "{} {} {} {limit}",
+            check.budget,
+            budget_measurement(check.budget, measured),
+            budget_verdict(check)
+        ),
+    }
+}
+
 /// One line for a budget check, as failure details show it:
 /// `max_peak: peak heap above the start 9.0 MiB (9,437,184 B) exceeds 4.0 MiB (4,194,304 B) [attribute]`;
-/// a check within its limit says `within`, an unmeasured one `not measured`.
+/// the word between measurement and limit is [`budget_verdict`]'s, an
+/// unmeasured check says `not measured`.
 ///
 /// ```
 /// use leaktest_core::model::{Budget, BudgetCheck, ConfigSource, ResolvedBudget};
@@ -75,7 +122,7 @@ pub fn budget_line(check: &BudgetCheck) -> String {
         Some(measured) => format!(
             "{head} {} {} {limit} {}",
             budget_measurement(check.budget, measured),
-            if check.exceeded { "exceeds" } else { "within" },
+            budget_verdict(check),
             check.source
         ),
     }
@@ -136,6 +183,43 @@ mod tests {
         let fds = check(Budget::Growth(Resource::Fds), 1, Some(0.5), false);
         assert!(
             budget_line(&fds).starts_with("max_fds_growth: fds growth +0.5/iter within 1/iter [")
+        );
+    }
+
+    #[test]
+    fn growth_over_the_limit_that_is_not_a_leak_does_not_count() {
+        let plateau = check(Budget::Growth(Resource::HeapBytes), 64, Some(113.0), false);
+        assert_eq!(budget_verdict(&plateau), "does not count against");
+        assert!(
+            budget_line(&plateau).starts_with(
+                "max_growth: heap growth +113 B/iter does not count against 64 B/iter ["
+            ),
+            "{}",
+            budget_line(&plateau)
+        );
+        let at_limit = check(Budget::Growth(Resource::HeapBytes), 64, Some(64.0), false);
+        assert_eq!(budget_verdict(&at_limit), "within");
+        let over = check(Budget::Growth(Resource::HeapBytes), 64, Some(65.0), true);
+        assert_eq!(budget_verdict(&over), "exceeds");
+        assert_eq!(
+            budget_verdict(&check(Budget::Peak, 1, None, false)),
+            "not measured"
+        );
+    }
+
+    #[test]
+    fn the_short_form_has_the_figures_and_the_verdict_without_the_source() {
+        assert_eq!(
+            budget_check_short(&check(Budget::Peak, 4 << 20, Some(9_437_184.0), true)),
+            "max_peak 9.0 MiB (9,437,184 B) exceeds 4.0 MiB (4,194,304 B)"
+        );
+        assert_eq!(
+            budget_check_short(&check(Budget::Growth(Resource::Fds), 1, Some(0.5), false)),
+            "max_fds_growth +0.5/iter within 1/iter"
+        );
+        assert_eq!(
+            budget_check_short(&check(Budget::Growth(Resource::TokioTasks), 0, None, false)),
+            "max_tasks_growth 0/iter, not measured"
         );
     }
 
