@@ -2,8 +2,9 @@
 //!
 //! One file that opens offline: inline CSS and SVG, no script, no font, no
 //! request (its Content-Security-Policy forbids any). It holds a table of
-//! every test and, per test, a plot of each resource over the iterations
-//! ([`plot`]) and the details that explain a failure ([`sections`]).
+//! every test with its budgets and, per test, a plot of each resource over
+//! the iterations with the budgets that apply to it ([`plot`],
+//! [`budget_lines`]) and the details that explain a failure ([`sections`]).
 //!
 //! [`HtmlReporter`] collects each finished test, reduced for drawing (a long
 //! soak does not keep every sample in memory), and writes the page when the
@@ -11,6 +12,7 @@
 //! temporary file in `DIR` renamed over `index.html`, so a reader never sees
 //! half a report.
 
+mod budget_lines;
 mod page;
 pub mod plot;
 mod sections;
@@ -20,7 +22,7 @@ use crate::atomic_file;
 use crate::baseline::compare::format_percent;
 use crate::baseline::Comparison;
 use crate::select::PlannedTest;
-use leaktest_core::model::TestRecord;
+use leaktest_core::model::{BudgetCheck, ConfigSource, TestRecord};
 use plot::PlotSeries;
 use std::collections::BTreeSet;
 use std::io;
@@ -122,6 +124,16 @@ impl ReportedTest {
                 .as_ref()
                 .is_some_and(|comparison| comparison.regressions().next().is_some())
     }
+}
+
+/// The budgets a layer of the configuration set for the test, which the
+/// report shows; leaktest's default growth budget, 0, is left out: it is the
+/// leak verdict itself.
+pub fn configured_budgets(record: &TestRecord) -> impl Iterator<Item = &BudgetCheck> {
+    record
+        .budgets
+        .iter()
+        .filter(|check| check.source != ConfigSource::Default)
 }
 
 /// The baseline a run compares with, as the header says it.

@@ -3,14 +3,17 @@
 //! HTML document out. Every piece of user text (test names, messages, output)
 //! goes through maud's escaping.
 
-use super::plot::{self, Plot, PlotSeries};
-use super::sections::{printable, SECTIONS};
-use super::{ReportedRun, ReportedTest};
+use super::budget_lines;
+use super::plot::{self, Plot, PlotSeries, ReferenceKind};
+use super::sections::{budget_symbol, printable, SECTIONS};
+use super::{configured_budgets, ReportedRun, ReportedTest};
 use crate::baseline::Status;
 use crate::exit_codes;
 use crate::output::Tally;
-use leaktest_core::model::{Outcome, Resource, ResourceReport, TestRecord};
-use leaktest_core::render::{format_bytes, format_count, format_resource_rate, growth_line};
+use leaktest_core::model::{Budget, BudgetCheck, Outcome, Resource, ResourceReport, TestRecord};
+use leaktest_core::render::{
+    budget_check_short, format_bytes, format_count, format_resource_rate, growth_line,
+};
 use leaktest_core::summary::format_duration_ms;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
@@ -63,7 +66,7 @@ pub fn render(run: &ReportedRun) -> String {
                     @if !rows.is_empty() {
                         section #details aria-labelledby="details-heading" {
                             h2 #details-heading { "Each test" }
-                            (legend())
+                            (legend(&legend_entries(&run.tests)))
                             @for row in &rows {
                                 (test_details(row))
                             }
@@ -181,7 +184,8 @@ fn summary_table(rows: &[Row<'_>]) -> Markup {
             table.summary {
                 caption {
                     "Every test of the run, by test binary, failures first. Growth is the retained \
-                     growth per judged iteration of each leaking resource."
+                     growth per judged iteration of each leaking resource; budgets are those set \
+                     for the test, each with what was measured against it and where it was set."
                 }
                 thead {
                     tr {
@@ -226,8 +230,8 @@ struct Column {
     cell: fn(&Row<'_>) -> Option<Markup>,
 }
 
-/// The summary table's columns, in order. Budget and baseline figures (issue
-/// 11) are columns that are left out when no test has them.
+/// The summary table's columns, in order. Budget and baseline figures are
+/// columns that are left out when no test has them.
 const COLUMNS: &[Column] = &[
     Column {
         header: "Test",
@@ -292,6 +296,13 @@ const COLUMNS: &[Column] = &[
                 }
             })
         },
+    },
+    Column {
+        header: "Budgets",
+        always: false,
+        numeric: false,
+        row_header: false,
+        cell: |row| budgets_cell(&row.test.record),
     },
     Column {
         header: "Baseline",
@@ -380,13 +391,32 @@ fn verdict_badge(record: &TestRecord) -> Markup {
         Outcome::Ignored { .. } => ("verdict ignored", "○"),
         _ => ("verdict failed", "✗"),
     };
-    let expected_leak = record.settings.should_leak
-        && matches!(record.outcome, Outcome::Passed)
-        && record.leaking_resources().next().is_some();
+    let passed_leaking =
+        matches!(record.outcome, Outcome::Passed) && record.leaking_resources().next().is_some();
     html! {
         span class=(class) { (symbol) " " (record.outcome.label()) }
-        @if expected_leak { " " span.note { "(leak expected)" } }
+        @if passed_leaking && record.settings.should_leak { " " span.note { "(leak expected)" } }
+        @if passed_leaking && !record.settings.should_leak { " " span.note { "(leak within budget)" } }
     }
+}
+
+/// Each budget set for the test: what was measured against its limit, with
+/// a symbol, and where it was set.
+fn budgets_cell(record: &TestRecord) -> Option<Markup> {
+    let checks: Vec<&BudgetCheck> = configured_budgets(record).collect();
+    if checks.is_empty() {
+        return None;
+    }
+    Some(html! {
+        ul.budgets {
+            @for check in checks {
+                li {
+                    (budget_symbol(check)) " " span.figures { (budget_check_short(check)) }
+                    " " span.note.source { (check.source) }
+                }
+            }
+        }
+    })
 }
 
 /// How a test compared with the baseline, in words with a symbol.
@@ -496,16 +526,42 @@ fn headline(record: &TestRecord) -> Markup {
     html! {
         div.headline {
             @match &record.outcome {
-                Outcome::Passed if !leaking.is_empty() => p {
+                Outcome::Passed if !leaking.is_empty() && record.settings.should_leak => p {
                     "Passed: the expected leak was found (" (leaking.join(", ")) ") over "
                     (plural(judged as usize, "judged iteration")) "."
+                },
+                Outcome::Passed if !leaking.is_empty() => p {
+                    "Passed: " (leaking.join(", ")) " grow" @if leaking.len() == 1 { "s" }
+                    " without bound over " (plural(judged as usize, "judged iteration"))
+                    ", within " @if leaking.len() == 1 { "its growth budget" } @else { "their growth budgets" }
+                    " (see Budgets)."
                 },
                 Outcome::Passed => p {
                     "Passed: nothing grows without bound over " (plural(judged as usize, "judged iteration")) "."
                 },
                 Outcome::Leaked => p {
                     "Leak: " (leaking.join(", ")) " grow" @if leaking.len() == 1 { "s" }
-                    " without bound over " (plural(judged as usize, "judged iteration")) "."
+                    " without bound over " (plural(judged as usize, "judged iteration"))
+                    @let beyond: Vec<&BudgetCheck> = configured_budgets(record)
+                        .filter(|check| check.exceeded && matches!(check.budget, Budget::Growth(_)))
+                        .collect();
+                    @if !beyond.is_empty() {
+                        ", beyond "
+                        @for (position, check) in beyond.iter().enumerate() {
+                            @if position > 0 { ", " }
+                            code { (check.budget) }
+                        }
+                        " (see Budgets)"
+                    }
+                    "."
+                },
+                Outcome::OverBudget => p {
+                    "Over budget: exceeded "
+                    @for (position, check) in record.exceeded_budgets().enumerate() {
+                        @if position > 0 { ", " }
+                        code { (check.budget) }
+                    }
+                    " over " (plural(judged as usize, "judged iteration")) " (see Budgets)."
                 },
                 Outcome::LeakNotFound => p {
                     "Expected a leak (should_leak), but none was found over "
@@ -540,14 +596,15 @@ fn headline(record: &TestRecord) -> Markup {
 type NumberedSeries<'a> = (usize, &'a PlotSeries);
 
 /// The plots of a test: those that moved in a grid, those that stayed at one
-/// value all run long folded under a line that says the value.
+/// value all run long folded under a line that says the value, unless they
+/// show a budget the test exceeded (a peak between samples shows in none).
 fn plots(row: &Row<'_>) -> Markup {
-    let (constant, moving): (Vec<NumberedSeries<'_>>, Vec<NumberedSeries<'_>>) = row
-        .test
-        .plots
-        .iter()
-        .enumerate()
-        .partition(|(_, series)| series.constant_value().is_some());
+    let record = &row.test.record;
+    let (constant, moving): (Vec<NumberedSeries<'_>>, Vec<NumberedSeries<'_>>) =
+        row.test.plots.iter().enumerate().partition(|(_, series)| {
+            series.constant_value().is_some()
+                && !budget_lines::shows_a_breach(record, series.resource)
+        });
     html! {
         @if !moving.is_empty() {
             div.plots {
@@ -581,17 +638,21 @@ fn figure(row: &Row<'_>, index: usize, series: &PlotSeries) -> Markup {
     let record = &row.test.record;
     let report = record.resources.get(index);
     let leaking = report.is_some_and(|report| report.judgement.leaking);
+    let within_budget = budget_lines::leak_within_budget(record, series.resource);
     let id = format!("{}-plot-{index}", row.anchor);
+    let reference_lines = budget_lines::reference_lines(record, series);
     html! {
-        figure.plot-figure.leaking[leaking] {
+        figure.plot-figure.leaking[leaking && !within_budget] {
             (plot::svg(&Plot {
                 id: &id,
                 test_name: &record.name,
                 series,
-                reference_lines: &[],
+                reference_lines: &reference_lines,
             }))
             figcaption {
-                @if leaking {
+                @if leaking && within_budget {
+                    span.badge { "leaking, within its budget" }
+                } @else if leaking {
                     span.badge.leaking { "✗ leaking" }
                 } @else {
                     span.badge { "not leaking" }
@@ -600,6 +661,10 @@ fn figure(row: &Row<'_>, index: usize, series: &PlotSeries) -> Markup {
                     " " (growth_line(report.resource, &report.judgement, &[]))
                     br;
                     span.reason { (report.judgement.reason) }
+                }
+                @for line in &reference_lines {
+                    br;
+                    span.note { (line.description) }
                 }
                 @if series.is_downsampled() {
                     br;
@@ -614,8 +679,25 @@ fn figure(row: &Row<'_>, index: usize, series: &PlotSeries) -> Markup {
     }
 }
 
-/// The key to the plots, drawn with the same strokes.
-fn legend() -> Markup {
+/// Which kinds of reference line the run's plots draw, for the legend.
+fn legend_entries(tests: &[ReportedTest]) -> Vec<ReferenceKind> {
+    let mut kinds: Vec<ReferenceKind> = tests
+        .iter()
+        .flat_map(|test| {
+            test.plots
+                .iter()
+                .flat_map(|series| budget_lines::reference_lines(&test.record, series))
+        })
+        .map(|line| line.kind)
+        .collect();
+    kinds.sort_by_key(|kind| kind.name());
+    kinds.dedup();
+    kinds
+}
+
+/// The key to the plots, drawn with the same strokes; the reference lines
+/// only when some plot draws them.
+fn legend(references: &[ReferenceKind]) -> Markup {
     let swatch = |content: Markup| {
         html! {
             svg.swatch xmlns="http://www.w3.org/2000/svg" viewBox="0 0 36 14" width="36" height="14" aria-hidden="true" {
@@ -640,6 +722,19 @@ fn legend() -> Markup {
             li {
                 (swatch(html! { path.late-bracket fill="none" stroke=(plot::colors::LATE) stroke-width="1.5" d="M1 12V3H35V12" {} }))
                 " judged late half: the floor's growth here decides the verdict"
+            }
+            @if references.contains(&ReferenceKind::Budget) {
+                li {
+                    (swatch(html! { line.budget-line stroke=(plot::colors::REFERENCE) stroke-width="2" stroke-linecap="round" stroke-dasharray="1 3" x1="1" y1="7" x2="35" y2="7" {} }))
+                    " budget: max_peak at the start plus its limit; a growth budget rising from the floor \
+                     at the end of the warm-up at the allowed rate (a leak whose floor ends above it exceeds it)"
+                }
+            }
+            @if references.contains(&ReferenceKind::Measured) {
+                li {
+                    (swatch(html! { line.measured-line stroke=(plot::colors::MEASURED) stroke-width="2" stroke-linecap="round" stroke-dasharray="8 3 2 3" x1="1" y1="7" x2="35" y2="7" {} }))
+                    " peak: the highest heap while the test ran, between samples too"
+                }
             }
         }
     }

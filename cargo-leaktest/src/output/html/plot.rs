@@ -6,7 +6,11 @@
 //! [`leaktest_core::analysis::retained_floor`] computes it), the warm-up
 //! (shaded and labelled: not judged), the judged late half (bracketed and
 //! labelled: iterations from [`leaktest_core::analysis::late_part_start`] on,
-//! where the verdict is decided) and any [`ReferenceLine`] such as a budget.
+//! where the verdict is decided) and any [`ReferenceLine`] such as a budget
+//! (dotted) or the highest heap between samples (dash-dot), each labelled; a
+//! line so far from the samples that taking it in would squash them is
+//! clipped where it leaves the plot, or said to be above or below it
+//! ([`mod@reference`]).
 //! Every element that colour tells apart also differs in dash pattern or
 //! carries a text label, and the SVG has a `<title>` and `<desc>` for screen
 //! readers.
@@ -16,10 +20,15 @@
 //! [`DOWNSAMPLED_COLUMNS`] columns drawn as their lowest and highest sample, in
 //! the order they occur, so peaks and floors survive and the file stays small.
 
+mod reference;
+
+pub use reference::{ReferenceKind, ReferenceLine};
+
 use leaktest_core::analysis::{late_part_start, retained_floor};
 use leaktest_core::model::Resource;
 use leaktest_core::render::{format_bytes, format_count};
 use maud::{html, Markup};
+use reference::Visible;
 use std::fmt::Write;
 
 /// Series up to this many samples are drawn with one point per iteration.
@@ -41,8 +50,12 @@ pub mod colors {
     pub const WARMUP: &str = "#8c959f";
     /// The judged late half (bracket and dashed rule, labelled).
     pub const LATE: &str = "#8250df";
-    /// Budgets and other reference lines (dotted, labelled).
+    /// Budgets (dotted, labelled).
     pub const REFERENCE: &str = "#cf222e";
+    /// Measured figures the samples do not show, such as the peak (dash-dot, labelled).
+    pub const MEASURED: &str = "#9a6700";
+    /// The outline that keeps labels readable over the lines they cross.
+    pub const HALO: &str = "#ffffff";
     /// Grid lines.
     pub const GRID: &str = "#d0d7de";
     /// Axes and tick labels.
@@ -99,6 +112,11 @@ pub struct PlotSeries {
     pub floor_before_late: i64,
     /// The retained floor at the last (settled) sample.
     pub floor_at_end: i64,
+    /// The retained floor at the last warm-up sample (the first sample when
+    /// there is no warm-up): the verdict's growth per iteration is the rise
+    /// of the floor from here to the last sample, divided by the iterations
+    /// in between.
+    pub growth_from: Point,
 }
 
 impl PlotSeries {
@@ -109,6 +127,8 @@ impl PlotSeries {
         let floor = retained_floor(series);
         let warmup_samples = usize::try_from(warmup).unwrap_or(usize::MAX);
         let late_start = late_part_start(series.len(), warmup_samples).min(series.len());
+        // As `analysis::analyze_with` counts growth: from the last warm-up sample.
+        let growth_from = warmup_samples.saturating_sub(1);
         PlotSeries {
             resource,
             sample_count: series.len() as u64,
@@ -121,6 +141,10 @@ impl PlotSeries {
                 .copied()
                 .unwrap_or_default(),
             floor_at_end: floor.last().copied().unwrap_or_default(),
+            growth_from: Point {
+                iteration: growth_from as u64,
+                value: floor.get(growth_from).copied().unwrap_or_default(),
+            },
             floor: drawn_points(&floor),
         }
     }
@@ -197,19 +221,6 @@ pub fn column_extremes(series: &[i64], columns: usize) -> Vec<Point> {
     points
 }
 
-/// A straight line across the plot with its label, such as a budget: the
-/// highest allowed peak is a horizontal line, an allowed growth per iteration
-/// a line rising from the first judged sample.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReferenceLine {
-    /// Shown at the line's right end, e.g. `budget: max_peak 24 MiB`.
-    pub label: String,
-    /// Where the line starts: iteration and value.
-    pub from: Point,
-    /// Where it ends.
-    pub to: Point,
-}
-
 /// One plot to draw.
 #[derive(Debug, Clone, Copy)]
 pub struct Plot<'a> {
@@ -234,8 +245,9 @@ pub fn svg(plot: &Plot<'_>) -> Markup {
     let x_scale = XScale {
         samples: series.sample_count.max(1),
     };
-    let (lowest, highest) = value_range(series, plot.reference_lines);
+    let (lowest, highest) = reference::value_range(data_range(series), plot.reference_lines);
     let y_axis = ValueAxis::new(lowest, highest, resource.is_bytes());
+    let references = place_references(plot.reference_lines, &x_scale, &y_axis);
     let title_id = format!("{}-title", plot.id);
     let desc_id = format!("{}-desc", plot.id);
     let warmup_end = x_scale.boundary(series.warmup);
@@ -255,7 +267,7 @@ pub fn svg(plot: &Plot<'_>) -> Markup {
                 (resource_title(resource)) " of " (plot.test_name) " over "
                 (format_count(series.sample_count as i64)) " iterations"
             }
-            desc id=(desc_id) { (description(series)) }
+            desc id=(desc_id) { (description(series, &references)) }
             text.plot-title font-weight="600" x=(AREA_LEFT) y="16" { (resource_title(resource)) }
             @if series.warmup > 0 {
                 rect.warmup fill=(colors::WARMUP) fill-opacity="0.22" x=(coordinate(AREA_LEFT)) y=(coordinate(AREA_TOP))
@@ -308,12 +320,21 @@ pub fn svg(plot: &Plot<'_>) -> Markup {
                 }
             }
             polyline.samples fill="none" stroke=(colors::SAMPLES) stroke-width="1.25" stroke-linejoin="round" points=(points_attribute(&series.samples, &x_scale, &y_axis)) {}
-            @for line in plot.reference_lines {
-                @let (x1, y1) = (x_scale.center(line.from.iteration), y_axis.position(line.from.value as f64));
-                @let (x2, y2) = (x_scale.center(line.to.iteration), y_axis.position(line.to.value as f64));
-                g.reference {
-                    line stroke=(colors::REFERENCE) stroke-width="1.5" stroke-dasharray="1 3" x1=(coordinate(x1)) y1=(coordinate(y1)) x2=(coordinate(x2)) y2=(coordinate(y2)) {}
-                    text.region-label x=(coordinate(x2 - 3.0)) y=(coordinate(y2 - 4.0)) text-anchor="end" { (line.label) }
+            @for placed in &references {
+                @let line = placed.line;
+                @let (color, dashes) = match line.kind {
+                    ReferenceKind::Budget => (colors::REFERENCE, "1 3"),
+                    ReferenceKind::Measured => (colors::MEASURED, "8 3 2 3"),
+                };
+                g class=(format!("reference {}", line.kind.name())) data-reference=(line.name)
+                    data-kind=(line.kind.name()) data-drawn=(placed.drawn()) {
+                    @if let Visible::Segment(from, to) = placed.visible {
+                        line stroke=(color) stroke-width="2" stroke-linecap="round" stroke-dasharray=(dashes)
+                            x1=(coordinate(from.0)) y1=(coordinate(from.1)) x2=(coordinate(to.0)) y2=(coordinate(to.1)) {}
+                    }
+                    text.reference-label fill=(color) stroke=(colors::HALO) stroke-width="3" stroke-linejoin="round"
+                        paint-order="stroke" x=(coordinate(placed.label_x)) y=(coordinate(placed.label_y))
+                        text-anchor=(placed.label_anchor) { (placed.label_text()) }
                 }
             }
         }
@@ -369,25 +390,105 @@ pub fn sparkline(series: &PlotSeries) -> Markup {
     }
 }
 
-/// The lowest and highest value drawn: samples, floor and reference lines.
-fn value_range(series: &PlotSeries, reference_lines: &[ReferenceLine]) -> (i64, i64) {
+/// The lowest and highest value of the samples and the floor.
+fn data_range(series: &PlotSeries) -> (i64, i64) {
     let values = series
         .samples
         .iter()
         .chain(&series.floor)
-        .chain(
-            reference_lines
-                .iter()
-                .flat_map(|line| [&line.from, &line.to]),
-        )
         .map(|point| point.value);
     let lowest = values.clone().min().unwrap_or(0);
     let highest = values.max().unwrap_or(0);
     (lowest, highest)
 }
 
+/// A reference line as drawn: the part inside the plot, in SVG
+/// coordinates, and where its label goes.
+struct PlacedReference<'a> {
+    line: &'a ReferenceLine,
+    visible: Visible,
+    label_x: f64,
+    label_y: f64,
+    label_anchor: &'static str,
+}
+
+impl PlacedReference<'_> {
+    /// `line`, or where the line is when it is outside the plot.
+    fn drawn(&self) -> &'static str {
+        match self.visible {
+            Visible::Segment(..) => "line",
+            Visible::Above => "above",
+            Visible::Below => "below",
+        }
+    }
+
+    fn label_text(&self) -> String {
+        match self.visible {
+            Visible::Segment(..) => self.line.label.clone(),
+            Visible::Above => format!("↑ {}: above the plot", self.line.label),
+            Visible::Below => format!("↓ {}: below the plot", self.line.label),
+        }
+    }
+}
+
+/// Label room from a line's left end that keeps a right-aligned label inside
+/// the plot; a line ending nearer the left edge gets its label on its right.
+const LABEL_ROOM: f64 = 160.0;
+
+/// Clips each line to the value axis and places its label: above the right
+/// end of what shows, or at the top (bottom) edge for a line wholly above
+/// (below) the plot, labels kept apart.
+fn place_references<'a>(
+    lines: &'a [ReferenceLine],
+    x_scale: &XScale,
+    y_axis: &ValueAxis,
+) -> Vec<PlacedReference<'a>> {
+    let mut placed: Vec<PlacedReference<'a>> = lines
+        .iter()
+        .map(|line| {
+            let data = |point: &Point| (point.iteration as f64, point.value as f64);
+            let visible = match reference::clip(
+                data(&line.from),
+                data(&line.to),
+                y_axis.lowest,
+                y_axis.highest,
+            ) {
+                Visible::Segment(from, to) => {
+                    let screen = |(iteration, value): (f64, f64)| {
+                        (x_scale.center_of(iteration), y_axis.position(value))
+                    };
+                    Visible::Segment(screen(from), screen(to))
+                }
+                outside => outside,
+            };
+            let (label_x, label_y, label_anchor) = match visible {
+                Visible::Segment(_, (x, y)) if x - AREA_LEFT < LABEL_ROOM => {
+                    (x + 3.0, y - 4.0, "start")
+                }
+                Visible::Segment(_, (x, y)) => (x - 3.0, y - 4.0, "end"),
+                Visible::Above => (AREA_RIGHT - 3.0, AREA_TOP, "end"),
+                Visible::Below => (AREA_RIGHT - 3.0, AREA_BOTTOM - 4.0, "end"),
+            };
+            PlacedReference {
+                line,
+                visible,
+                label_x,
+                label_y,
+                label_anchor,
+            }
+        })
+        .collect();
+    let wanted: Vec<f64> = placed.iter().map(|place| place.label_y).collect();
+    // Baselines from just under the top edge (the late half's bracket is above it).
+    let spread = reference::spread_labels(&wanted, AREA_TOP + 11.0, AREA_BOTTOM - 4.0);
+    for (place, y) in placed.iter_mut().zip(spread) {
+        place.label_y = y;
+    }
+    placed
+}
+
 /// The `<desc>` of a plot: what a sighted reader takes from it.
-fn description(series: &PlotSeries) -> String {
+fn description(series: &PlotSeries, references: &[PlacedReference<'_>]) -> String {
     let amount = |value: i64| format_amount(series.resource, value);
     let values = series.samples.iter().map(|point| point.value);
     let mut text = format!(
@@ -419,6 +520,14 @@ fn description(series: &PlotSeries) -> String {
             " Drawn as the lowest and highest sample of each of {} columns.",
             format_count(DOWNSAMPLED_COLUMNS as i64)
         );
+    }
+    for placed in references {
+        let _ = write!(text, " {}", placed.line.description);
+        match placed.visible {
+            Visible::Segment(..) => {}
+            Visible::Above => text.push_str(" It is above the plotted range."),
+            Visible::Below => text.push_str(" It is below the plotted range."),
+        }
     }
     text
 }
@@ -529,7 +638,13 @@ impl XScale {
 
     /// Where the sample of iteration `iteration` is drawn.
     fn center(&self, iteration: u64) -> f64 {
-        AREA_LEFT + (iteration as f64 + 0.5) * self.column_width()
+        self.center_of(iteration as f64)
+    }
+
+    /// [`XScale::center`] of a fractional iteration (a point of a line
+    /// between two samples).
+    fn center_of(&self, iteration: f64) -> f64 {
+        AREA_LEFT + (iteration + 0.5) * self.column_width()
     }
 }
 

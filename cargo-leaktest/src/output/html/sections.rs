@@ -1,17 +1,20 @@
 //! The details under a test's plots, one function per kind of detail.
 //!
 //! Each function of [`SECTIONS`] looks at one test and returns a [`Section`]
-//! when it has something to say (the comparison with the baseline, the
-//! handles that leaked, the resources not measured, the output). A new kind of
-//! detail (the allocation sites of the heap growth, budget breaches) is one
-//! more function here, added to the list: the page renders every section the
-//! same way, as a titled block that opens by itself for failing tests.
+//! when it has something to say (the budgets, the comparison with the
+//! baseline, the handles that leaked, the resources not measured, the
+//! output). A new kind of detail (the allocation sites of the heap growth)
+//! is one more function here, added to the list: the page renders every
+//! section the same way, as a titled block that opens by itself for failing
+//! tests.
 
-use super::ReportedTest;
+use super::{configured_budgets, ReportedTest};
 use crate::baseline::compare::Verdict as ChangeVerdict;
 use crate::baseline::Status;
-use leaktest_core::model::Outcome;
-use leaktest_core::render::{format_count, handles_unnamed_sentence, HANDLE_GROUPS_SHOWN};
+use leaktest_core::model::{BudgetCheck, ConfigSource, Outcome};
+use leaktest_core::render::{
+    budget_line, format_count, handles_unnamed_sentence, HANDLE_GROUPS_SHOWN,
+};
 use maud::{html, Markup};
 
 /// One block of details under a test's plots.
@@ -27,11 +30,54 @@ pub struct Section {
 
 /// The detail sections, in the order they appear.
 pub const SECTIONS: &[fn(&ReportedTest) -> Option<Section>] = &[
+    budgets,
     baseline_comparison,
     leaked_handles,
     unmeasured_resources,
     output_tail,
 ];
+
+/// Every budget set for the test, as the failure details say it (limit,
+/// measured value, source), with the reason an override gave; open when one
+/// was exceeded.
+fn budgets(test: &ReportedTest) -> Option<Section> {
+    let checks: Vec<&BudgetCheck> = configured_budgets(&test.record).collect();
+    if checks.is_empty() {
+        return None;
+    }
+    let exceeded = checks.iter().filter(|check| check.exceeded).count();
+    let title = match exceeded {
+        0 => format!("Budgets ({}): none exceeded", checks.len()),
+        _ => format!("Budgets ({}): {exceeded} exceeded", checks.len()),
+    };
+    Some(Section {
+        title,
+        body: html! {
+            ul.budgets {
+                @for check in &checks {
+                    li {
+                        (budget_symbol(check)) " " (budget_line(check))
+                        @if let ConfigSource::Override { reason: Some(reason), .. } = &check.source {
+                            br; span.note { "Reason given: " (reason) }
+                        }
+                    }
+                }
+            }
+        },
+        open: exceeded > 0,
+    })
+}
+
+/// `✗` for a budget exceeded, `✓` for one held, `○` for one not measured;
+/// the words beside it say the same.
+pub fn budget_symbol(check: &BudgetCheck) -> Markup {
+    let (class, symbol) = match (check.exceeded, check.measured) {
+        (true, _) => ("verdict failed", "✗"),
+        (false, None) => ("verdict ignored", "○"),
+        (false, Some(_)) => ("verdict passed", "✓"),
+    };
+    html! { span class=(class) aria-hidden="true" { (symbol) } }
+}
 
 /// Every figure compared with the baseline, and what its move means; open
 /// when something regressed.

@@ -2,10 +2,11 @@ use super::*;
 use crate::baseline::compare::{Change, Verdict as ChangeVerdict};
 use crate::baseline::gate::BaselineCounts;
 use crate::baseline::Comparison;
+use crate::output::html::plot::PlotSeries;
 use crate::output::html::ReportedBaseline;
 use leaktest_core::model::{
-    AllocationPerIteration, HandleGroup, HandleKind, Judgement, LeakedHandles, Reason, Resource,
-    Settings, TestDescription,
+    AllocationPerIteration, ConfigSource, HandleGroup, HandleKind, Judgement, LeakedHandles,
+    Reason, ResolvedBudget, Resource, Settings, TestDescription,
 };
 use std::time::Duration;
 
@@ -466,4 +467,344 @@ fn leaked_handles_are_listed_by_name_and_escaped() {
     assert!(page.contains("<li>18 × tcp <code>127.0.0.1:* LISTEN</code></li>"));
     assert!(page.contains("<code>/tmp/&lt;b&gt;odd&lt;/b&gt;.log</code>"));
     assert!(page.contains("… and 2 more (5 fds)"));
+}
+
+fn budget_check(
+    budget: Budget,
+    limit: u64,
+    source: ConfigSource,
+    measured: Option<f64>,
+    exceeded: bool,
+) -> BudgetCheck {
+    BudgetCheck::new(
+        &ResolvedBudget::new(budget, limit, source),
+        measured,
+        exceeded,
+    )
+}
+
+/// `ran(name, outcome, leaking)` held to `checks`, its heap at 1000 B before
+/// the first iteration.
+fn budgeted(name: &str, outcome: Outcome, leaking: bool, checks: Vec<BudgetCheck>) -> ReportedTest {
+    let mut test = ran(name, outcome, leaking);
+    test.record.heap_bytes_at_start = Some(1000);
+    test.record.budgets = checks;
+    test
+}
+
+fn override_source() -> ConfigSource {
+    ConfigSource::Override {
+        file: "/ws/Leaktest.toml".to_owned(),
+        profile: "ci".to_owned(),
+        filter: "parser::*".to_owned(),
+        reason: Some("the interner <grows>".to_owned()),
+    }
+}
+
+fn row<'p>(rows: &[&'p str], name: &str) -> &'p str {
+    rows.iter()
+        .find(|row| row.contains(&format!(">{name}<")))
+        .copied()
+        .unwrap_or_else(|| panic!("no row of {name}"))
+}
+
+#[test]
+fn the_budgets_column_shows_each_budget_set_with_figures_verdict_and_source() {
+    let page = render(&every_outcome());
+    assert!(!page.contains(">Budgets</th>"), "no budget, no column");
+
+    let default_growth = budget_check(
+        Budget::Growth(Resource::HeapBytes),
+        0,
+        ConfigSource::Default,
+        Some(0.0),
+        false,
+    );
+    let run = run_of(vec![
+        budgeted(
+            "bloated",
+            Outcome::OverBudget,
+            false,
+            vec![
+                budget_check(
+                    Budget::Peak,
+                    2048,
+                    ConfigSource::Attribute,
+                    Some(3096.0),
+                    true,
+                ),
+                default_growth.clone(),
+            ],
+        ),
+        budgeted(
+            "parser",
+            Outcome::Passed,
+            false,
+            vec![
+                budget_check(
+                    Budget::AllocationsPerIteration,
+                    12,
+                    override_source(),
+                    Some(8.0),
+                    false,
+                ),
+                budget_check(
+                    Budget::Growth(Resource::TokioTasks),
+                    2,
+                    ConfigSource::Attribute,
+                    None,
+                    false,
+                ),
+            ],
+        ),
+        budgeted("plain", Outcome::Passed, false, vec![default_growth]),
+    ]);
+    let page = render(&run);
+    assert!(page.contains(">Budgets</th>"));
+    let rows = table_rows(&page);
+    let bloated = row(&rows, "bloated");
+    assert!(
+        bloated.contains(
+            "<span class=\"verdict failed\" aria-hidden=\"true\">✗</span> <span class=\"figures\">\
+             max_peak 3.0 KiB (3,096 B) exceeds 2.0 KiB (2,048 B)</span> \
+             <span class=\"note source\">[attribute]</span>"
+        ),
+        "{bloated}"
+    );
+    assert!(
+        !bloated.contains("max_growth"),
+        "the default growth budget is the verdict itself: {bloated}"
+    );
+    let parser = row(&rows, "parser");
+    assert!(
+        parser.contains("✓</span> <span class=\"figures\">max_allocs_per_iter 8 within 12</span>"),
+        "{parser}"
+    );
+    assert!(
+        parser.contains("[Leaktest.toml profile.ci override &quot;parser::*&quot;]"),
+        "{parser}"
+    );
+    assert!(
+        parser.contains("○</span> <span class=\"figures\">max_tasks_growth 2/iter, not measured"),
+        "{parser}"
+    );
+    assert!(
+        row(&rows, "plain").contains("aria-label=\"none\""),
+        "only the default: no budget shown"
+    );
+}
+
+#[test]
+fn an_over_budget_test_is_a_failure_with_its_breach_explained() {
+    let run = run_of(vec![
+        budgeted(
+            "bloated",
+            Outcome::OverBudget,
+            false,
+            vec![
+                budget_check(
+                    Budget::Peak,
+                    2048,
+                    ConfigSource::Attribute,
+                    Some(3096.0),
+                    true,
+                ),
+                budget_check(
+                    Budget::AllocationBytesPerIteration,
+                    4096,
+                    override_source(),
+                    Some(1024.0),
+                    false,
+                ),
+            ],
+        ),
+        ran("clean", Outcome::Passed, false),
+    ]);
+    let page = render(&run);
+    assert!(page.contains("class=\"counts failed\""));
+    let rows = table_rows(&page);
+    assert!(
+        rows[0].starts_with(" class=\"outcome-failed\""),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[0].contains("✗ over budget"), "{}", rows[0]);
+    assert!(page.contains(
+        "Over budget: exceeded <code>max_peak</code> over 18 judged iterations (see Budgets)."
+    ));
+    let (_, section) = page
+        .split_once("<details class=\"detail\" open><summary><h4>Budgets (2): 1 exceeded</h4>")
+        .expect("an open budgets section");
+    let section = &section[..section.find("</details>").unwrap_or(section.len())];
+    assert!(
+        section.contains(
+            "✗</span> max_peak: peak heap above the start 3.0 KiB (3,096 B) exceeds 2.0 KiB (2,048 B) [attribute]"
+        ),
+        "{section}"
+    );
+    assert!(
+        section.contains("✓</span> max_alloc_per_iter: bytes allocated per iteration 1.0 KiB (1,024 B) within 4.0 KiB (4,096 B) [Leaktest.toml profile.ci override &quot;parser::*&quot;]"),
+        "{section}"
+    );
+    assert!(
+        section.contains("Reason given: the interner &lt;grows&gt;"),
+        "{section}"
+    );
+}
+
+#[test]
+fn budgets_held_stay_folded_and_a_leak_within_its_budget_says_so() {
+    let run = run_of(vec![budgeted(
+        "tolerated",
+        Outcome::Passed,
+        true,
+        vec![budget_check(
+            Budget::Growth(Resource::HeapBytes),
+            128,
+            ConfigSource::Attribute,
+            Some(64.0),
+            false,
+        )],
+    )]);
+    let page = render(&run);
+    assert!(page.contains("✓ passed</span> <span class=\"note\">(leak within budget)</span>"));
+    assert!(page.contains(
+        "Passed: heap grows without bound over 18 judged iterations, within its growth budget"
+    ));
+    assert!(!page.contains("expected leak"));
+    assert!(page.contains("<details class=\"detail\"><summary><h4>Budgets (1): none exceeded</h4>"));
+}
+
+#[test]
+fn a_leak_beyond_its_budget_names_the_budget() {
+    let run = run_of(vec![budgeted(
+        "leaky",
+        Outcome::Leaked,
+        true,
+        vec![budget_check(
+            Budget::Growth(Resource::HeapBytes),
+            32,
+            ConfigSource::Attribute,
+            Some(64.0),
+            true,
+        )],
+    )]);
+    let page = render(&run);
+    assert!(page.contains(
+        "Leak: heap grows without bound over 18 judged iterations, beyond <code>max_growth</code> (see Budgets)."
+    ));
+}
+
+#[test]
+fn plots_draw_the_budgets_of_their_resource_and_the_legend_explains_them() {
+    let page = render(&every_outcome());
+    assert!(!page.contains("data-reference="), "no budget, no line");
+    assert!(
+        !page.contains(" budget: max_peak at the start"),
+        "nor its legend"
+    );
+
+    let run = run_of(vec![budgeted(
+        "held",
+        Outcome::Leaked,
+        true,
+        vec![
+            budget_check(
+                Budget::Peak,
+                1 << 20,
+                ConfigSource::Attribute,
+                Some(3096.0),
+                false,
+            ),
+            budget_check(
+                Budget::Growth(Resource::HeapBytes),
+                32,
+                ConfigSource::Attribute,
+                Some(64.0),
+                true,
+            ),
+            budget_check(
+                Budget::Growth(Resource::Fds),
+                1,
+                ConfigSource::Attribute,
+                Some(0.0),
+                false,
+            ),
+        ],
+    )]);
+    let page = render(&run);
+    let heap_plot = {
+        let start = page.find("data-resource=\"heap\"").expect("a heap plot");
+        &page[start..start + page[start..].find("</svg>").expect("its end")]
+    };
+    for reference in ["max_peak", "peak", "max_growth"] {
+        assert!(
+            heap_plot.contains(&format!("data-reference=\"{reference}\"")),
+            "{reference} on the heap plot"
+        );
+    }
+    let fds_plot = {
+        let start = page.find("data-resource=\"fds\"").expect("an fds plot");
+        &page[start..start + page[start..].find("</svg>").expect("its end")]
+    };
+    assert!(fds_plot.contains("data-reference=\"max_fds_growth\""));
+    assert!(!fds_plot.contains("data-reference=\"max_peak\""));
+    // The captions say what each line is; the legend has both kinds.
+    assert!(page.contains("Budget max_growth 32 B/iter [attribute], dotted: from the retained floor at the last warm-up sample"));
+    assert!(page.contains("Peak, dash-dot: the highest heap while the test ran"));
+    assert!(page.contains(" budget: max_peak at the start plus its limit"));
+    assert!(page.contains(" peak: the highest heap while the test ran, between samples too"));
+}
+
+#[test]
+fn a_constant_heap_over_its_peak_budget_is_not_folded_away() {
+    let mut test = budgeted(
+        "bloated",
+        Outcome::OverBudget,
+        false,
+        vec![budget_check(
+            Budget::Peak,
+            2048,
+            ConfigSource::Attribute,
+            Some(3096.0),
+            true,
+        )],
+    );
+    test.plots[0] = PlotSeries::new(Resource::HeapBytes, &[1200; 20], 2);
+    test.record.peak_heap_bytes = 4096;
+    let page = render(&run_of(vec![test.clone()]));
+    let (moving, folded) = page
+        .split_once("<details class=\"constant-plots\">")
+        .expect("the constant fds are folded");
+    assert!(
+        moving.contains("data-resource=\"heap\""),
+        "the heap shows its breach"
+    );
+    assert!(!folded.contains("data-resource=\"heap\""));
+    // Held, it folds like any constant series.
+    test.record.budgets[0].exceeded = false;
+    let page = render(&run_of(vec![test]));
+    let (_, folded) = page
+        .split_once("<details class=\"constant-plots\">")
+        .expect("a fold");
+    assert!(folded.contains("data-resource=\"heap\""));
+}
+
+#[test]
+fn a_plot_of_a_leak_within_its_budget_is_not_marked_as_failing() {
+    let run = run_of(vec![budgeted(
+        "tolerated",
+        Outcome::Passed,
+        true,
+        vec![budget_check(
+            Budget::Growth(Resource::HeapBytes),
+            128,
+            ConfigSource::Attribute,
+            Some(64.0),
+            false,
+        )],
+    )]);
+    let page = render(&run);
+    assert!(page.contains("<span class=\"badge\">leaking, within its budget</span>"));
+    assert!(!page.contains("<figure class=\"plot-figure leaking\">"));
 }

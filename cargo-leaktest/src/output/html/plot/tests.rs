@@ -397,39 +397,193 @@ fn plots_have_a_title_axis_titles_and_a_description() {
     assert_eq!(texts_of_class(&text, "axis-title"), ["tasks", "iteration"]);
 }
 
+fn reference(name: &str, kind: ReferenceKind, from: (u64, i64), to: (u64, i64)) -> ReferenceLine {
+    ReferenceLine {
+        name: name.to_owned(),
+        kind,
+        label: format!("{name} <label>"),
+        description: format!("The {name} line."),
+        from: Point {
+            iteration: from.0,
+            value: from.1,
+        },
+        to: Point {
+            iteration: to.0,
+            value: to.1,
+        },
+    }
+}
+
+/// The `<g class="reference ...">` groups of a plot: (data-reference,
+/// data-drawn, the line's (x1, y1, x2, y2) if drawn, the label).
+fn drawn_references(text: &str) -> Vec<(String, String, Option<[f64; 4]>, String)> {
+    let doc = document(text);
+    doc.descendants()
+        .filter(|node| {
+            node.attribute("class")
+                .is_some_and(|class| class.starts_with("reference "))
+        })
+        .map(|group| {
+            let line = group.children().find(|node| node.has_tag_name("line"));
+            let label = group
+                .children()
+                .find(|node| node.has_tag_name("text"))
+                .and_then(|node| node.text())
+                .unwrap_or_default()
+                .to_owned();
+            (
+                group
+                    .attribute("data-reference")
+                    .unwrap_or_default()
+                    .to_owned(),
+                group.attribute("data-drawn").unwrap_or_default().to_owned(),
+                line.map(|line| {
+                    [
+                        number(line, "x1"),
+                        number(line, "y1"),
+                        number(line, "x2"),
+                        number(line, "y2"),
+                    ]
+                }),
+                label,
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn reference_lines_are_drawn_with_their_label() {
     let plotted = PlotSeries::new(Resource::HeapBytes, &[1000, 1100, 1200, 1300], 1);
-    let budget = ReferenceLine {
-        label: "budget: max_peak 2 KiB".to_owned(),
-        from: Point {
-            iteration: 0,
-            value: 2048,
-        },
-        to: Point {
-            iteration: 3,
-            value: 2048,
-        },
-    };
+    let budget = reference("max_peak", ReferenceKind::Budget, (0, 1400), (3, 1400));
     let text = draw_with(&plotted, std::slice::from_ref(&budget), "t");
-    let doc = document(&text);
-    let group = element(&doc, "reference").expect("a reference line");
-    let line = group
-        .children()
-        .find(|node| node.has_tag_name("line"))
-        .expect("its line");
-    // The axis stretched to include the budget: its line is at the top.
-    assert!((number(line, "y1") - AREA_TOP).abs() < 0.1, "{text}");
+    let drawn = drawn_references(&text);
+    assert_eq!(drawn.len(), 1, "{text}");
+    let (name, how, line, label) = &drawn[0];
+    assert_eq!((name.as_str(), how.as_str()), ("max_peak", "line"));
+    // The axis stretched to include the budget: its line is at the top,
+    // across the plot, and its label (escaped) is inside the plot.
+    let [x1, y1, x2, y2] = line.expect("a line");
     assert!(
-        text.contains("4 samples, one after each iteration, from 1000 B to 1.3 KiB."),
+        (y1 - AREA_TOP).abs() < 0.1 && (y2 - AREA_TOP).abs() < 0.1,
         "{text}"
     );
+    assert!(x1 < AREA_LEFT + 60.0 && x2 > AREA_RIGHT - 60.0, "{text}");
+    assert_eq!(label, "max_peak <label>");
+    assert!(text.contains("max_peak &lt;label&gt;"));
+    let doc = document(&text);
+    let label_node = doc
+        .descendants()
+        .find(|node| node.attribute("class") == Some("reference-label"))
+        .expect("a label");
+    assert!(
+        number(label_node, "y") >= AREA_TOP + 10.0,
+        "below the late half's bracket"
+    );
+    assert!(
+        text.contains("from 1000 B to 1.3 KiB.") && text.contains("The max_peak line."),
+        "the description says the line: {text}"
+    );
+}
+
+#[test]
+fn a_budget_far_above_the_samples_is_said_to_be_above_the_plot() {
+    let series: Vec<i64> = (0..40).map(|i| 3_000 + (i % 4) * 10).collect();
+    let plotted = PlotSeries::new(Resource::HeapBytes, &series, 4);
+    let far = reference(
+        "max_peak",
+        ReferenceKind::Budget,
+        (0, 1 << 20),
+        (39, 1 << 20),
+    );
+    let text = draw_with(&plotted, std::slice::from_ref(&far), "t");
+    let drawn = drawn_references(&text);
+    assert_eq!(drawn[0].1, "above", "{text}");
+    assert_eq!(drawn[0].2, None, "no line drawn at a false height");
+    assert_eq!(drawn[0].3, "↑ max_peak <label>: above the plot");
+    assert!(text.contains("The max_peak line. It is above the plotted range."));
+    // The samples keep the whole height.
+    let samples = points(&text, "samples");
+    let (top, bottom) = samples
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(top, bottom), &(_, y)| {
+            (top.min(y), bottom.max(y))
+        });
+    assert!(
+        bottom - top > 0.9 * (AREA_BOTTOM - AREA_TOP),
+        "{top}..{bottom}"
+    );
+}
+
+#[test]
+fn a_steep_growth_line_is_clipped_where_it_leaves_the_plot() {
+    let series: Vec<i64> = (0..100).map(|i| 10_000 + 2 * i).collect();
+    let plotted = PlotSeries::new(Resource::HeapBytes, &series, 10);
+    let steep = reference(
+        "max_growth",
+        ReferenceKind::Budget,
+        (9, 10_018),
+        (99, 10_018 + 1000 * 90),
+    );
+    let text = draw_with(&plotted, std::slice::from_ref(&steep), "t");
+    let drawn = drawn_references(&text);
+    let [x1, y1, x2, y2] = drawn[0].2.expect("the part inside the plot");
+    // From the floor at iteration 9, up to the top edge after a fraction of an iteration's
+    // worth of the range per step: the data span is 198 B, so it leaves within an iteration.
+    let column = (AREA_RIGHT - AREA_LEFT) / 100.0;
+    assert!((x1 - (AREA_LEFT + 9.5 * column)).abs() < 0.1, "{x1}");
+    assert!((y2 - AREA_TOP).abs() < 0.1, "{y2}");
+    assert!(x2 > x1 && x2 < x1 + column, "{x1} {x2}");
+    assert!(y1 > y2);
+    assert_eq!(drawn[0].1, "line");
+}
+
+#[test]
+fn labels_of_lines_close_together_do_not_overlap() {
+    let plotted = PlotSeries::new(Resource::HeapBytes, &[1000, 1100, 1200, 1300], 1);
+    let budget = reference("max_peak", ReferenceKind::Budget, (0, 1400), (3, 1400));
+    let peak = reference("peak", ReferenceKind::Measured, (0, 1390), (3, 1390));
+    let text = draw_with(&plotted, &[budget, peak], "t");
+    let doc = document(&text);
+    let baselines: Vec<f64> = doc
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("reference-label"))
+        .map(|node| number(node, "y"))
+        .collect();
+    assert_eq!(baselines.len(), 2);
+    assert!((baselines[0] - baselines[1]).abs() >= 12.0, "{baselines:?}");
+    // Told apart by more than colour: the dash patterns differ.
+    let dashes: Vec<&str> = doc
+        .descendants()
+        .filter(|node| {
+            node.has_tag_name("line")
+                && node
+                    .parent()
+                    .is_some_and(|group| group.attribute("data-kind").is_some())
+        })
+        .filter_map(|node| node.attribute("stroke-dasharray"))
+        .collect();
+    assert_eq!(dashes.len(), 2);
+    assert_ne!(dashes[0], dashes[1]);
+}
+
+#[test]
+fn the_growth_line_starts_where_the_verdict_measures_growth_from() {
+    let plotted = PlotSeries::new(Resource::Fds, &[9, 5, 6, 6, 7, 8], 3);
+    // The floor at the last warm-up sample (iteration 2).
     assert_eq!(
-        group
-            .children()
-            .find(|n| n.has_tag_name("text"))
-            .and_then(|n| n.text()),
-        Some("budget: max_peak 2 KiB")
+        plotted.growth_from,
+        Point {
+            iteration: 2,
+            value: 6
+        }
+    );
+    let without_warmup = PlotSeries::new(Resource::Fds, &[9, 5, 6], 0);
+    assert_eq!(
+        without_warmup.growth_from,
+        Point {
+            iteration: 0,
+            value: 5
+        }
     );
 }
 
