@@ -9,7 +9,8 @@
 //! iteration, `BUDGET_ALLOCS` how many 256-byte blocks `churn` allocates,
 //! `BUDGET_LEAK_BYTES` and `BUDGET_LEAK_FDS` what `growth` and `fds` leak.
 //! Its `Leaktest.toml` has an empty default profile, `layers` (for the
-//! precedence) and `tight` (an override the harness must find on its own).
+//! precedence), `tight` (an override the harness must find on its own) and
+//! `reported` (the HTML report's directory).
 
 use leaktest_e2e::{cargo, fixture_cargo, leaktest_core_dependency, Fixture, Run};
 use serde_json::Value;
@@ -96,6 +97,9 @@ reason = "checks that an override beats the attribute"
 [[profile.tight.overrides]]
 filter = "peak"
 max_peak = "16 KiB"
+
+[profile.reported]
+report = "reports/html"
 "#;
 
 /// Knobs that exceed every budget of `peak`, `churn`, `growth` and `fds`.
@@ -564,6 +568,67 @@ fn each_layer_beats_the_ones_below_it() {
             .stdout
             .contains("max_allocs_per_iter: allocations per iteration 1 exceeds 0 [command line --budget max_allocs_per_iter=0]"),
         "{breached}"
+    );
+}
+
+#[test]
+fn the_html_report_shows_budgets_and_its_directory_comes_from_leaktest_toml() {
+    let from_file = fixture().path().join("reports/html");
+    let run = leaktest(
+        &[
+            "--profile",
+            "reported",
+            "--no-fail-fast",
+            "--color",
+            "never",
+            "peak",
+            "growth",
+        ],
+        &OVER,
+    );
+    assert_eq!(run.code, Some(1), "{run}");
+    let index = from_file.join("index.html");
+    assert!(
+        run.stderr.contains(&format!("report: {}", index.display())),
+        "relative to Leaktest.toml's directory: {run}"
+    );
+    let page = std::fs::read_to_string(&index).expect("the report");
+    for expected in [
+        ">Budgets</th>",
+        // The table: measured, verdict, limit, source.
+        "max_peak 4.0 MiB (4,",
+        "exceeds 1.0 MiB (1,048,576 B)</span> <span class=\"note source\">[attribute]</span>",
+        // The over-budget test reads as a failure with its breach explained.
+        "<span class=\"verdict failed\">✗ over budget</span>",
+        "Over budget: exceeded <code>max_peak</code>",
+        "<h4>Budgets (1): 1 exceeded</h4>",
+        "max_peak: peak heap above the start 4.0 MiB (4,",
+        // The plots draw the budgets of their resource.
+        "data-reference=\"max_peak\"",
+        "data-reference=\"max_growth\"",
+        "max_growth: heap growth +",
+    ] {
+        assert!(page.contains(expected), "{expected:?} in the report");
+    }
+
+    // `--report` wins over the file's `report`.
+    std::fs::remove_file(&index).expect("remove the report");
+    let elsewhere = tempfile::tempdir().expect("a report directory");
+    let run = leaktest(
+        &[
+            "--profile",
+            "reported",
+            "--report",
+            &elsewhere.path().display().to_string(),
+            "peak",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(elsewhere.path().join("index.html").is_file(), "{run}");
+    assert!(
+        !index.exists(),
+        "the file's directory is not written: {run}"
     );
 }
 

@@ -3,6 +3,8 @@
 //! or the program named by `LEAKTEST_CHROMIUM`). Without Chromium the browser
 //! test fails (a test that checked nothing must not pass), unless
 //! `LEAKTEST_SKIP_CHROMIUM=1` says to skip it; `.ci/run` installs Chromium.
+//! Two of the fixture's tests have budgets, which the table and the plots
+//! show (the `report` key of Leaktest.toml is tested in `budgets.rs`).
 
 use leaktest_e2e::{leaktest_core_dependency, Fixture, Run};
 use serde_json::Value;
@@ -17,12 +19,12 @@ const LEAKS: &str = r#"
 use leaktest_core::leak_test;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-#[leak_test(iterations = 40)]
+#[leak_test(iterations = 40, max_growth = "32 B")]
 fn leaks_a_box() {
     Box::leak(Box::new([0u8; 64]));
 }
 
-#[leak_test(iterations = 30)]
+#[leak_test(iterations = 30, max_peak = "16 MiB")]
 fn clean_vec() {
     std::hint::black_box(vec![7u8; 256]);
 }
@@ -205,6 +207,8 @@ struct DrawnPlot {
     resource: String,
     samples: u64,
     points: usize,
+    /// The `data-reference` of each reference line (budgets, the peak).
+    references: Vec<String>,
 }
 
 /// The plots of each test section in the DOM, by test name. Each inline
@@ -238,6 +242,11 @@ fn plots_by_test(dom: &str) -> BTreeMap<String, Vec<DrawnPlot>> {
                         .and_then(|samples| samples.parse().ok())
                         .unwrap_or_default(),
                     points,
+                    references: svg
+                        .descendants()
+                        .filter_map(|node| node.attribute("data-reference"))
+                        .map(str::to_owned)
+                        .collect(),
                 }
             })
             .collect();
@@ -340,6 +349,24 @@ fn the_report_renders_in_chromium_with_one_point_per_iteration() {
         }
     }
     assert_eq!(records["many_iterations"]["iterations_run"], 6000);
+    // Budgets: in the table, and drawn on the plot of the resource they limit.
+    assert!(loaded.dom.contains(">Budgets</th>"));
+    assert!(
+        loaded
+            .dom
+            .contains("max_growth +64 B/iter exceeds 32 B/iter"),
+        "the leak's breach in the table"
+    );
+    let references = |test: &str, resource: &str| -> Vec<String> {
+        plots[test]
+            .iter()
+            .find(|plot| plot.resource == resource)
+            .map(|plot| plot.references.clone())
+            .unwrap_or_else(|| panic!("no {resource} plot of {test}"))
+    };
+    assert_eq!(references("leaks_a_box", "heap"), ["max_growth"]);
+    assert!(references("leaks_a_box", "blocks").is_empty());
+    assert_eq!(references("clean_vec", "heap"), ["max_peak", "peak"]);
     assert!(plots["leaks_a_box"].len() >= 2, "heap and blocks at least");
     assert!(plots["aborts"].is_empty(), "a crash has no series");
 
