@@ -1,14 +1,16 @@
 //! Runs a test body through its iterations, samples after each one, lets the
-//! process settle, judges the series, and extends the run once when a single
-//! late step needs confirming.
+//! process settle, judges the series, and extends the run (doubling it, up to
+//! ten times the declared iterations) while growth needs more iterations to
+//! be told from a bounded structure filling up, within the timeout and the
+//! process's limits.
 
 use crate::alloc;
-use crate::analysis::{self, SettleTracker, Verdict};
+use crate::analysis::{self, SeriesAnalysis, SettleTracker, Verdict};
 use crate::census::{self, HandleCounts};
 use crate::handle_names::{self, HandleRoom};
 use crate::model::{
-    Judgement, LeakedHandles, Outcome, Reason, Resource, ResourceReport, Settings, TestRecord,
-    Unmeasured, SCHEMA_VERSION,
+    Extension, ExtensionEnd, LeakedHandles, Outcome, Resource, ResourceReport, Settings,
+    TestRecord, Unmeasured, SCHEMA_VERSION,
 };
 use crate::native_heap;
 use crate::sampling::{Sample, SampleLog, SampledResources};
@@ -48,8 +50,10 @@ const SETTLE_INTERVAL: Duration = Duration::from_millis(5);
 /// Readings that must not fall further before the counters count as settled
 /// (with [`SETTLE_INTERVAL`], a quiet period of 25 ms).
 const SETTLE_QUIET_READINGS: usize = 5;
-/// The confirming extension runs the test to this many times its iterations.
-const CONFIRMATION_FACTOR: u64 = 2;
+/// Most live heap an extension may take a test to, at the pace of its
+/// growth: half of the 2 GiB a test may hold by default, so that a leak is
+/// judged before it could exhaust memory.
+const EXTENSION_HEAP_LIMIT_BYTES: i64 = 1 << 30;
 
 /// A failure of the body, with the iteration it happened in.
 #[derive(Debug, Clone)]
@@ -66,6 +70,7 @@ pub struct Driver {
     iterations_run: u64,
     failure: Option<BodyFailure>,
     reports: Vec<ResourceReport>,
+    extension: Option<Extension>,
     unmeasured: Vec<Unmeasured>,
     /// Per resource, how far readings moved during settle windows.
     fluctuation_at_rest: Sample,
@@ -86,33 +91,21 @@ struct Settled {
     fluctuation: Sample,
 }
 
-/// How the judgement treats a single late step or growth that stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Judging {
-    /// The first run: such a resource asks for the confirming extension.
-    FirstRun,
-    /// The extended run: such a resource is judged for good.
-    Confirming,
-    /// The extension would not finish within the timeout: such a resource is
-    /// reported as not leaking, saying it could not be confirmed.
-    CannotConfirm,
-}
-
 impl Driver {
     /// A driver for a test with these settings (which say whether the body is
     /// async, and on which runtime).
     pub fn new(settings: Settings) -> Self {
-        let capacity = settings
+        let longest_run = settings
             .iterations
-            .saturating_mul(CONFIRMATION_FACTOR)
+            .saturating_mul(analysis::EXTENSION_CAP_FACTOR)
             .saturating_add(1);
-        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
         Driver {
+            log: SampleLog::new(settings.warmup, longest_run),
             settings,
-            log: SampleLog::with_capacity(capacity),
             iterations_run: 0,
             failure: None,
             reports: Vec::new(),
+            extension: None,
             unmeasured: Vec::new(),
             fluctuation_at_rest: Sample::default(),
             deadline: None,
@@ -121,8 +114,8 @@ impl Driver {
         }
     }
 
-    /// Ends the run by `deadline`: the confirming extension is skipped when it
-    /// would not finish by then (the process would be killed as timed out).
+    /// Ends the run by `deadline`: the run is not extended to a length it
+    /// would not reach by then (the process would be killed as timed out).
     pub fn with_deadline(mut self, deadline: Instant) -> Self {
         self.deadline = Some(deadline);
         self
@@ -202,8 +195,8 @@ impl Driver {
         alloc::reset_peak();
         self.heap_bytes_at_start = u64::try_from(alloc::HeapStats::now().live_bytes).ok();
         let measuring_since = Instant::now();
-        let mut target = self.settings.iterations;
-        let mut judging = Judging::FirstRun;
+        let declared = self.settings.iterations;
+        let mut target = declared;
         loop {
             while self.iterations_run < target {
                 let iteration = self.iterations_run;
@@ -233,18 +226,47 @@ impl Driver {
                     .get(resource)
                     .max(self.fluctuation_at_rest.get(resource))
             });
-            if let Some(reports) = self.judge(which, judging) {
-                self.reports = reports;
+            // The analyses allocate; they are dropped before the run goes on,
+            // so they are not counted as growth of the extension.
+            let analyses = self.analyze(which);
+            if !analyses
+                .iter()
+                .any(|(_, analysed)| analysed.verdict == Verdict::NeedsMoreIterations)
+            {
+                if self.iterations_run > declared {
+                    let suggested = analyses
+                        .iter()
+                        .filter_map(|(_, analysed)| analysed.iterations_without_extension())
+                        .max();
+                    self.extension = Some(Extension::new(
+                        self.iterations_run,
+                        ExtensionEnd::Judged,
+                        suggested,
+                    ));
+                }
+                self.reports = self.reports_of(analyses);
                 break;
             }
-            target = self.settings.iterations.saturating_mul(CONFIRMATION_FACTOR);
-            judging = Judging::Confirming;
-            if !self.extension_fits(measuring_since, target) {
-                self.reports = self
-                    .judge(which, Judging::CannotConfirm)
-                    .unwrap_or_default();
-                break;
+            let next = analysis::next_length(declared, self.iterations_run);
+            let end = match next {
+                None => Some(ExtensionEnd::Cap),
+                Some(next) if !self.extension_fits(measuring_since, next) => {
+                    Some(ExtensionEnd::Timeout)
+                }
+                Some(next) => self.limit_in_reach(&analyses, next),
+            };
+            if let (None, Some(next)) = (end, next) {
+                target = next;
+                continue;
             }
+            let end = end.unwrap_or(ExtensionEnd::Cap);
+            self.extension = Some(Extension::new(self.iterations_run, end, None));
+            let concluded = analyses
+                .into_iter()
+                .map(|(resource, analysed)| (resource, analysis::conclude(analysed, end)))
+                .collect();
+            self.reports = self.reports_of(concluded);
+            break;
         }
         if let Some(baseline) = &handle_baseline {
             let leaking: Vec<Resource> = self
@@ -280,11 +302,7 @@ impl Driver {
         // for work that finishes later (a task's timer, a queue another thread
         // drains): it is given the whole window to come back. One at or below
         // that level only needs to stop falling.
-        let baseline = self
-            .log
-            .at((self.settings.warmup as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or(first);
+        let baseline = self.log.warmup_end().copied().unwrap_or(first);
         let deadline = Instant::now() + Duration::from_millis(self.settings.settle_ms);
         let mut trackers = Resource::ALL.map(|resource| SettleTracker::new(first.get(resource)));
         let mut latest = first;
@@ -335,37 +353,65 @@ impl Driver {
         now + projected + margin < deadline
     }
 
-    /// Judges every sampled resource. Returns `None` when one needs confirming
-    /// on the first run (the reports are dropped before the run goes on, so
-    /// they are not counted as growth of the extension).
-    fn judge(&self, which: SampledResources, judging: Judging) -> Option<Vec<ResourceReport>> {
-        let warmup = self.settings.warmup as usize;
-        let confirming = judging == Judging::Confirming;
-        let mut reports = Vec::new();
-        for resource in which.resources() {
-            let series = self.log.series(resource);
-            let options =
-                analysis::Options::with_fluctuation_at_rest(self.fluctuation_at_rest.get(resource));
-            let analysed = analysis::analyze_with(&series, warmup, confirming, &options);
-            let mut judgement = analysed.judgement(resource);
-            if analysed.verdict == Verdict::NeedsConfirmation {
-                if judging == Judging::FirstRun {
-                    return None;
+    /// The analysis of every sampled resource's series so far.
+    fn analyze(&self, which: SampledResources) -> Vec<(Resource, SeriesAnalysis)> {
+        which
+            .resources()
+            .map(|resource| {
+                let options = analysis::Options::with_fluctuation_at_rest(
+                    self.fluctuation_at_rest.get(resource),
+                )
+                .declared_iterations(self.settings.iterations);
+                let points = self.log.series(resource).to_points();
+                let analysed = analysis::analyze_points(&points, self.settings.warmup, &options);
+                (resource, analysed)
+            })
+            .collect()
+    }
+
+    /// The first resource that, growing at the pace of the second half of
+    /// the run, would pass its limit by iteration `next`.
+    fn limit_in_reach(
+        &self,
+        analyses: &[(Resource, SeriesAnalysis)],
+        next: u64,
+    ) -> Option<ExtensionEnd> {
+        let now = self.iterations_run.max(1);
+        analyses.iter().find_map(|(resource, analysed)| {
+            let limit = extension_limit(*resource)?;
+            let level = self.log.series(*resource).latest()?;
+            let late_span = (now / 2).max(1);
+            let growth = i128::from(analysed.late_growth.max(0))
+                * i128::from(next.saturating_sub(now))
+                / i128::from(late_span);
+            let projected = i128::from(level) + growth;
+            (analysed.late_growth > 0 && projected > i128::from(limit)).then_some(
+                ExtensionEnd::Limit {
+                    resource: *resource,
+                    limit,
+                },
+            )
+        })
+    }
+
+    /// The reports of the judged resources, with their series.
+    fn reports_of(&self, analyses: Vec<(Resource, SeriesAnalysis)>) -> Vec<ResourceReport> {
+        analyses
+            .into_iter()
+            .map(|(resource, analysed)| {
+                let series = self.log.series(resource);
+                let points = series.to_points();
+                let lowest = points.iter().map(|point| point.lowest).collect();
+                let report = ResourceReport::new(resource, lowest, analysed.judgement(resource));
+                match series.iterations_per_point() {
+                    1 => report,
+                    per_point => report.with_peaks(
+                        per_point,
+                        points.iter().map(|point| point.highest).collect(),
+                    ),
                 }
-                judgement = Judgement::new(
-                    resource,
-                    false,
-                    analysed.retained_growth,
-                    analysed.growth_per_iteration,
-                    analysed.judged_iterations,
-                    Reason::CouldNotConfirm {
-                        pending: Box::new(analysed.reason),
-                    },
-                );
-            }
-            reports.push(ResourceReport::new(resource, series, judgement));
-        }
-        Some(reports)
+            })
+            .collect()
     }
 
     fn note_unmeasured(
@@ -416,9 +462,7 @@ impl Driver {
                 _ => Outcome::Passed,
             },
         };
-        let allocation_per_iteration = self
-            .log
-            .allocation_per_iteration(self.settings.warmup as usize);
+        let allocation_per_iteration = self.log.allocation_per_iteration();
         TestRecord {
             schema_version: SCHEMA_VERSION,
             name,
@@ -426,6 +470,7 @@ impl Driver {
             outcome,
             settings: self.settings,
             iterations_run: self.iterations_run,
+            extension: self.extension,
             resources: self.reports,
             unmeasured: self.unmeasured,
             peak_heap_bytes: alloc::peak_live_bytes(),
@@ -450,6 +495,43 @@ impl Driver {
             iteration: None,
         });
     }
+}
+
+/// How far an extension may take `resource`, at the pace of its growth,
+/// before the test is judged where it is: half of what the test may hold,
+/// so a leak is reported before it exhausts memory or handles. The heap, and
+/// the native heap, are each held to [`EXTENSION_HEAP_LIMIT_BYTES`]; file descriptors to half the soft
+/// `RLIMIT_NOFILE`; threads and child processes to half the soft
+/// `RLIMIT_NPROC`. Blocks and tokio tasks are covered by the heap.
+fn extension_limit(resource: Resource) -> Option<i64> {
+    match resource {
+        Resource::HeapBytes | Resource::NativeHeapBytes => Some(EXTENSION_HEAP_LIMIT_BYTES),
+        #[cfg(unix)]
+        Resource::Fds => half_soft_limit(libc::RLIMIT_NOFILE),
+        #[cfg(unix)]
+        Resource::Threads | Resource::ChildProcesses => half_soft_limit(libc::RLIMIT_NPROC),
+        _ => None,
+    }
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+type RlimitResource = libc::__rlimit_resource_t;
+#[cfg(all(unix, not(all(target_os = "linux", target_env = "gnu"))))]
+type RlimitResource = libc::c_int;
+
+/// Half the soft limit of `resource`, when the process has a finite one.
+#[cfg(unix)]
+fn half_soft_limit(resource: RlimitResource) -> Option<i64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the limits into the struct it is given.
+    let failed = unsafe { libc::getrlimit(resource, &mut limit) } != 0;
+    if failed || limit.rlim_cur == libc::RLIM_INFINITY {
+        return None;
+    }
+    i64::try_from(limit.rlim_cur / 2).ok()
 }
 
 /// True when the reading proves nothing can change behind the test's back: the

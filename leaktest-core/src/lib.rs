@@ -100,6 +100,7 @@ pub mod render;
 #[cfg(feature = "tokio")]
 mod runtime;
 mod sampling;
+mod series;
 #[cfg(feature = "tokio")]
 mod setup;
 pub mod summary;
