@@ -503,7 +503,8 @@ fn iterations_overrides_every_test() {
     let record = &records(&run)["clean_vec"]["record"];
     assert_eq!(record["settings"]["iterations"], 12, "{record}");
     let iterations_run = record["iterations_run"].as_u64().unwrap_or_default();
-    assert!((12..=24).contains(&iterations_run), "{record}");
+    // A series that grows may be run up to ten times as long.
+    assert!((12..=120).contains(&iterations_run), "{record}");
 }
 
 #[test]

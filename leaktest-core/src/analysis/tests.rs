@@ -885,6 +885,35 @@ fn a_cache_still_filling_near_the_cap_is_taken_for_a_leak() {
 }
 
 #[test]
+fn a_doubling_collection_whose_last_resize_falls_late_in_the_longest_run_is_taken_for_a_leak() {
+    // The documented limit: a `Vec` bounded at 600 elements resizes at 512,
+    // in the second half of the longest run, exactly as unbounded doubling.
+    let bounded = |i: usize| doubling_capacity_bytes(i.min(599));
+    assert_judged(ITERATIONS, WARMUP, Verdict::Leaking, bounded);
+    // Bounded at 400, its last resize (at 256) is judged a plateau.
+    let analysis = assert_judged(ITERATIONS, WARMUP, Verdict::NotLeaking, |i| {
+        doubling_capacity_bytes(i.min(399))
+    });
+    assert_eq!(analysis.plateau_from, Some(256));
+}
+
+#[test]
+fn a_leak_slower_than_the_noise_per_half_run_is_within_noise_however_long_the_run() {
+    // The documented limit: 8 bytes a call gain 400 bytes per 50 iterations,
+    // less than a buffer of up to 1 KiB held across iterations.
+    let mut walker = Walker::seeded(1);
+    let levels: Vec<i64> = (0..CAP as i64)
+        .map(|i| 8 * i + 1 + walker.below(1024))
+        .collect();
+    assert_judged(ITERATIONS, WARMUP, Verdict::NotLeaking, |i| levels[i]);
+    // With up to 256 bytes of noise, it leaks.
+    let levels: Vec<i64> = (0..CAP as i64)
+        .map(|i| 8 * i + 1 + walker.below(256))
+        .collect();
+    assert_judged(ITERATIONS, WARMUP, Verdict::Leaking, |i| levels[i]);
+}
+
+#[test]
 fn a_table_filled_by_random_keys_of_a_small_space_plateaus() {
     for seed in 0..50 {
         let mut walker = Walker::seeded(seed);
