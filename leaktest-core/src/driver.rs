@@ -9,8 +9,8 @@ use crate::analysis::{self, SeriesAnalysis, SettleTracker, Verdict};
 use crate::census::{self, HandleCounts};
 use crate::handle_names::{self, HandleRoom};
 use crate::model::{
-    Extension, ExtensionEnd, LeakedHandles, Outcome, Resource, ResourceReport, Settings,
-    TestRecord, Unmeasured, SCHEMA_VERSION,
+    Extension, ExtensionEnd, HandlesUnnamed, LeakedHandles, Outcome, Resource, ResourceReport,
+    Settings, TestRecord, Unmeasured, SCHEMA_VERSION,
 };
 use crate::native_heap;
 use crate::sampling::{Sample, SampleLog, SampledResources};
@@ -83,12 +83,68 @@ pub struct Driver {
     leaked_handles: Vec<LeakedHandles>,
 }
 
-/// What the settle window found.
-struct Settled {
-    /// The lowest reading of each resource.
-    reading: Sample,
-    /// The largest fall of each resource during the window.
-    fluctuation: Sample,
+/// The readings taken after a run, while the body does not run: memory
+/// other threads free a moment later, tasks that finish a moment later.
+struct SettleWindow {
+    /// Each resource's readings so far.
+    trackers: [SettleTracker; Resource::ALL.len()],
+    /// The latest reading.
+    latest: Sample,
+    /// Where the judged part started (the end of the warm-up).
+    baseline: Sample,
+    /// When the window closes.
+    deadline: Instant,
+    /// Nothing else can change the counters: the first reading is final.
+    nothing_else_runs: bool,
+}
+
+/// How long a settle window waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Patience {
+    /// Until no counter falls any further.
+    UntilStill,
+    /// Until no counter falls any further and each is back at or below its
+    /// level at the end of the warm-up: a counter still above it may be
+    /// waiting for work that finishes later (a task's timer, a queue another
+    /// thread drains), so it gets the whole window to come back.
+    Whole,
+}
+
+/// What the run does after a judgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Every resource is judged.
+    Judged,
+    /// Growth needs more iterations: run on to this many.
+    RunOn(u64),
+    /// Growth needs more iterations, and the run cannot go on.
+    End(ExtensionEnd),
+}
+
+impl SettleWindow {
+    fn tracker(&self, resource: Resource) -> SettleTracker {
+        let index = Resource::ALL
+            .iter()
+            .position(|&r| r == resource)
+            .unwrap_or(0);
+        self.trackers[index]
+    }
+
+    fn satisfies(&self, which: SampledResources, patience: Patience) -> bool {
+        which.resources().all(|resource| {
+            self.tracker(resource).has_settled(SETTLE_QUIET_READINGS)
+                && (patience == Patience::UntilStill
+                    || self.latest.get(resource) <= self.baseline.get(resource))
+        })
+    }
+
+    /// Whether waiting longer can change nothing: the counters cannot move,
+    /// the window has closed, or they are settled even for [`Patience::Whole`].
+    fn is_over(&self, which: SampledResources) -> bool {
+        self.nothing_else_runs
+            || Instant::now() >= self.deadline
+            || self.satisfies(which, Patience::Whole)
+    }
 }
 
 impl Driver {
@@ -197,7 +253,7 @@ impl Driver {
         let measuring_since = Instant::now();
         let declared = self.settings.iterations;
         let mut target = declared;
-        loop {
+        'run: loop {
             while self.iterations_run < target {
                 let iteration = self.iterations_run;
                 let outcome = catch_unwind(AssertUnwindSafe(&mut *step));
@@ -218,57 +274,66 @@ impl Driver {
                 self.log.push(read(which, &previous));
                 self.iterations_run += 1;
             }
-            let settled = self.settle(which, idle, &read);
-            self.log.settle_last(settled.reading);
-            self.fluctuation_at_rest = Sample::from_fn(|resource| {
-                settled
-                    .fluctuation
-                    .get(resource)
-                    .max(self.fluctuation_at_rest.get(resource))
-            });
-            // The analyses allocate; they are dropped before the run goes on,
-            // so they are not counted as growth of the extension.
-            let analyses = self.analyze(which);
-            if !analyses
-                .iter()
-                .any(|(_, analysed)| analysed.verdict == Verdict::NeedsMoreIterations)
-            {
-                if self.iterations_run > declared {
-                    let suggested = analyses
-                        .iter()
-                        .filter_map(|(_, analysed)| analysed.iterations_without_extension())
-                        .max();
-                    self.extension = Some(Extension::new(
-                        self.iterations_run,
-                        ExtensionEnd::Judged,
-                        suggested,
-                    ));
+            // While the run goes on, the counters only need to stop falling:
+            // the verdict can only move from "needs more iterations" towards
+            // a pass as they settle further (a lower last sample lowers the
+            // late growth and raises the noise). When the run ends, they get
+            // the whole window before the verdict.
+            let mut window = self.open_settle_window(which, &read);
+            let mut patience = Patience::UntilStill;
+            loop {
+                self.wait_in(&mut window, which, idle, &read, patience);
+                self.take_settled(&window);
+                // The analyses allocate; they are dropped before the run goes
+                // on, so they are not counted as growth of the extension.
+                let analyses = self.analyze(which);
+                match self.next_step(&analyses, measuring_since) {
+                    Step::RunOn(next) => {
+                        target = next;
+                        break;
+                    }
+                    _ if patience == Patience::UntilStill && !window.is_over(which) => {
+                        patience = Patience::Whole;
+                    }
+                    Step::Judged => {
+                        if self.iterations_run > declared {
+                            let suggested = analyses
+                                .iter()
+                                .filter_map(|(_, analysed)| analysed.iterations_without_extension())
+                                .max();
+                            self.extension = Some(Extension::new(
+                                self.iterations_run,
+                                ExtensionEnd::Judged,
+                                suggested,
+                            ));
+                        }
+                        self.reports = self.reports_of(analyses);
+                        break 'run;
+                    }
+                    Step::End(end) => {
+                        self.extension = Some(Extension::new(self.iterations_run, end, None));
+                        let concluded = analyses
+                            .into_iter()
+                            .map(|(resource, analysed)| {
+                                (resource, analysis::conclude(analysed, end))
+                            })
+                            .collect();
+                        self.reports = self.reports_of(concluded);
+                        break 'run;
+                    }
                 }
-                self.reports = self.reports_of(analyses);
-                break;
             }
-            let next = analysis::next_length(declared, self.iterations_run);
-            let end = match next {
-                None => Some(ExtensionEnd::Cap),
-                Some(next) if !self.extension_fits(measuring_since, next) => {
-                    Some(ExtensionEnd::Timeout)
-                }
-                Some(next) => self.limit_in_reach(&analyses, next),
-            };
-            if let (None, Some(next)) = (end, next) {
-                target = next;
-                continue;
-            }
-            let end = end.unwrap_or(ExtensionEnd::Cap);
-            self.extension = Some(Extension::new(self.iterations_run, end, None));
-            let concluded = analyses
-                .into_iter()
-                .map(|(resource, analysed)| (resource, analysis::conclude(analysed, end)))
-                .collect();
-            self.reports = self.reports_of(concluded);
-            break;
         }
-        if let Some(baseline) = &handle_baseline {
+        self.name_leaked_handles(handle_baseline.as_ref());
+    }
+
+    /// Names the handles of each leaking handle resource that appeared after
+    /// the warm-up, listed once the verdicts are in (off the measured path).
+    fn name_leaked_handles(
+        &mut self,
+        baseline: Option<&Result<handle_names::HandleBaseline, HandlesUnnamed>>,
+    ) {
+        if let Some(baseline) = baseline {
             let leaking: Vec<Resource> = self
                 .reports
                 .iter()
@@ -279,61 +344,82 @@ impl Driver {
         }
     }
 
-    /// Re-reads the counters until no resource falls any further (or the settle
-    /// window ends). The settled value of each resource is the lowest reading
-    /// (what is still held once transient memory is gone), and how much the
-    /// readings moved while the body was not running is noise the verdict must
-    /// allow for. Allocates nothing: every reading counts the same heap.
-    fn settle(
+    /// What the run does after a judgement: it is over when no resource
+    /// needs more iterations; else it runs on to the next length, unless it
+    /// is at the cap, the next length would overrun the timeout, or a
+    /// resource would pass its limit on the way.
+    fn next_step(&self, analyses: &[(Resource, SeriesAnalysis)], measuring_since: Instant) -> Step {
+        let needs_more = analyses
+            .iter()
+            .any(|(_, analysed)| analysed.verdict == Verdict::NeedsMoreIterations);
+        if !needs_more {
+            return Step::Judged;
+        }
+        let Some(next) = analysis::next_length(self.settings.iterations, self.iterations_run)
+        else {
+            return Step::End(ExtensionEnd::Cap);
+        };
+        if !self.extension_fits(measuring_since, next) {
+            return Step::End(ExtensionEnd::Timeout);
+        }
+        match self.limit_in_reach(analyses, next) {
+            Some(end) => Step::End(end),
+            None => Step::RunOn(next),
+        }
+    }
+
+    /// Puts the settle window's readings into the series: the lowest reading
+    /// replaces the last sample, and the largest fall is noise at rest.
+    fn take_settled(&mut self, window: &SettleWindow) {
+        let lowest = Sample::from_fn(|resource| window.tracker(resource).lowest());
+        self.log.settle_last(lowest);
+        self.fluctuation_at_rest = Sample::from_fn(|resource| {
+            window
+                .tracker(resource)
+                .fluctuation()
+                .max(self.fluctuation_at_rest.get(resource))
+        });
+    }
+
+    /// Opens the settle window after a run: the first reading of the
+    /// counters once the body has stopped. Allocates nothing: every reading
+    /// counts the same heap.
+    fn open_settle_window(
         &self,
+        which: SampledResources,
+        read: &dyn Fn(SampledResources, &Sample) -> Sample,
+    ) -> SettleWindow {
+        let last = self.log.last().copied().unwrap_or_default();
+        let first = read(which, &last);
+        SettleWindow {
+            trackers: Resource::ALL.map(|resource| SettleTracker::new(first.get(resource))),
+            latest: first,
+            baseline: self.log.warmup_end().copied().unwrap_or(first),
+            deadline: Instant::now() + Duration::from_millis(self.settings.settle_ms),
+            nothing_else_runs: nothing_else_runs(which, &first),
+        }
+    }
+
+    /// Re-reads the counters every [`SETTLE_INTERVAL`], letting background
+    /// work run, until `patience` is satisfied or the window ends. Allocates
+    /// nothing.
+    fn wait_in(
+        &self,
+        window: &mut SettleWindow,
         which: SampledResources,
         idle: &mut dyn FnMut(Duration),
         read: &dyn Fn(SampledResources, &Sample) -> Sample,
-    ) -> Settled {
-        let last = self.log.last().copied().unwrap_or_default();
-        let first = read(which, &last);
-        if nothing_else_runs(which, &first) {
-            return Settled {
-                reading: first,
-                fluctuation: Sample::default(),
-            };
+        patience: Patience,
+    ) {
+        if window.nothing_else_runs {
+            return;
         }
-        // A counter still above where the judged part started may be waiting
-        // for work that finishes later (a task's timer, a queue another thread
-        // drains): it is given the whole window to come back. One at or below
-        // that level only needs to stop falling.
-        let baseline = self.log.warmup_end().copied().unwrap_or(first);
-        let deadline = Instant::now() + Duration::from_millis(self.settings.settle_ms);
-        let mut trackers = Resource::ALL.map(|resource| SettleTracker::new(first.get(resource)));
-        let mut latest = first;
-        while Instant::now() < deadline {
+        while Instant::now() < window.deadline && !window.satisfies(which, patience) {
             idle(SETTLE_INTERVAL);
-            latest = read(which, &latest);
-            for (tracker, resource) in trackers.iter_mut().zip(Resource::ALL) {
-                tracker.push(latest.get(resource));
+            window.latest = read(which, &window.latest);
+            for (tracker, resource) in window.trackers.iter_mut().zip(Resource::ALL) {
+                tracker.push(window.latest.get(resource));
             }
-            let all_settled = trackers
-                .iter()
-                .zip(Resource::ALL)
-                .filter(|(_, resource)| which.includes(*resource))
-                .all(|(tracker, resource)| {
-                    tracker.has_settled(SETTLE_QUIET_READINGS)
-                        && latest.get(resource) <= baseline.get(resource)
-                });
-            if all_settled {
-                break;
-            }
-        }
-        let tracker_of = |resource: Resource| {
-            let index = Resource::ALL
-                .iter()
-                .position(|&r| r == resource)
-                .unwrap_or(0);
-            trackers[index]
-        };
-        Settled {
-            reading: Sample::from_fn(|resource| tracker_of(resource).lowest()),
-            fluctuation: Sample::from_fn(|resource| tracker_of(resource).fluctuation()),
         }
     }
 

@@ -121,7 +121,8 @@ impl RememberingQueue {
     /// One call to the queue, remembered.
     pub fn serve(&mut self) {
         self.queue.serve();
-        self.batches.push(format!("{} jobs waiting", self.queue.len()));
+        self.batches
+            .push(format!("{} jobs waiting", self.queue.len()));
     }
 }
 
