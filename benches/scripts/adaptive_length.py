@@ -16,10 +16,10 @@ are interleaved, round after round, and each ratio is taken within a round:
 - cache_300: an LRU cache of 300 entries fed a new key per call
 
 Scale (`--scale`): a trivial test with LEAKTEST_ITERATIONS=10000000 in child
-mode (wall time, the child's peak RSS, the record's size), then
-`cargo leaktest --iterations 10000000` on it (peak RSS of the runner and its
-children, the largest of them: wait4 reports the maximum over the process
-tree it waited for).
+mode (wall time, the child's peak RSS as GNU time reports it, the record's
+size), then `cargo leaktest --iterations 10000000` on it, after a first run
+that builds the harness (its own peak RSS, VmHWM polled every 10 ms, and the
+longest JSON line it printed).
 
     python3 benches/scripts/adaptive_length.py [--rounds 15] [--before main] [--scale]
 """
@@ -27,6 +27,7 @@ tree it waited for).
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -168,27 +169,71 @@ def cost(binaries, rounds):
     ))
 
 
+def peak_rss_run(command, env, stdout):
+    """Runs `command` under GNU time; returns (seconds, exit code, peak RSS in KiB of it and
+    the children it waited for). A small process forks the measured one, so its peak is
+    its own: a child forked from this Python process would inherit the parent's RSS
+    high-water mark at exec."""
+    with tempfile.NamedTemporaryFile() as report:
+        start = time.perf_counter()
+        status = subprocess.call(
+            ["/usr/bin/time", "-f", "%M", "-o", report.name, *command],
+            env=env, stdout=stdout, stderr=subprocess.DEVNULL)
+        seconds = time.perf_counter() - start
+        kib = int(Path(report.name).read_text().split()[-1])
+    return seconds, status, kib
+
+
+def longest_line(path):
+    longest = 0
+    with open(path, "rb") as lines:
+        for line in lines:
+            longest = max(longest, len(line))
+    return longest
+
+
+def own_peak_rss_run(command, stdout):
+    """Runs `command` directly and polls its own peak RSS (VmHWM, which exec resets)
+    every 10 ms until it exits; returns (seconds, exit code, peak RSS in KiB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        try:
+            for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.01)
+    return time.perf_counter() - start, process.returncode, peak
+
+
 def scale(binaries, runners, manifests, target_dir, iterations):
     rows = []
     for side in binaries:
-        seconds, record, child_kib, record_bytes = run_child(
-            binaries[side], "trivial", {"LEAKTEST_ITERATIONS": str(iterations)})
-        command = [runners[side], "leaktest", "--manifest-path", str(manifests[side]), "--target-dir", str(target_dir),
-                   "--release", "--exact", "trivial", "--iterations", str(iterations), "--message-format", "json"]
-        start = time.perf_counter()
-        runner = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        output = runner.stdout.read()
-        _, status, usage = os.wait4(runner.pid, 0)
-        runner_seconds = time.perf_counter() - start
-        longest_line = max((len(line) for line in output.splitlines()), default=0)
-        rows.append([
-            side, f"{seconds:.1f}", f"{child_kib / 1024:.1f}", f"{record_bytes / 1e6:.3f}",
-            f"{runner_seconds:.1f}", f"{usage.ru_maxrss / 1024:.1f}", f"{longest_line / 1e6:.3f}",
-        ])
-        log(f"{side}: status {status}")
+        with tempfile.TemporaryDirectory() as scratch:
+            record = Path(scratch) / "record.json"
+            env = dict(os.environ, LEAKTEST_CHILD="trivial", LEAKTEST_RECORD=str(record),
+                       LEAKTEST_ITERATIONS=str(iterations))
+            child_seconds, child_status, child_kib = peak_rss_run([binaries[side]], env, subprocess.DEVNULL)
+            record_bytes = record.stat().st_size
+            output = Path(scratch) / "events.jsonl"
+            command = [runners[side], "leaktest", "--manifest-path", str(manifests[side]),
+                       "--target-dir", str(target_dir), "--release", "--exact", "trivial",
+                       "--iterations", str(iterations), "--message-format", "json"]
+            # A first run builds the harness (cargo and rustc are not the runner).
+            subprocess.run([*command[:-4], "--list"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open(output, "wb") as events:
+                runner_seconds, runner_status, runner_kib = own_peak_rss_run(command, events)
+            rows.append([
+                side, f"{child_seconds:.1f}", f"{child_kib / 1024:.1f}", f"{record_bytes / 1e6:.3f}",
+                f"{runner_seconds:.1f}", f"{runner_kib / 1024:.1f}", f"{longest_line(output) / 1e6:.3f}",
+                f"{child_status} / {runner_status}",
+            ])
     print(markdown_table(
         ["side", "child s", "child peak RSS MiB", "record MB", "cargo leaktest s",
-         "peak RSS of runner and children MiB", "longest JSON line MB"],
+         "cargo leaktest's own peak RSS MiB", "longest JSON line MB", "exit codes"],
         rows,
     ))
 
@@ -219,10 +264,12 @@ def main():
 
     print(f"{machine_line()}; before = {args.before}, after = this checkout")
     if args.scale:
-        runners = {
-            "before": cargo_executables(["build", "--release", "-p", "cargo-leaktest", *env_target], cwd=before_source)["cargo-leaktest"],
-            "after": cargo_executables(["build", "--release", "-p", "cargo-leaktest", *env_target])["cargo-leaktest"],
-        }
+        # Both sides build to the same path: each is copied out before the other is built.
+        runners = {}
+        for side, source in (("before", before_source), ("after", WORKSPACE)):
+            built = cargo_executables(["build", "--release", "-p", "cargo-leaktest", *env_target], cwd=source)
+            runners[side] = str(scratch / f"cargo-leaktest-{side}")
+            shutil.copy2(built["cargo-leaktest"], runners[side])
         scale(binaries, runners, manifests, target_dir, args.iterations)
     else:
         cost(binaries, args.rounds)
