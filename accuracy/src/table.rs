@@ -91,7 +91,7 @@ pub const CLASSES: &[Class] = &[
     Class {
         package: "leaktest-examples",
         module: None,
-        title: "every pattern of leaktest-examples: each leak and its fixed twin, and the benign patterns, sync and async",
+        title: "every pattern of leaktest-examples: each leak and its fixed twin, and the benign patterns, sync, async and in C",
     },
 ];
 

@@ -291,7 +291,7 @@ impl SystematicSample {
     fn push(&mut self, value: AllocationDelta) {
         let position = self.seen;
         self.seen += 1;
-        if position % self.stride != 0 {
+        if !position.is_multiple_of(self.stride) {
             return;
         }
         if self.kept.len() == self.capacity {
@@ -301,7 +301,7 @@ impl SystematicSample {
                 index % 2 == 1
             });
             self.stride *= 2;
-            if position % self.stride != 0 {
+            if !position.is_multiple_of(self.stride) {
                 return;
             }
         }

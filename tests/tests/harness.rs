@@ -416,7 +416,7 @@ fn a_step_that_cannot_be_confirmed_in_time_is_reported_as_unconfirmed() {
 
 #[test]
 fn a_growing_run_is_extended_until_it_is_judged_and_no_further_than_the_limits() {
-    let binary = build_fixture("harness-outcomes");
+    let binary = build_checked_in_fixture("harness-outcomes");
 
     let cache = child_record(&binary, "cache_larger_than_the_run_passes");
     assert_eq!(cache["outcome"]["kind"], "passed", "{cache}");

@@ -506,11 +506,12 @@ fn no_quiet_readings_needed_settles_at_once() {
 fn internal_floor_noise_and_rises() {
     let samples = [4, 6, 5, 6, 7, 10, 8, 9, 10, 10];
     let points = PointSeries::from_samples(&samples).to_points();
-    let floor = retained_floor(&points);
+    let floor = point_floor(&points);
     assert_eq!(floor, [4, 5, 5, 6, 7, 8, 8, 9, 10, 10]);
+    assert_eq!(floor, retained_floor(&samples));
     assert_eq!(noise_amplitude(&points, &floor), 2);
     assert_eq!(rise_positions(&floor), [1, 3, 4, 5, 7, 8]);
-    assert!(retained_floor(&[]).is_empty());
+    assert!(point_floor(&[]).is_empty());
     assert_eq!(noise_amplitude(&[], &[]), 0);
 }
 
