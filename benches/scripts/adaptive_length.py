@@ -14,6 +14,8 @@ are interleaved, round after round, and each ratio is taken within a round:
 - leak:      keeps one 16-byte block per call
 - pool:      a pool of up to 48 buffers, each call takes or returns one at random
 - cache_300: an LRU cache of 300 entries fed a new key per call
+- flat_busy, leak_busy: flat and leak with about 0.1 ms of work per call, so
+  that the iterations, not the process start, make the time
 
 Scale (`--scale`): a trivial test with LEAKTEST_ITERATIONS=10000000 in child
 mode (wall time, the child's peak RSS as GNU time reports it, the record's
@@ -36,7 +38,7 @@ from pathlib import Path
 
 from benchlib import WORKSPACE, cargo_executables, fmt_summary, log, machine_line, markdown_table
 
-TESTS = ["flat", "leak", "pool", "cache_300"]
+TESTS = ["flat", "leak", "pool", "cache_300", "flat_busy", "leak_busy"]
 
 CASES = r'''//! The same leak tests for both sides of the comparison.
 
@@ -56,6 +58,23 @@ fn leak() {
 
 #[leak_test]
 fn trivial() {}
+
+/// About 0.1 ms of arithmetic.
+fn busy() -> u64 {
+    (0..40_000u64).fold(0, |sum, i| black_box(sum.wrapping_mul(31).wrapping_add(i)))
+}
+
+#[leak_test]
+fn flat_busy() {
+    black_box(vec![0u8; 64]);
+    black_box(busy());
+}
+
+#[leak_test]
+fn leak_busy() {
+    Box::leak(Box::new([0u8; 16]));
+    black_box(busy());
+}
 
 pub struct Pool {
     idle: Vec<Vec<u8>>,
@@ -161,10 +180,11 @@ def cost(binaries, rounds):
             fmt_summary(before),
             fmt_summary(after),
             fmt_summary(ratios),
+            f"{min(after) / min(before):.2f}",
         ])
     print(markdown_table(
         ["test", "before: iterations, verdict", "after: iterations, verdict", "before ms (min / median / max)",
-         "after ms", "after / before, same round (min / median / max)"],
+         "after ms", "after / before, same round (min / median / max)", "fastest / fastest"],
         rows,
     ))
 

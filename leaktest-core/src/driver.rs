@@ -296,29 +296,11 @@ impl Driver {
                         patience = Patience::Whole;
                     }
                     Step::Judged => {
-                        if self.iterations_run > declared {
-                            let suggested = analyses
-                                .iter()
-                                .filter_map(|(_, analysed)| analysed.iterations_without_extension())
-                                .max();
-                            self.extension = Some(Extension::new(
-                                self.iterations_run,
-                                ExtensionEnd::Judged,
-                                suggested,
-                            ));
-                        }
-                        self.reports = self.reports_of(analyses);
+                        self.finish(analyses, None);
                         break 'run;
                     }
                     Step::End(end) => {
-                        self.extension = Some(Extension::new(self.iterations_run, end, None));
-                        let concluded = analyses
-                            .into_iter()
-                            .map(|(resource, analysed)| {
-                                (resource, analysis::conclude(analysed, end))
-                            })
-                            .collect();
-                        self.reports = self.reports_of(concluded);
+                        self.finish(analyses, Some(end));
                         break 'run;
                     }
                 }
@@ -342,6 +324,37 @@ impl Driver {
                 .collect();
             self.leaked_handles = handle_names::name_leaked(baseline, &leaking);
         }
+    }
+
+    /// Keeps the verdicts of a run that is over: as judged when every
+    /// resource was (noting how far the run was extended, and which
+    /// iterations would avoid that), or concluded where the run had to end.
+    fn finish(&mut self, analyses: Vec<(Resource, SeriesAnalysis)>, end: Option<ExtensionEnd>) {
+        let extended = self.iterations_run > self.settings.iterations;
+        let analyses = match end {
+            None => {
+                if extended {
+                    let suggested = analyses
+                        .iter()
+                        .filter_map(|(_, analysed)| analysed.iterations_without_extension())
+                        .max();
+                    self.extension = Some(Extension::new(
+                        self.iterations_run,
+                        ExtensionEnd::Judged,
+                        suggested,
+                    ));
+                }
+                analyses
+            }
+            Some(end) => {
+                self.extension = Some(Extension::new(self.iterations_run, end, None));
+                analyses
+                    .into_iter()
+                    .map(|(resource, analysed)| (resource, analysis::conclude(analysed, end)))
+                    .collect()
+            }
+        };
+        self.reports = self.reports_of(analyses);
     }
 
     /// What the run does after a judgement: it is over when no resource

@@ -752,7 +752,10 @@ fn the_json_lines_of_each_outcome_are_pinned() {
                     let native = &line["record"]["resources"][2];
                     assert_eq!(
                         (&native["resource"], &native["judgement"]["leaking"]),
-                        (&serde_json::json!("native_heap_bytes"), &serde_json::json!(false)),
+                        (
+                            &serde_json::json!("native_heap_bytes"),
+                            &serde_json::json!(false)
+                        ),
                         "the redaction above is of the native heap, which does not leak: {line}"
                     );
                     varying_heap.bind(|| {
