@@ -16,7 +16,7 @@
 
 use leaktest_e2e::{
     cargo_leaktest_command_in, checked_in_fixture_manifest, leaktest_core_dependency,
-    redact_durations, redact_heap_figures, snapshot_settings, Fixture, Run,
+    raise_open_file_limit, redact_durations, redact_heap_figures, snapshot_settings, Fixture, Run,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -662,6 +662,7 @@ const VARYING_HEAP_TEST: &str = "async_task_leak_fails";
 /// `cargo leaktest ARGS` on harness-outcomes, every test to the end, one at a
 /// time so that lines come in name order.
 fn run_every_outcome(args: &[&str]) -> Run {
+    raise_open_file_limit();
     let started = Instant::now();
     let output = cargo_leaktest_command_in(
         &outcomes_fixture_dir(),
@@ -734,6 +735,7 @@ fn the_json_lines_of_each_outcome_are_pinned() {
     // per-thread data) at a moment of their choosing: the native heap's
     // verdict stays "not leaking", its figures vary.
     varying_heap.add_redaction(".record.resources[2].judgement", "[VARIES]");
+    varying_heap.add_redaction(".record.budgets[2].measured", "[VARIES]");
     let mut finished_tests = 0;
     for line in &lines {
         let kind = line["type"].as_str().unwrap_or_default();
@@ -757,6 +759,10 @@ fn the_json_lines_of_each_outcome_are_pinned() {
                             &serde_json::json!(false)
                         ),
                         "the redaction above is of the native heap, which does not leak: {line}"
+                    );
+                    assert_eq!(
+                        line["record"]["budgets"][2]["budget"], "max_native_growth",
+                        "the redaction above is of the native heap's growth: {line}"
                     );
                     varying_heap.bind(|| {
                         insta::assert_json_snapshot!(format!("json_test_finished_{name}"), line)

@@ -5,7 +5,7 @@
 
 use leaktest_e2e::{
     build_checked_in_fixture, cargo, checked_in_fixture_manifest, fixture_cargo,
-    redact_heap_figures, snapshot_settings,
+    raise_open_file_limit, redact_heap_figures, snapshot_settings,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -71,6 +71,7 @@ fn run_harness(binary: &Path, args: &[&str]) -> HarnessRun {
 fn outcomes_run() -> &'static HarnessRun {
     static RUN: OnceLock<HarnessRun> = OnceLock::new();
     RUN.get_or_init(|| {
+        raise_open_file_limit();
         let binary = build_checked_in_fixture("harness-outcomes");
         run_harness(&binary, &["--test-threads", "2"])
     })
