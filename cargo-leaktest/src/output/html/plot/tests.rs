@@ -663,6 +663,14 @@ fn a_series_the_child_kept_coarse_is_drawn_at_its_iterations() {
     // The floor just before the late half is the lowest sample from then on.
     assert_eq!(plotted.floor_before_late, 100 + 16_376 / 8);
     assert_eq!(plotted.floor_at_end, 100 + 4096);
+    // Growth counts from the first point at or after the last warm-up sample (9).
+    assert_eq!(
+        plotted.growth_from,
+        Point {
+            iteration: 16,
+            value: 102
+        }
+    );
     let text = draw_with(&plotted, &[], "coarse");
     assert!(text.contains("4,097 columns"), "{text}");
 }
