@@ -15,8 +15,11 @@ pub const EXIT_PARENT_GONE: i32 = 5;
 /// Exit code of a child that could not write its record.
 pub const EXIT_RECORD_UNWRITABLE: i32 = 4;
 
-/// Runs the test named by [`crate::protocol::ENV_CHILD_TEST`] and exits.
-pub fn run_child_and_exit(test_name: &str) -> ! {
+/// Runs the test named by [`crate::protocol::ENV_CHILD_TEST`] and exits: its
+/// verdict run, or its attribution run when the parent set
+/// [`crate::protocol::ENV_ATTRIBUTION_PROFILE`]. `allocator` is the type name
+/// of the allocator the counting allocator wraps, as `main!` reported it.
+pub fn run_child_and_exit(test_name: &str, allocator: Option<&str>) -> ! {
     die_with_parent();
     let Some(test) = find_test(test_name) else {
         eprintln!("leaktest: this binary has no leak test named `{test_name}` (run it with --list to see them)");
@@ -29,7 +32,15 @@ pub fn run_child_and_exit(test_name: &str) -> ! {
             std::process::exit(EXIT_UNKNOWN_TEST);
         }
     };
-    let record = run_test(test, iterations_override);
+    let record = match std::env::var_os(protocol::ENV_ATTRIBUTION_PROFILE) {
+        Some(profile) => crate::attribution::run_test(
+            test,
+            iterations_override,
+            std::path::Path::new(&profile),
+            allocator,
+        ),
+        None => run_test(test, iterations_override),
+    };
     let Some(path) = std::env::var_os(ENV_RECORD_PATH).map(PathBuf::from) else {
         eprintln!("leaktest: {ENV_RECORD_PATH} is not set; printing the record instead");
         println!("{}", serde_json::to_string(&record).unwrap_or_default());
@@ -95,7 +106,7 @@ pub fn run_test(test: &LeakTest, iterations_override: Option<u64>) -> TestRecord
 }
 
 /// The timeout the parent will kill this process after, if it said.
-fn timeout_from_env() -> Option<std::time::Duration> {
+pub(crate) fn timeout_from_env() -> Option<std::time::Duration> {
     std::env::var(protocol::ENV_TIMEOUT_MS)
         .ok()?
         .parse()

@@ -6,6 +6,8 @@
 
 use crate::alloc;
 use crate::analysis::{self, SeriesAnalysis, SettleTracker, Verdict};
+#[cfg(feature = "attribution")]
+use crate::attribution::windows::{run_windows, WindowPlan, WindowsEnd, WindowsRun};
 use crate::census::{self, HandleCounts};
 use crate::handle_names::{self, HandleRoom};
 use crate::model::{
@@ -81,6 +83,12 @@ pub struct Driver {
     /// The handles of each leaking handle resource that appeared during the
     /// judged iterations, named once the series is complete.
     leaked_handles: Vec<LeakedHandles>,
+    /// In an attribution run, the profiled windows to run instead of judging.
+    #[cfg(feature = "attribution")]
+    attribution_windows: Option<WindowPlan>,
+    /// In an attribution run, what the windows did.
+    #[cfg(feature = "attribution")]
+    windows_run: Option<WindowsRun>,
 }
 
 /// The readings taken after a run, while the body does not run: memory
@@ -167,7 +175,25 @@ impl Driver {
             deadline: None,
             heap_bytes_at_start: None,
             leaked_handles: Vec::new(),
+            #[cfg(feature = "attribution")]
+            attribution_windows: None,
+            #[cfg(feature = "attribution")]
+            windows_run: None,
         }
+    }
+
+    /// Makes this an attribution run: the body runs through `plan`'s warm-up
+    /// and profiled windows, nothing is sampled or judged.
+    #[cfg(feature = "attribution")]
+    pub(crate) fn with_attribution_windows(mut self, plan: WindowPlan) -> Self {
+        self.attribution_windows = Some(plan);
+        self
+    }
+
+    /// What the profiled windows of an attribution run did, once run.
+    #[cfg(feature = "attribution")]
+    pub(crate) fn take_windows_run(&mut self) -> Option<WindowsRun> {
+        self.windows_run.take()
     }
 
     /// Ends the run by `deadline`: the run is not extended to a length it
@@ -224,6 +250,19 @@ impl Driver {
         idle: &mut dyn FnMut(Duration),
         alive_tasks: Option<&dyn Fn() -> i64>,
     ) {
+        #[cfg(feature = "attribution")]
+        if let Some(plan) = self.attribution_windows.take() {
+            let run = run_windows(&plan, step, idle, alive_tasks.is_some());
+            self.iterations_run = run.iterations_run;
+            if let WindowsEnd::BodyFailed { message, iteration } = &run.end {
+                self.failure = Some(BodyFailure {
+                    message: message.clone(),
+                    iteration: Some(*iteration),
+                });
+            }
+            self.windows_run = Some(run);
+            return;
+        }
         let probe = if census::unmeasured_reason().is_none() {
             HandleCounts::now()
         } else {
@@ -580,6 +619,7 @@ impl Driver {
             leaked_handles: self.leaked_handles,
             stdout_tail: String::new(),
             stderr_tail: String::new(),
+            attribution: None,
         }
     }
 

@@ -1,9 +1,10 @@
 //! The harness behind `main!()`: libtest's command line (through libtest-mimic),
 //! each leak test run in a child process of its own.
 
+use crate::attribution::{self, AttributionPolicy};
 use crate::child;
 use crate::config::{Config, ConfigError, Resolved, TestIdentity};
-use crate::isolation::{self, ChildSpec};
+use crate::isolation::ChildSpec;
 use crate::model::{HarnessDescription, Outcome};
 use crate::protocol::{self, DESCRIBE_MARKER};
 use crate::registry::{self, LeakTest};
@@ -17,7 +18,7 @@ pub const EXIT_HARNESS_ERROR: i32 = 2;
 /// `allocator` is the wrapped allocator's type name, when known.
 pub fn run_main(allocator: Option<&'static str>) -> ! {
     if let Some(test_name) = std::env::var_os(protocol::ENV_CHILD_TEST) {
-        child::run_child_and_exit(&test_name.to_string_lossy());
+        child::run_child_and_exit(&test_name.to_string_lossy(), allocator);
     }
     if std::env::var(protocol::ENV_DESCRIBE).is_ok_and(|value| value == "1") {
         describe_and_exit(allocator);
@@ -40,9 +41,16 @@ pub fn run_main(allocator: Option<&'static str>) -> ! {
             std::process::exit(EXIT_HARNESS_ERROR);
         }
     };
+    let attribution = match AttributionPolicy::from_env() {
+        Ok(policy) => policy,
+        Err(message) => {
+            eprintln!("leaktest: {message}");
+            std::process::exit(EXIT_HARNESS_ERROR);
+        }
+    };
     let trials = resolved
         .into_iter()
-        .map(|(test, resolved)| trial(test, resolved, binary.clone(), capture_output))
+        .map(|(test, resolved)| trial(test, resolved, binary.clone(), capture_output, attribution))
         .collect();
     libtest_mimic::run(&arguments, trials).exit()
 }
@@ -72,6 +80,7 @@ fn trial(
     resolved: Resolved,
     binary: std::path::PathBuf,
     capture_output: bool,
+    attribution: AttributionPolicy,
 ) -> Trial {
     let mut description = test.description();
     description.settings.timeout_ms = resolved.timeout_ms.value;
@@ -88,14 +97,27 @@ fn trial(
             cancel: None,
             budgets: resolved.budgets,
         };
-        let record =
-            isolation::run_isolated(&spec).map_err(|error| Failed::from(error.to_string()))?;
+        let record = attribution::run_attributed(&spec, attribution)
+            .map_err(|error| Failed::from(error.to_string()))?;
         match record.outcome {
-            Outcome::Passed => Ok(()),
+            Outcome::Passed => {
+                print_attribution_of_passed(&record);
+                Ok(())
+            }
             _ => Err(Failed::from(summary::failure_details(&record))),
         }
     })
     .with_ignored_flag(ignored)
+}
+
+/// With `LEAKTEST_ATTRIBUTE=all`, a passing test's allocation sites, on
+/// stderr in one write (libtest shows no message for a pass).
+fn print_attribution_of_passed(record: &crate::model::TestRecord) {
+    let details = summary::attribution_details(record);
+    if !details.is_empty() {
+        let text = format!("\n---- {} (passed) ----\n{details}", record.name);
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
+    }
 }
 
 fn describe_and_exit(allocator: Option<&str>) -> ! {

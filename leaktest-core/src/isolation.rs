@@ -120,6 +120,7 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
             spec.timeout.as_millis().to_string(),
         )
         .env_remove(protocol::ENV_DESCRIBE)
+        .env_remove(protocol::ENV_ATTRIBUTION_PROFILE)
         .stdin(Stdio::null());
     if let Some(iterations) = spec.iterations_override {
         command.env(protocol::ENV_ITERATIONS, iterations.to_string());

@@ -90,6 +90,7 @@
 // Shared by both: model, protocol, analysis.
 pub mod alloc;
 pub mod analysis;
+pub mod attribution;
 pub mod budget;
 pub mod census;
 mod child;

@@ -12,8 +12,13 @@
 
 use serde::{Deserialize, Serialize};
 
+mod attribution;
 mod budgets;
 
+pub use attribution::{
+    AllocationSite, Attribution, AttributionFailure, AttributionUnavailable, ProfiledSites,
+    SiteFrame,
+};
 pub use budgets::{AttributeSettings, Budget, BudgetCheck, ConfigSource, ResolvedBudget};
 
 /// Version of the JSON records exchanged between processes and printed by
@@ -604,6 +609,12 @@ pub struct TestRecord {
     /// The last lines the test printed to stderr (filled in by the parent).
     #[serde(default)]
     pub stderr_tail: String,
+    /// Where the heap growth comes from: the allocation sites found by the
+    /// test's attribution run (filled in by the parent, which runs it for a
+    /// heap leak unless turned off, or for every test when asked). `None`
+    /// when there was no attribution run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Attribution>,
 }
 
 impl TestRecord {
@@ -628,6 +639,7 @@ impl TestRecord {
             leaked_handles: Vec::new(),
             stdout_tail: String::new(),
             stderr_tail: String::new(),
+            attribution: None,
         }
     }
 
@@ -644,6 +656,12 @@ impl TestRecord {
     /// The report of one resource, if it was measured.
     pub fn resource(&self, resource: Resource) -> Option<&ResourceReport> {
         self.resources.iter().find(|r| r.resource == resource)
+    }
+
+    /// Whether the heap (bytes or blocks) was judged to leak.
+    pub fn heap_leaked(&self) -> bool {
+        self.leaking_resources()
+            .any(|report| matches!(report.resource, Resource::HeapBytes | Resource::HeapBlocks))
     }
 
     /// The test's own peak: its peak live heap above the level before the

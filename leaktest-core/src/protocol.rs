@@ -10,6 +10,10 @@
 //! - [`ENV_CHILD_TEST`]`=<test name>` and [`ENV_RECORD_PATH`]`=<file>`: run that
 //!   one test in this process and write its [`TestRecord`] as JSON to the file.
 //! - [`ENV_ITERATIONS`]`=<n>` (optional): run every test for `n` iterations.
+//! - [`ENV_ATTRIBUTION_PROFILE`]`=<file>` (with [`ENV_CHILD_TEST`]): instead of
+//!   judging the test, profile it under dhat to find the allocation sites of
+//!   its heap growth, keep the profile at that path, and write a record whose
+//!   `attribution` holds them (see [`crate::attribution`]).
 //!
 //! Records carry [`SCHEMA_VERSION`], checked on read.
 
@@ -31,6 +35,13 @@ pub const ENV_ITERATIONS: &str = "LEAKTEST_ITERATIONS";
 pub const ENV_TIMEOUT_MS: &str = "LEAKTEST_TIMEOUT_MS";
 /// The process id of the parent, so a child dies with it.
 pub const ENV_PARENT_PID: &str = "LEAKTEST_PARENT_PID";
+/// Set by the parent, with [`ENV_CHILD_TEST`], to make the child an
+/// attribution run that keeps dhat's profile at this path.
+pub const ENV_ATTRIBUTION_PROFILE: &str = "LEAKTEST_ATTRIBUTION_PROFILE";
+/// Read by the parent (the harness under `cargo test`, and `cargo leaktest`
+/// when given no flag): when to run attribution (`off`, `failures`, `all`; see
+/// [`crate::attribution::AttributionPolicy`]).
+pub const ENV_ATTRIBUTE: &str = "LEAKTEST_ATTRIBUTE";
 /// Prefix of the description line printed under [`ENV_DESCRIBE`].
 pub const DESCRIBE_MARKER: &str = "leaktest-describe:";
 

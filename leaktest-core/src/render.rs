@@ -19,6 +19,10 @@ pub use budgets::{
     budget_verdict, format_bytes_exact,
 };
 
+mod attribution;
+
+pub use attribution::{attribution_lines, failure_sentence, unavailable_sentence, SITES_SHOWN};
+
 /// Characters of a [`sparkline`], lowest first.
 const SPARK_LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 

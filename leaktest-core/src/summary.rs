@@ -1,7 +1,7 @@
 //! Human text for one test's result: what leaked, by how much, and why.
 //! Used by the harness for failed tests and by `cargo leaktest` for details.
 
-use crate::model::{Budget, ConfigSource, Outcome, TestRecord};
+use crate::model::{Budget, ConfigSource, Outcome, Resource, TestRecord};
 use crate::render;
 use std::fmt::Write;
 
@@ -130,6 +130,7 @@ pub fn failure_details(record: &TestRecord) -> String {
         );
     }
     let _ = writeln!(text, "  at {}", record.location);
+    text.push_str(&attribution_details(record));
     for (label, tail) in [
         ("stdout", &record.stdout_tail),
         ("stderr", &record.stderr_tail),
@@ -160,6 +161,24 @@ fn write_extension(text: &mut String, record: &TestRecord) {
             render::extension_sentence(record.settings.iterations, extension)
         );
     }
+}
+
+/// Where the heap growth comes from, when the test had an attribution run:
+/// its lines (see [`render::attribution_lines`]) indented by two spaces,
+/// each ending with a newline; empty without one. Put against the heap growth
+/// the verdict judged a leak, if it did.
+pub fn attribution_details(record: &TestRecord) -> String {
+    let Some(attribution) = &record.attribution else {
+        return String::new();
+    };
+    let measured = record
+        .resource(Resource::HeapBytes)
+        .filter(|report| report.judgement.leaking)
+        .map(|report| report.judgement.growth_per_iteration);
+    render::attribution_lines(attribution, measured)
+        .iter()
+        .map(|line| format!("  {line}\n"))
+        .collect()
 }
 
 fn last_lines(text: &str, count: usize) -> String {

@@ -1,0 +1,181 @@
+//! The child's side of an attribution run: checks that the process can be
+//! profiled, sends every allocation through dhat, runs the test's warm-up and
+//! two profiled windows, and turns the two profiles into the sites of its
+//! record.
+
+#[cfg(feature = "attribution")]
+use crate::model::AttributionFailure;
+use crate::model::{Attribution, AttributionUnavailable, Outcome, TestDescription, TestRecord};
+use crate::registry::LeakTest;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Runs `test` as an attribution run keeping its profile at `profile`, and
+/// returns the record to write: outcome `passed` with an
+/// [`Attribution`], or the failure of the body under the profiler.
+/// `allocator` is the type name of the allocator the counting allocator
+/// wraps, as `main!` reported it.
+pub(crate) fn run_test(
+    test: &LeakTest,
+    iterations_override: Option<u64>,
+    profile: &Path,
+    allocator: Option<&str>,
+) -> TestRecord {
+    let started = Instant::now();
+    let settings = test.config.settings_with(iterations_override);
+    let description = TestDescription::new(test.full_name(), test.location(), settings);
+    let (outcome, attribution) = match profilable(allocator) {
+        Err(reason) => (Outcome::Passed, Some(Attribution::Unavailable { reason })),
+        Ok(()) => profile_test(test, &description, profile, started),
+    };
+    let mut record =
+        TestRecord::without_run(&description, outcome, started.elapsed().as_millis() as u64);
+    record.attribution = attribution;
+    record
+}
+
+/// Whether this process can be profiled: dhat records allocations of the
+/// system allocator only, so the counting allocator must wrap it, as
+/// `main!()` installs it (reporting it as `std::alloc::System`).
+fn profilable(allocator: Option<&str>) -> Result<(), AttributionUnavailable> {
+    if !cfg!(feature = "attribution") {
+        return Err(AttributionUnavailable::FeatureOff);
+    }
+    // The type name is the allocator's identity leaktest already reports (and
+    // baselines keep); there is one `std`, so no other type has this name.
+    if allocator == Some(std::any::type_name::<std::alloc::System>()) {
+        Ok(())
+    } else {
+        Err(AttributionUnavailable::OtherAllocator {
+            allocator: allocator.map(str::to_owned),
+        })
+    }
+}
+
+/// Where the shorter window's profile goes while it is read: next to the
+/// kept one, removed once read.
+#[cfg_attr(not(feature = "attribution"), allow(dead_code))]
+fn shorter_profile_path(profile: &Path) -> PathBuf {
+    let mut name = profile.file_name().unwrap_or_default().to_os_string();
+    name.push(".shorter-window");
+    profile.with_file_name(name)
+}
+
+#[cfg(not(feature = "attribution"))]
+fn profile_test(
+    _test: &LeakTest,
+    _description: &TestDescription,
+    _profile: &Path,
+    _started: Instant,
+) -> (Outcome, Option<Attribution>) {
+    // `profilable` refused: without the feature there is no profiler.
+    (
+        Outcome::Passed,
+        Some(Attribution::Unavailable {
+            reason: AttributionUnavailable::FeatureOff,
+        }),
+    )
+}
+
+/// Profiles the test's windows (see [`super::windows`]) and reads back the
+/// sites.
+#[cfg(feature = "attribution")]
+fn profile_test(
+    test: &LeakTest,
+    description: &TestDescription,
+    profile: &Path,
+    started: Instant,
+) -> (Outcome, Option<Attribution>) {
+    use super::windows::{WindowPlan, WindowsEnd};
+    use crate::driver::Driver;
+    use std::time::Duration;
+
+    static DHAT: dhat::Alloc = dhat::Alloc;
+    // SAFETY: `profilable` checked that the one counting allocator of this
+    // process (the global allocator `main!` installed) wraps the system
+    // allocator: `System` itself, or `DirectSystem`, which `main!()` reports
+    // as `System` and which reaches the same glibc heap past the native-heap
+    // counter. dhat::Alloc allocates, reallocates and frees through `System`,
+    // the same heap, so blocks may cross between the two both ways.
+    unsafe { crate::alloc::redirect_all(&DHAT) };
+
+    let settings = &description.settings;
+    // The parent's timeout (the attribute's, or what a configuration set).
+    let timeout = crate::child::timeout_from_env();
+    let timeout_ms = timeout.map_or(settings.timeout_ms, |timeout| {
+        u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)
+    });
+    let deadline = timeout.and_then(|timeout| started.checked_add(timeout));
+    let plan = WindowPlan {
+        warmup_iterations: settings.warmup,
+        window_iterations: super::window_iterations(settings),
+        profiles: [shorter_profile_path(profile), profile.to_owned()],
+        settle: Duration::from_millis(settings.settle_ms),
+        deadline,
+    };
+    let mut driver = Driver::new(settings.clone()).with_attribution_windows(plan.clone());
+    (test.run)(&mut driver);
+    let windows = driver.take_windows_run();
+    let record = driver.into_record(
+        description.name.clone(),
+        description.location.clone(),
+        started.elapsed(),
+    );
+    if let Outcome::Failed { .. } = record.outcome {
+        let _ = std::fs::remove_file(&plan.profiles[0]);
+        return (record.outcome, None);
+    }
+    let failed = |reason| Some(Attribution::Failed { reason });
+    let attribution = match windows.map(|run| run.end) {
+        Some(WindowsEnd::Profiled) => {
+            match super::read_sites(&plan.profiles, plan.window_iterations) {
+                Ok(mut sites) => {
+                    sites.duration_ms = started.elapsed().as_millis() as u64;
+                    Some(Attribution::Profiled(sites))
+                }
+                Err(reason) => failed(reason),
+            }
+        }
+        Some(WindowsEnd::WouldOverrunDeadline) => {
+            let _ = std::fs::remove_file(&plan.profiles[0]);
+            failed(AttributionFailure::WouldOverrunTimeout { timeout_ms })
+        }
+        // The body's failure is the record's outcome already; without any
+        // run, the record says the body never ran.
+        Some(WindowsEnd::BodyFailed { .. }) | None => None,
+    };
+    (Outcome::Passed, attribution)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_system_allocator_can_be_profiled() {
+        let refused = profilable(Some("mimalloc::MiMalloc"));
+        if cfg!(feature = "attribution") {
+            assert_eq!(profilable(Some("std::alloc::System")), Ok(()));
+            assert_eq!(
+                refused,
+                Err(AttributionUnavailable::OtherAllocator {
+                    allocator: Some("mimalloc::MiMalloc".to_owned())
+                })
+            );
+            assert_eq!(
+                profilable(None),
+                Err(AttributionUnavailable::OtherAllocator { allocator: None })
+            );
+        } else {
+            assert_eq!(refused, Err(AttributionUnavailable::FeatureOff));
+        }
+    }
+
+    #[test]
+    fn the_shorter_profile_sits_next_to_the_kept_one() {
+        assert_eq!(
+            shorter_profile_path(Path::new("/t/a.dhat.json")),
+            Path::new("/t/a.dhat.json.shorter-window")
+        );
+    }
+}

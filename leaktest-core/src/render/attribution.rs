@@ -1,0 +1,319 @@
+//! Text of an [`Attribution`]: the allocation sites of the heap growth, or
+//! why there are none, with what to do to get them.
+
+use super::format_rate;
+use crate::model::{
+    AllocationSite, Attribution, AttributionFailure, AttributionUnavailable, ProfiledSites,
+    SiteFrame,
+};
+use crate::summary::format_duration_ms;
+
+/// The most sites the text lists; the record keeps up to
+/// [`ProfiledSites::MAX_LISTED`].
+pub const SITES_SHOWN: usize = 5;
+
+const _: () = assert!(SITES_SHOWN <= ProfiledSites::MAX_LISTED);
+
+/// The lines describing `attribution`, unindented: a heading, then each site
+/// (indented by two spaces, its callers by six) and the profile's path, or one
+/// line saying why there are no sites. `measured_bytes_per_iteration` is the
+/// heap growth the verdict run judged a leak, which the sites' sum is put
+/// against.
+///
+/// ```
+/// use leaktest_core::model::{AllocationSite, Attribution, ProfiledSites, SiteFrame};
+/// use leaktest_core::render::attribution_lines;
+///
+/// let site = AllocationSite::new(
+///     72.0,
+///     1.0,
+///     vec![
+///         SiteFrame::new("app::Sessions::close", Some("app/src/sessions.rs".into()), Some(42)),
+///         SiteFrame::new("leaks::sessions_leak", Some("app/tests/leaks.rs".into()), Some(9)),
+///     ],
+///     true,
+/// );
+/// let profiled = ProfiledSites::new(vec![site], 0, 72.0, "/t/s.dhat.json".into(), [100, 200], true);
+/// assert_eq!(
+///     attribution_lines(&Attribution::Profiled(profiled), Some(74.0)),
+///     [
+///         "where the heap grows: sites explain 72 of 74 B/iter",
+///         "  +72 B/iter, +1 block/iter: app::Sessions::close (app/src/sessions.rs:42)",
+///         "      called from leaks::sessions_leak (app/tests/leaks.rs:9)",
+///         "dhat profile of 200 iterations (open it in DHAT's viewer, dh_view.html): /t/s.dhat.json",
+///     ]
+/// );
+/// ```
+pub fn attribution_lines(
+    attribution: &Attribution,
+    measured_bytes_per_iteration: Option<f64>,
+) -> Vec<String> {
+    match attribution {
+        Attribution::Profiled(profiled) => profiled_lines(profiled, measured_bytes_per_iteration),
+        Attribution::Unavailable { reason } => {
+            vec![format!(
+                "where the heap grows: not attributed: {}",
+                unavailable_sentence(reason)
+            )]
+        }
+        Attribution::Failed { reason } => {
+            vec![format!(
+                "where the heap grows: not attributed: {}",
+                failure_sentence(reason)
+            )]
+        }
+    }
+}
+
+fn profiled_lines(profiled: &ProfiledSites, measured: Option<f64>) -> Vec<String> {
+    let explained = unsigned_rate(profiled.explained_bytes_per_iteration);
+    let measured = measured.filter(|&measured| measured > 0.0);
+    let mut lines = vec![match (profiled.sites.is_empty(), measured) {
+        (true, Some(_)) => "where the heap grows: no allocation site grows from one profiled \
+                            window to the next (memory C code allocates with malloc is not \
+                            profiled, and growth that stops under the profiler is not seen)"
+            .to_owned(),
+        (true, None) => {
+            "where the heap grows: no allocation site grows from one profiled window to the next"
+                .to_owned()
+        }
+        (false, Some(measured)) => format!(
+            "where the heap grows: sites explain {explained} of {} B/iter",
+            unsigned_rate(measured)
+        ),
+        (false, None) => format!("where the heap grows: sites grow by {explained} B/iter"),
+    }];
+    for site in profiled.sites.iter().take(SITES_SHOWN) {
+        lines.extend(site_lines(site));
+    }
+    let unshown: Vec<&AllocationSite> = profiled.sites.iter().skip(SITES_SHOWN).collect();
+    let unshown_sites = unshown.len() as u64 + profiled.unlisted_sites;
+    if unshown_sites > 0 {
+        let shown_bytes: f64 = profiled
+            .sites
+            .iter()
+            .take(SITES_SHOWN)
+            .map(|site| site.bytes_per_iteration)
+            .sum();
+        lines.push(format!(
+            "  and {unshown_sites} more {}, {} B/iter in all",
+            if unshown_sites == 1 { "site" } else { "sites" },
+            format_rate((profiled.explained_bytes_per_iteration - shown_bytes).max(0.0))
+        ));
+    }
+    if !profiled.has_line_info {
+        lines.push(
+            "the test binary has no line tables, so frames have no file and line: build it \
+             with debug info (for --release, `debug = \"line-tables-only\"` in \
+             `[profile.release]`)"
+                .to_owned(),
+        );
+    }
+    lines.push(format!(
+        "dhat profile of {} iterations (open it in DHAT's viewer, dh_view.html): {}",
+        profiled.window_iterations[1], profiled.profile_path
+    ));
+    lines
+}
+
+/// A site's first line (its rate and innermost frame) and one line per caller.
+fn site_lines(site: &AllocationSite) -> Vec<String> {
+    let rate = if site.blocks_per_iteration > 0.0 {
+        format!(
+            "{} B/iter, {} {}/iter",
+            format_rate(site.bytes_per_iteration),
+            format_rate(site.blocks_per_iteration),
+            if site.blocks_per_iteration == 1.0 {
+                "block"
+            } else {
+                "blocks"
+            }
+        )
+    } else {
+        format!(
+            "{} B/iter, by reallocation",
+            format_rate(site.bytes_per_iteration)
+        )
+    };
+    let mut frames = site.frames.iter();
+    let Some(innermost) = frames.next() else {
+        return vec![format!("  {rate}: (no frames)")];
+    };
+    let outside = if site.in_user_code {
+        ""
+    } else {
+        " (no frame of the test's own code)"
+    };
+    let mut lines = vec![format!("  {rate}: {}{outside}", frame_text(innermost))];
+    lines.extend(frames.map(|frame| format!("      called from {}", frame_text(frame))));
+    lines
+}
+
+/// `function (file:line)`, or the function alone without line tables.
+fn frame_text(frame: &SiteFrame) -> String {
+    match (&frame.file, frame.line) {
+        (Some(file), Some(line)) => format!("{} ({file}:{line})", frame.function),
+        (Some(file), None) => format!("{} ({file})", frame.function),
+        (None, _) => frame.function.clone(),
+    }
+}
+
+/// A rate without its sign: `72`, `1,024`, `0.5`.
+fn unsigned_rate(rate: f64) -> String {
+    format_rate(rate).trim_start_matches(['+', '-']).to_owned()
+}
+
+/// Why a binary cannot be profiled, and how to make it possible.
+pub fn unavailable_sentence(reason: &AttributionUnavailable) -> String {
+    match reason {
+        AttributionUnavailable::OtherAllocator {
+            allocator: Some(allocator),
+        } => format!(
+            "the counting allocator wraps `{allocator}`, and dhat profiles only the system \
+             allocator; to see the allocation sites, run the test with \
+             `leaktest_core::main!()` (the system allocator)"
+        ),
+        AttributionUnavailable::OtherAllocator { allocator: None } => {
+            "the test file installs its own counting allocator \
+             (`main!(allocator = installed)`), which leaktest cannot check wraps the system \
+             allocator, the only one dhat profiles; to see the allocation sites, end the file \
+             with `leaktest_core::main!()` instead"
+                .to_owned()
+        }
+        AttributionUnavailable::FeatureOff => {
+            "leaktest-core was built without its `attribution` feature; enable it (it is on by \
+             default) to see the allocation sites"
+                .to_owned()
+        }
+    }
+}
+
+/// How an attribution run ended without a profile, and what to do.
+pub fn failure_sentence(reason: &AttributionFailure) -> String {
+    match reason {
+        AttributionFailure::TimedOut { timeout_ms } => format!(
+            "the attribution run, under dhat's profiler (which slows allocation a lot), was \
+             killed after the test's timeout of {}; raise the timeout or lower the iterations \
+             to get the sites",
+            format_duration_ms(*timeout_ms)
+        ),
+        AttributionFailure::WouldOverrunTimeout { timeout_ms } => format!(
+            "at the pace of its first profiled window, the attribution run would not have \
+             finished within the test's timeout of {}; raise the timeout or lower the \
+             iterations to get the sites",
+            format_duration_ms(*timeout_ms)
+        ),
+        AttributionFailure::Crashed { description } => {
+            format!("the attribution run crashed: the test process {description}")
+        }
+        AttributionFailure::TestFailed { message } => {
+            format!("the test failed in the attribution run: {message}")
+        }
+        AttributionFailure::ProfileUnreadable { path, message } => {
+            format!("dhat's profile {path} could not be read: {message}")
+        }
+        AttributionFailure::NotStarted { message } => {
+            format!("the attribution run could not be started: {message}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(function: &str, line: u32) -> SiteFrame {
+        SiteFrame::new(function, Some(format!("src/{function}.rs")), Some(line))
+    }
+
+    fn site(bytes: f64, blocks: f64, function: &str) -> AllocationSite {
+        AllocationSite::new(bytes, blocks, vec![frame(function, 3)], true)
+    }
+
+    fn profiled(sites: Vec<AllocationSite>, unlisted: u64, explained: f64) -> Attribution {
+        Attribution::Profiled(ProfiledSites::new(
+            sites,
+            unlisted,
+            explained,
+            "/p.dhat.json".to_owned(),
+            [50, 100],
+            true,
+        ))
+    }
+
+    #[test]
+    fn sites_beyond_the_shown_ones_are_counted_with_their_bytes() {
+        let sites = (0..7)
+            .map(|index| site(10.0 - index as f64, 1.0, &format!("f{index}")))
+            .collect();
+        let lines = attribution_lines(&profiled(sites, 2, 70.0), Some(80.0));
+        assert_eq!(
+            lines[0],
+            "where the heap grows: sites explain 70 of 80 B/iter"
+        );
+        assert_eq!(lines[1], "  +10 B/iter, +1 block/iter: f0 (src/f0.rs:3)");
+        // 5 shown (10 + 9 + 8 + 7 + 6 = 40), 2 listed and 2 unlisted more.
+        assert_eq!(lines[6], "  and 4 more sites, +30 B/iter in all");
+    }
+
+    #[test]
+    fn reallocation_growth_and_sites_outside_the_test_s_code_say_so() {
+        let mut internal = site(4.0, 0.5, "tokio::time::Sleep::new");
+        internal.in_user_code = false;
+        let lines = attribution_lines(
+            &profiled(vec![site(61.4, 0.0, "grow"), internal], 0, 65.4),
+            None,
+        );
+        assert_eq!(lines[0], "where the heap grows: sites grow by 65.4 B/iter");
+        assert_eq!(
+            lines[1],
+            "  +61.4 B/iter, by reallocation: grow (src/grow.rs:3)"
+        );
+        assert!(
+            lines[2].ends_with("(no frame of the test's own code)"),
+            "{}",
+            lines[2]
+        );
+        assert!(lines[2].contains("+0.5 blocks/iter"), "{}", lines[2]);
+    }
+
+    #[test]
+    fn no_growing_site_and_no_line_tables_are_explained() {
+        let lines = attribution_lines(&profiled(Vec::new(), 0, 0.0), Some(12.0));
+        assert!(
+            lines[0].contains("no allocation site grows"),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[0].contains("malloc"), "{}", lines[0]);
+        let Attribution::Profiled(mut without_lines) = profiled(vec![site(1.0, 1.0, "f")], 0, 1.0)
+        else {
+            unreachable!()
+        };
+        without_lines.has_line_info = false;
+        let lines = attribution_lines(&Attribution::Profiled(without_lines), None);
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.contains("debug = \"line-tables-only\"")),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn impossible_and_failed_runs_say_how_to_get_the_sites() {
+        let other = Attribution::Unavailable {
+            reason: AttributionUnavailable::OtherAllocator {
+                allocator: Some("mimalloc::MiMalloc".to_owned()),
+            },
+        };
+        let line = &attribution_lines(&other, Some(8.0))[0];
+        assert!(line.contains("`mimalloc::MiMalloc`"), "{line}");
+        assert!(line.contains("leaktest_core::main!()"), "{line}");
+        let timed_out = Attribution::Failed {
+            reason: AttributionFailure::TimedOut { timeout_ms: 60_000 },
+        };
+        let line = &attribution_lines(&timed_out, Some(8.0))[0];
+        assert!(line.contains("timeout of 1m"), "{line}");
+    }
+}
