@@ -9,6 +9,7 @@ use crate::exit_codes;
 use crate::no_tests::NoTestsMode;
 use crate::partition::Partition;
 use clap::{ArgAction, Parser, Subcommand, ValueEnum};
+use leaktest_core::attribution::AttributionPolicy;
 use leaktest_core::config::{add_budget_argument, Layer, RunSettings};
 use leaktest_core::protocol::{MAX_ITERATIONS, MIN_ITERATIONS};
 use leaktest_core::render::format_count;
@@ -220,6 +221,17 @@ pub struct Args {
     #[arg(long, help_heading = "Run Options")]
     pub no_fail_fast: bool,
 
+    /// Also find the allocation sites of passing tests (by default only
+    /// tests whose heap leaks are run again under dhat's profiler to find
+    /// them), for profiling. Overrides `LEAKTEST_ATTRIBUTE`.
+    #[arg(long, conflicts_with = "no_attribute", help_heading = "Run Options")]
+    pub attribute: bool,
+
+    /// Do not run a test whose heap leaks again to find its allocation sites.
+    /// Overrides `LEAKTEST_ATTRIBUTE` (`off`, `failures`, `all`).
+    #[arg(long, help_heading = "Run Options")]
+    pub no_attribute: bool,
+
     /// Let the tests print to the terminal instead of keeping the tail of
     /// their output for the failure report.
     #[arg(long, alias = "no-capture", help_heading = "Run Options")]
@@ -419,6 +431,19 @@ impl Args {
     /// (and 0 for `--help` and `--version`).
     pub fn from_env() -> Args {
         Args::parse_from(strip_subcommand_word(std::env::args_os()))
+    }
+
+    /// When to run attribution: `--attribute` (every test), `--no-attribute`
+    /// (never), else `LEAKTEST_ATTRIBUTE`, which defaults to tests whose heap
+    /// leaks. An invalid `LEAKTEST_ATTRIBUTE` is an error naming it.
+    pub fn attribution_policy(&self) -> Result<AttributionPolicy, String> {
+        if self.attribute {
+            Ok(AttributionPolicy::All)
+        } else if self.no_attribute {
+            Ok(AttributionPolicy::Off)
+        } else {
+            AttributionPolicy::from_env()
+        }
     }
 
     /// The baseline flags, together; tolerances not given here come from

@@ -51,6 +51,9 @@ pub enum Error {
     /// The arguments after `--` are not libtest arguments leaktest understands.
     #[error("{0} (after `--`, leaktest reads filters, --exact, --skip NAME, --ignored, --include-ignored, --nocapture and --list)")]
     HarnessArgs(String),
+    /// `LEAKTEST_ATTRIBUTE` has a value leaktest does not know.
+    #[error("{0}")]
+    AttributionSetting(String),
     /// cargo could not be started.
     #[error("could not run `{program}`: {source}")]
     SpawnCargo {

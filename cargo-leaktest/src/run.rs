@@ -35,6 +35,9 @@ use std::time::Instant;
 /// as [`Error`].
 pub fn run(args: Args) -> Result<i32, Error> {
     let harness_args = cli::parse_harness_args(&args.harness_args).map_err(Error::HarnessArgs)?;
+    let attribution = args
+        .attribution_policy()
+        .map_err(Error::AttributionSetting)?;
     let cancel = Arc::new(AtomicBool::new(false));
     install_interrupt_handler(Arc::clone(&cancel))?;
     let cargo_color = configure_colors(args.color);
@@ -224,6 +227,7 @@ pub fn run(args: Args) -> Result<i32, Error> {
         jobs,
         fail_fast: !args.no_fail_fast,
         cancel: Arc::clone(&cancel),
+        attribution,
     };
     let progress = schedule::run(&specs, &pool, |event| -> Result<(), Error> {
         match event {

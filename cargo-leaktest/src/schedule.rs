@@ -1,5 +1,8 @@
 //! Runs the selected tests, one child process each
-//! ([`leaktest_core::isolation::run_isolated`]), at most `jobs` at a time.
+//! ([`leaktest_core::isolation::run_isolated`]), at most `jobs` at a time; a
+//! test whose record the attribution policy wants gets its attribution run
+//! right after, on the same worker
+//! ([`leaktest_core::attribution::run_attributed`]).
 //!
 //! Workers take the next test from a shared counter; the calling thread gets
 //! every start and finish as an [`Event`], in the order they happen, and is
@@ -9,7 +12,8 @@
 //! - cancel (Ctrl-C): no new test starts and the running children are killed
 //!   (their `run_isolated` returns [`IsolationError::Cancelled`]).
 
-use leaktest_core::isolation::{run_isolated, ChildSpec, IsolationError};
+use leaktest_core::attribution::{run_attributed, AttributionPolicy};
+use leaktest_core::isolation::{ChildSpec, IsolationError};
 use leaktest_core::model::TestRecord;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
@@ -25,6 +29,8 @@ pub struct Pool {
     /// Set (by the Ctrl-C handler) to kill the running children and stop.
     /// The specs should carry the same flag.
     pub cancel: Arc<AtomicBool>,
+    /// Which tests get an attribution run after their verdict run.
+    pub attribution: AttributionPolicy,
 }
 
 /// Something that happened to the test at `index` of the specs.
@@ -82,7 +88,7 @@ pub fn run<E>(
                 if events_tx.send(Event::Started(index)).is_err() {
                     break;
                 }
-                let result = run_isolated(spec);
+                let result = run_attributed(spec, pool.attribution);
                 // Decided here, before this worker looks for its next test.
                 if pool.fail_fast && is_failure(&result) {
                     stop_scheduling.store(true, Ordering::SeqCst);
@@ -186,6 +192,7 @@ mod tests {
             jobs,
             fail_fast,
             cancel: Arc::clone(cancel),
+            attribution: AttributionPolicy::Off,
         }
     }
 

@@ -10,7 +10,9 @@ use console::{style, StyledObject};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use leaktest_core::model::{Budget, ConfigSource, Outcome, Resource, Settings, TestRecord};
 use leaktest_core::render::{budget_breach_short, format_bytes, format_resource_rate, sparkline};
-use leaktest_core::summary::{failure_details, format_duration_ms, leak_lines};
+use leaktest_core::summary::{
+    attribution_details, failure_details, format_duration_ms, leak_lines,
+};
 use std::io::{self, Write};
 use std::time::Duration;
 
@@ -170,6 +172,13 @@ impl<W: Write> Reporter for HumanReporter<W> {
         if self.verbosity == Verbosity::Verbose {
             for line in leak_lines(record) {
                 text.push_str(&format!("{:width$}   {line}\n", "", width = VERDICT_WIDTH));
+            }
+        }
+        // A failure shows its allocation sites in its details at the end;
+        // a test that passed shows them here (`--attribute`).
+        if !failed {
+            for line in attribution_details(record).lines() {
+                text.push_str(&format!("{:width$} {line}\n", "", width = VERDICT_WIDTH));
             }
         }
         self.print(&text)
