@@ -31,6 +31,7 @@ pub mod ffi_strings;
 pub mod handles;
 pub mod hooks;
 pub mod rc_cycle;
+pub mod route_labels;
 pub mod subscribers;
 pub mod threads;
 pub mod tiny_leak;

@@ -19,6 +19,7 @@ use leaktest_examples::{
     handles::{self, NeverClosingFixture},
     hooks, large_allocations, lazy_init, metrics_flusher, rc_cycle,
     reused_buffer::LineEncoder,
+    route_labels,
     subscribers::{self, EventBus},
     thread_pool,
     threads::{AccumulatingWatchers, Watcher},
@@ -230,6 +231,24 @@ fn dead_letters_every_tenth_call_leaks(dispatcher: &mut Dispatcher) {
 #[leak_test(iterations = 200, setup = BoundedDispatcher::new)]
 fn bounded_dead_letters_is_clean(dispatcher: &mut BoundedDispatcher) {
     dispatcher.send_next();
+}
+
+// ---------------------------------------------------------------------------
+// Labels interned per request path, next to route tables built on first use
+// (the admin one at the first admin request, the 16th).
+
+#[leak_test(should_leak)]
+fn interned_request_labels_leak() {
+    black_box(route_labels::request_label_leaked(
+        &route_labels::sample_request_path(next_number()),
+    ));
+}
+
+#[leak_test]
+fn route_pattern_labels_are_clean() {
+    black_box(route_labels::request_label(
+        &route_labels::sample_request_path(next_number()),
+    ));
 }
 
 // ---------------------------------------------------------------------------
