@@ -52,13 +52,14 @@ fn profilable(allocator: Option<&str>) -> Result<(), AttributionUnavailable> {
     }
 }
 
-/// Where the shorter window's profile goes while it is read: next to the
-/// kept one, removed once read.
+/// Where the profile of each window goes (shorter first): the longer one at
+/// `profile`, the path the parent gave (in a directory of this run's own),
+/// the shorter one next to it, removed once read.
 #[cfg_attr(not(feature = "attribution"), allow(dead_code))]
-fn shorter_profile_path(profile: &Path) -> PathBuf {
-    let mut name = profile.file_name().unwrap_or_default().to_os_string();
-    name.push(".shorter-window");
-    profile.with_file_name(name)
+fn window_profile_paths(profile: &Path) -> [PathBuf; 2] {
+    let mut shorter = profile.as_os_str().to_owned();
+    shorter.push(".shorter");
+    [PathBuf::from(shorter), profile.to_owned()]
 }
 
 #[cfg(not(feature = "attribution"))]
@@ -109,7 +110,7 @@ fn profile_test(
     let plan = WindowPlan {
         warmup_iterations: settings.warmup,
         window_iterations: super::window_iterations(settings),
-        profiles: [shorter_profile_path(profile), profile.to_owned()],
+        profiles: window_profile_paths(profile),
         settle: Duration::from_millis(settings.settle_ms),
         deadline,
     };
@@ -121,8 +122,13 @@ fn profile_test(
         description.location.clone(),
         started.elapsed(),
     );
+    let remove_profiles = || {
+        for path in &plan.profiles {
+            let _ = std::fs::remove_file(path);
+        }
+    };
     if let Outcome::Failed { .. } = record.outcome {
-        let _ = std::fs::remove_file(&plan.profiles[0]);
+        remove_profiles();
         return (record.outcome, None);
     }
     let failed = |reason| Some(Attribution::Failed { reason });
@@ -137,7 +143,7 @@ fn profile_test(
             }
         }
         Some(WindowsEnd::WouldOverrunDeadline) => {
-            let _ = std::fs::remove_file(&plan.profiles[0]);
+            remove_profiles();
             failed(AttributionFailure::WouldOverrunTimeout { timeout_ms })
         }
         // The body's failure is the record's outcome already; without any
@@ -172,10 +178,13 @@ mod tests {
     }
 
     #[test]
-    fn the_shorter_profile_sits_next_to_the_kept_one() {
+    fn the_longer_window_writes_the_profile_the_parent_asked_for() {
         assert_eq!(
-            shorter_profile_path(Path::new("/t/a.dhat.json")),
-            Path::new("/t/a.dhat.json.shorter-window")
+            window_profile_paths(Path::new("/t/a.dhat.json")),
+            [
+                PathBuf::from("/t/a.dhat.json.shorter"),
+                PathBuf::from("/t/a.dhat.json"),
+            ]
         );
     }
 }

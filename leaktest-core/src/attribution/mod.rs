@@ -135,8 +135,8 @@ pub(crate) fn window_iterations(settings: &Settings) -> [u64; 2] {
     [shorter, shorter.saturating_mul(2)]
 }
 
-/// Reads the two profiles (removing the shorter one) and ranks the growing
-/// sites.
+/// Reads the two windows' profiles (removing the shorter one) and ranks the
+/// growing sites.
 #[cfg(feature = "attribution")]
 pub(crate) fn read_sites(
     profiles: &[PathBuf; 2],
@@ -150,8 +150,7 @@ pub(crate) fn read_sites(
     };
     let shorter = read(&profiles[0]);
     let _ = std::fs::remove_file(&profiles[0]);
-    let shorter = shorter?;
-    let longer = read(&profiles[1])?;
+    let (shorter, longer) = (shorter?, read(&profiles[1])?);
     let growing = sites::growing_sites(&shorter, &longer, window_iterations);
     let unlisted = growing
         .sites

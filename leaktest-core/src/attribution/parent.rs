@@ -7,6 +7,7 @@ use crate::model::{Attribution, AttributionFailure, Outcome, TestRecord};
 use crate::protocol::ENV_ATTRIBUTION_PROFILE;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use tempfile::TempDir;
 
 /// Directory, under a cargo profile's output directory (`target/debug`),
 /// that holds the kept profiles.
@@ -35,30 +36,55 @@ pub fn run_attributed(
 /// Runs the attribution run of `spec`'s test: the same test, in a child
 /// process of its own with the same timeout, profiled under dhat. Its output
 /// is always captured (dhat writes to stderr), and none of it reaches the
-/// test's record. The profile is kept at [`profile_path`].
+/// test's record. The profile is kept at [`profile_path`] (or the same layout
+/// under the temporary directory, when that cannot be written).
+///
+/// The child writes its profiles into a directory of this run's own, next to
+/// the kept profile, which is removed with whatever a killed run left there;
+/// the profile of a finished run is then moved to the kept path. So two runs
+/// of the same test at once (two `cargo test` on one target directory) never
+/// write the same file, and the kept path always holds a whole profile.
 ///
 /// Only cancellation is an error; every other way the run ends is an
 /// [`Attribution`].
 pub fn attribute(spec: &ChildSpec) -> Result<Attribution, IsolationError> {
-    let mut profile = profile_path(&spec.binary, &spec.test.name);
-    if !make_parent(&profile) {
-        profile = temp_profile_path(&spec.binary, &spec.test.name);
-        // A failure here shows as an unreadable profile, with its path.
-        make_parent(&profile);
-    }
+    let kept = profile_path(&spec.binary, &spec.test.name);
+    let (kept, run_directory) = match run_directory(&kept) {
+        Ok(directory) => (kept, directory),
+        Err(_) => {
+            let kept = temp_profile_path(&spec.binary, &spec.test.name);
+            match run_directory(&kept) {
+                Ok(directory) => (kept, directory),
+                Err(error) => {
+                    return Ok(Attribution::Failed {
+                        reason: AttributionFailure::ProfileUnreadable {
+                            path: kept.display().to_string(),
+                            message: format!("its directory could not be made: {error}"),
+                        },
+                    })
+                }
+            }
+        }
+    };
+    let written = run_directory
+        .path()
+        .join(kept.file_name().unwrap_or_default());
     let mut attribution_spec = spec.clone();
     attribution_spec.capture_output = true;
     // A diagnosis, not a verdict: nothing to hold to budgets.
     attribution_spec.budgets = Vec::new();
     attribution_spec
         .env
-        .push((ENV_ATTRIBUTION_PROFILE.into(), profile.clone().into()));
+        .push((ENV_ATTRIBUTION_PROFILE.into(), written.clone().into()));
     let started = Instant::now();
     match run_isolated(&attribution_spec) {
         Ok(record) => {
-            let mut attribution = attribution_of(record, &profile);
+            let mut attribution = attribution_of(record, &written);
             if let Attribution::Profiled(sites) = &mut attribution {
                 sites.duration_ms = started.elapsed().as_millis() as u64;
+                sites.profile_path = keep_profile(&written, &kept, run_directory)
+                    .display()
+                    .to_string();
             }
             Ok(attribution)
         }
@@ -71,10 +97,27 @@ pub fn attribute(spec: &ChildSpec) -> Result<Attribution, IsolationError> {
     }
 }
 
-/// Creates the directory of `path`; false if it cannot be made.
-fn make_parent(path: &Path) -> bool {
-    path.parent()
-        .is_none_or(|directory| std::fs::create_dir_all(directory).is_ok())
+/// A new directory for one attribution run's profiles, next to the kept
+/// profile `kept` (whose directory is made if missing).
+fn run_directory(kept: &Path) -> std::io::Result<TempDir> {
+    let directory = kept.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(directory)?;
+    tempfile::Builder::new()
+        .prefix(".attribution-")
+        .tempdir_in(directory)
+}
+
+/// Moves the profile `written` to `kept` (replacing the one an earlier run
+/// kept) and returns where it is; if it cannot be moved, it stays where it
+/// was written, and that directory is not removed.
+fn keep_profile(written: &Path, kept: &Path, run_directory: TempDir) -> PathBuf {
+    match std::fs::rename(written, kept) {
+        Ok(()) => kept.to_owned(),
+        Err(_) => {
+            let _ = run_directory.keep();
+            written.to_owned()
+        }
+    }
 }
 
 /// What an attribution run's record says: its attribution, or how it ended
