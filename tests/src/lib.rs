@@ -341,8 +341,8 @@ const VARYING_TEXT: &[(&str, &str)] = &[
 /// checkout and of the fixture target directory, durations, peak heap
 /// figures, thread ids and build hashes are replaced (in text and in JSON),
 /// and in JSON records the fields whose values vary (`binary`, `src_path`,
-/// `duration_ms`, `peak_heap_bytes`, the `series` of samples, shown as their
-/// length) are redacted.
+/// `duration_ms` (the attribution run's too), `peak_heap_bytes`, the `series`
+/// of samples, shown as their length) are redacted.
 pub fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_omit_expression(true);
@@ -364,7 +364,11 @@ pub fn snapshot_settings() -> insta::Settings {
             None => path,
         });
     }
-    for field in [".duration_ms", ".record.duration_ms"] {
+    for field in [
+        ".duration_ms",
+        ".record.duration_ms",
+        ".record.attribution.duration_ms",
+    ] {
         settings.add_redaction(field, "[DURATION_MS]");
     }
     settings.add_redaction(".record.peak_heap_bytes", "[PEAK_HEAP_BYTES]");
