@@ -21,7 +21,10 @@ pub use budgets::{
 
 mod attribution;
 
-pub use attribution::{attribution_lines, failure_sentence, unavailable_sentence, SITES_SHOWN};
+pub use attribution::{
+    attribution_heading, attribution_lines, failure_sentence, frame_text, profile_notes, site_rate,
+    unavailable_sentence, unprofiled_native_growth_line, SITES_SHOWN,
+};
 
 /// Characters of a [`sparkline`], lowest first.
 const SPARK_LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];

@@ -1,7 +1,7 @@
 //! Human text for one test's result: what leaked, by how much, and why.
 //! Used by the harness for failed tests and by `cargo leaktest` for details.
 
-use crate::model::{Budget, ConfigSource, Outcome, Resource, TestRecord};
+use crate::model::{Attribution, Budget, ConfigSource, Outcome, Resource, TestRecord};
 use crate::render;
 use std::fmt::Write;
 
@@ -163,6 +163,15 @@ fn write_extension(text: &mut String, record: &TestRecord) {
     }
 }
 
+/// The heap growth per iteration the verdict judged a leak, which the
+/// allocation sites are put against; `None` when the heap did not leak.
+pub fn heap_growth_judged_a_leak(record: &TestRecord) -> Option<f64> {
+    record
+        .resource(Resource::HeapBytes)
+        .filter(|report| report.judgement.leaking)
+        .map(|report| report.judgement.growth_per_iteration)
+}
+
 /// Where the heap growth comes from, when the test had an attribution run:
 /// its lines (see [`render::attribution_lines`]) indented by two spaces,
 /// each ending with a newline; empty without one. Put against the heap growth
@@ -171,14 +180,17 @@ pub fn attribution_details(record: &TestRecord) -> String {
     let Some(attribution) = &record.attribution else {
         return String::new();
     };
-    let measured = record
-        .resource(Resource::HeapBytes)
+    let mut lines = render::attribution_lines(attribution, heap_growth_judged_a_leak(record));
+    let native_growth = record
+        .resource(Resource::NativeHeapBytes)
         .filter(|report| report.judgement.leaking)
         .map(|report| report.judgement.growth_per_iteration);
-    render::attribution_lines(attribution, measured)
-        .iter()
-        .map(|line| format!("  {line}\n"))
-        .collect()
+    if let (Attribution::Profiled(_), Some(growth)) = (attribution, native_growth) {
+        // Above the profile's path, which ends the lines.
+        let at = lines.len().saturating_sub(1);
+        lines.insert(at, render::unprofiled_native_growth_line(growth));
+    }
+    lines.iter().map(|line| format!("  {line}\n")).collect()
 }
 
 fn last_lines(text: &str, count: usize) -> String {

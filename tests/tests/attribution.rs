@@ -43,6 +43,21 @@ const LEAKING_EXAMPLES: &[(&str, &str, &str)] = &[
         "NeverClosingFixture::stop",
     ),
     (
+        "unix_socket_sessions_kept_leaks",
+        "control_socket.rs",
+        "ControlServer::serve_one",
+    ),
+    (
+        "wakeup_pipes_kept_leaks",
+        "wakeup_pipe.rs",
+        "LoopRegistry::handle_request",
+    ),
+    (
+        "zlib_stream_never_ended_leaks",
+        "zlib_stream.rs",
+        "Deflate::new",
+    ),
+    (
         "watcher_threads_left_running_leaks",
         "threads.rs",
         "AccumulatingWatchers::reload",

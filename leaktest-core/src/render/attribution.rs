@@ -48,46 +48,73 @@ pub fn attribution_lines(
     attribution: &Attribution,
     measured_bytes_per_iteration: Option<f64>,
 ) -> Vec<String> {
-    match attribution {
-        Attribution::Profiled(profiled) => profiled_lines(profiled, measured_bytes_per_iteration),
+    let heading = format!(
+        "where the heap grows: {}",
+        attribution_heading(attribution, measured_bytes_per_iteration)
+    );
+    let Attribution::Profiled(profiled) = attribution else {
+        return vec![heading];
+    };
+    let mut lines = vec![heading];
+    for site in profiled.sites.iter().take(SITES_SHOWN) {
+        let mut frames = site.frames.iter();
+        lines.push(format!(
+            "  {}: {}",
+            site_rate(site),
+            frames
+                .next()
+                .map_or_else(|| "(no frames)".to_owned(), frame_text)
+                + if site.in_user_code {
+                    ""
+                } else {
+                    " (no frame of the test's own code)"
+                }
+        ));
+        lines.extend(frames.map(|frame| format!("      called from {}", frame_text(frame))));
+    }
+    lines.extend(profile_notes(profiled));
+    lines
+}
+
+/// What the attribution found, in one sentence: how much of the growth the
+/// sites explain (`sites explain 72 of 74 B/iter`), that none grows, or why
+/// there are no sites (`not attributed: ...`). `measured_bytes_per_iteration`
+/// is the heap growth the verdict judged a leak.
+pub fn attribution_heading(
+    attribution: &Attribution,
+    measured_bytes_per_iteration: Option<f64>,
+) -> String {
+    let profiled = match attribution {
+        Attribution::Profiled(profiled) => profiled,
         Attribution::Unavailable { reason } => {
-            vec![format!(
-                "where the heap grows: not attributed: {}",
-                unavailable_sentence(reason)
-            )]
+            return format!("not attributed: {}", unavailable_sentence(reason))
         }
         Attribution::Failed { reason } => {
-            vec![format!(
-                "where the heap grows: not attributed: {}",
-                failure_sentence(reason)
-            )]
+            return format!("not attributed: {}", failure_sentence(reason))
         }
+    };
+    let explained = unsigned_rate(profiled.explained_bytes_per_iteration);
+    let measured = measured_bytes_per_iteration.filter(|&measured| measured > 0.0);
+    match (profiled.sites.is_empty(), measured) {
+        (true, Some(_)) => "no allocation site grows from one profiled window to the next \
+                            (memory C code allocates with malloc is not profiled, and growth \
+                            that stops under the profiler is not seen)"
+            .to_owned(),
+        (true, None) => "no allocation site grows from one profiled window to the next".to_owned(),
+        (false, Some(measured)) => format!(
+            "sites explain {explained} of {} B/iter",
+            unsigned_rate(measured)
+        ),
+        (false, None) => format!("sites grow by {explained} B/iter"),
     }
 }
 
-fn profiled_lines(profiled: &ProfiledSites, measured: Option<f64>) -> Vec<String> {
-    let explained = unsigned_rate(profiled.explained_bytes_per_iteration);
-    let measured = measured.filter(|&measured| measured > 0.0);
-    let mut lines = vec![match (profiled.sites.is_empty(), measured) {
-        (true, Some(_)) => "where the heap grows: no allocation site grows from one profiled \
-                            window to the next (memory C code allocates with malloc is not \
-                            profiled, and growth that stops under the profiler is not seen)"
-            .to_owned(),
-        (true, None) => {
-            "where the heap grows: no allocation site grows from one profiled window to the next"
-                .to_owned()
-        }
-        (false, Some(measured)) => format!(
-            "where the heap grows: sites explain {explained} of {} B/iter",
-            unsigned_rate(measured)
-        ),
-        (false, None) => format!("where the heap grows: sites grow by {explained} B/iter"),
-    }];
-    for site in profiled.sites.iter().take(SITES_SHOWN) {
-        lines.extend(site_lines(site));
-    }
-    let unshown: Vec<&AllocationSite> = profiled.sites.iter().skip(SITES_SHOWN).collect();
-    let unshown_sites = unshown.len() as u64 + profiled.unlisted_sites;
+/// The lines after a profile's sites: the sites not shown, a missing line
+/// table, and where the profile is kept (always the last).
+pub fn profile_notes(profiled: &ProfiledSites) -> Vec<String> {
+    let mut notes = Vec::new();
+    let unshown_sites =
+        profiled.sites.len().saturating_sub(SITES_SHOWN) as u64 + profiled.unlisted_sites;
     if unshown_sites > 0 {
         let shown_bytes: f64 = profiled
             .sites
@@ -95,30 +122,31 @@ fn profiled_lines(profiled: &ProfiledSites, measured: Option<f64>) -> Vec<String
             .take(SITES_SHOWN)
             .map(|site| site.bytes_per_iteration)
             .sum();
-        lines.push(format!(
+        notes.push(format!(
             "  and {unshown_sites} more {}, {} B/iter in all",
             if unshown_sites == 1 { "site" } else { "sites" },
             format_rate((profiled.explained_bytes_per_iteration - shown_bytes).max(0.0))
         ));
     }
     if !profiled.has_line_info {
-        lines.push(
+        notes.push(
             "the test binary has no line tables, so frames have no file and line: build it \
              with debug info (for --release, `debug = \"line-tables-only\"` in \
              `[profile.release]`)"
                 .to_owned(),
         );
     }
-    lines.push(format!(
+    notes.push(format!(
         "dhat profile of {} iterations (open it in DHAT's viewer, dh_view.html): {}",
         profiled.window_iterations[1], profiled.profile_path
     ));
-    lines
+    notes
 }
 
-/// A site's first line (its rate and innermost frame) and one line per caller.
-fn site_lines(site: &AllocationSite) -> Vec<String> {
-    let rate = if site.blocks_per_iteration > 0.0 {
+/// How fast a site grows: `+72 B/iter, +1 block/iter`, or `+61.4 B/iter, by
+/// reallocation` for a buffer that grows in place.
+pub fn site_rate(site: &AllocationSite) -> String {
+    if site.blocks_per_iteration > 0.0 {
         format!(
             "{} B/iter, {} {}/iter",
             format_rate(site.bytes_per_iteration),
@@ -134,23 +162,11 @@ fn site_lines(site: &AllocationSite) -> Vec<String> {
             "{} B/iter, by reallocation",
             format_rate(site.bytes_per_iteration)
         )
-    };
-    let mut frames = site.frames.iter();
-    let Some(innermost) = frames.next() else {
-        return vec![format!("  {rate}: (no frames)")];
-    };
-    let outside = if site.in_user_code {
-        ""
-    } else {
-        " (no frame of the test's own code)"
-    };
-    let mut lines = vec![format!("  {rate}: {}{outside}", frame_text(innermost))];
-    lines.extend(frames.map(|frame| format!("      called from {}", frame_text(frame))));
-    lines
+    }
 }
 
 /// `function (file:line)`, or the function alone without line tables.
-fn frame_text(frame: &SiteFrame) -> String {
+pub fn frame_text(frame: &SiteFrame) -> String {
     match (&frame.file, frame.line) {
         (Some(file), Some(line)) => format!("{} ({file}:{line})", frame.function),
         (Some(file), None) => format!("{} ({file})", frame.function),
@@ -161,6 +177,25 @@ fn frame_text(frame: &SiteFrame) -> String {
 /// A rate without its sign: `72`, `1,024`, `0.5`.
 fn unsigned_rate(rate: f64) -> String {
     format_rate(rate).trim_start_matches(['+', '-']).to_owned()
+}
+
+/// The line under the sites of a test whose native heap (C code's `malloc`)
+/// grows too, by `growth_per_iteration` bytes: dhat sees the global allocator
+/// only.
+///
+/// ```
+/// use leaktest_core::render::unprofiled_native_growth_line;
+///
+/// assert_eq!(
+///     unprofiled_native_growth_line(264.0),
+///     "the native heap grows too (+264 B/iter): C code's malloc is not profiled, only Rust's allocator"
+/// );
+/// ```
+pub fn unprofiled_native_growth_line(growth_per_iteration: f64) -> String {
+    format!(
+        "the native heap grows too ({} B/iter): C code's malloc is not profiled, only Rust's allocator",
+        format_rate(growth_per_iteration)
+    )
 }
 
 /// Why a binary cannot be profiled, and how to make it possible.

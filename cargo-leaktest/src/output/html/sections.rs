@@ -11,10 +11,12 @@
 use super::{configured_budgets, ReportedTest};
 use crate::baseline::compare::Verdict as ChangeVerdict;
 use crate::baseline::Status;
-use leaktest_core::model::{BudgetCheck, ConfigSource, Outcome};
+use leaktest_core::model::{Attribution, BudgetCheck, ConfigSource, Outcome};
 use leaktest_core::render::{
-    budget_line, format_count, handles_unnamed_sentence, HANDLE_GROUPS_SHOWN,
+    attribution_heading, budget_line, format_count, frame_text, handles_unnamed_sentence,
+    profile_notes, site_rate, HANDLE_GROUPS_SHOWN, SITES_SHOWN,
 };
+use leaktest_core::summary::heap_growth_judged_a_leak;
 use maud::{html, Markup};
 
 /// One block of details under a test's plots.
@@ -32,6 +34,7 @@ pub struct Section {
 pub const SECTIONS: &[fn(&ReportedTest) -> Option<Section>] = &[
     budgets,
     baseline_comparison,
+    allocation_sites,
     leaked_handles,
     unmeasured_resources,
     output_tail,
@@ -110,6 +113,47 @@ fn baseline_comparison(test: &ReportedTest) -> Option<Section> {
             }
         },
         open: comparison.status == Status::Regressed,
+    })
+}
+
+/// Where the heap growth comes from: the allocation sites of the test's
+/// attribution run, each with its frames, as the failure text lists them, or
+/// why there are none; open when the test failed.
+fn allocation_sites(test: &ReportedTest) -> Option<Section> {
+    let record = &test.record;
+    let attribution = record.attribution.as_ref()?;
+    let heading = attribution_heading(attribution, heap_growth_judged_a_leak(record));
+    let profiled = match attribution {
+        Attribution::Profiled(profiled) => Some(profiled),
+        _ => None,
+    };
+    Some(Section {
+        title: "Where the heap grows".to_owned(),
+        body: html! {
+            p { (heading) }
+            @if let Some(profiled) = profiled {
+                @if !profiled.sites.is_empty() {
+                    ol.sites {
+                        @for site in profiled.sites.iter().take(SITES_SHOWN) {
+                            li {
+                                strong { (site_rate(site)) } ": "
+                                @for (index, frame) in site.frames.iter().enumerate() {
+                                    @if index > 0 { br; "called from " }
+                                    code { (frame_text(frame)) }
+                                }
+                                @if !site.in_user_code {
+                                    " " span.note { "(no frame of the test's own code)" }
+                                }
+                            }
+                        }
+                    }
+                }
+                @for note in profile_notes(profiled) {
+                    p.note { (note.trim()) }
+                }
+            }
+        },
+        open: record.outcome.is_failure(),
     })
 }
 
@@ -223,6 +267,78 @@ pub fn printable(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use leaktest_core::model::{
+        AllocationSite, ProfiledSites, Settings, SiteFrame, TestDescription, TestRecord,
+    };
+
+    fn attributed(attribution: Attribution) -> ReportedTest {
+        let test = TestDescription::new("labels_leak", "tests/leaks.rs:9", Settings::default());
+        let mut record = TestRecord::without_run(&test, Outcome::Leaked, 10);
+        record.attribution = Some(attribution);
+        ReportedTest::new("app::leaks".to_owned(), record)
+    }
+
+    #[test]
+    fn the_sites_of_a_leak_are_listed_with_their_frames_and_the_profile() {
+        let site = AllocationSite::new(
+            17.8,
+            1.0,
+            vec![
+                SiteFrame::new(
+                    "app::labels::intern",
+                    Some("app/src/labels.rs".into()),
+                    Some(99),
+                ),
+                SiteFrame::new(
+                    "leaks::labels_leak",
+                    Some("app/tests/leaks.rs".into()),
+                    Some(12),
+                ),
+            ],
+            true,
+        );
+        let profiled = ProfiledSites::new(
+            vec![site],
+            0,
+            17.8,
+            "/t/labels_leak.dhat.json".to_owned(),
+            [100, 200],
+            true,
+        );
+        let section =
+            allocation_sites(&attributed(Attribution::Profiled(profiled))).expect("a section");
+        assert!(section.open, "open for a failing test");
+        let body = section.body.into_string();
+        for expected in [
+            "sites grow by 17.8 B/iter",
+            "<strong>+17.8 B/iter, +1 block/iter</strong>",
+            "<code>app::labels::intern (app/src/labels.rs:99)</code>",
+            "called from <code>leaks::labels_leak (app/tests/leaks.rs:12)</code>",
+            "/t/labels_leak.dhat.json",
+        ] {
+            assert!(body.contains(expected), "{expected} in {body}");
+        }
+    }
+
+    #[test]
+    fn a_test_without_sites_says_why_and_one_without_attribution_has_no_section() {
+        let unavailable = Attribution::Unavailable {
+            reason: leaktest_core::model::AttributionUnavailable::FeatureOff,
+        };
+        let body = allocation_sites(&attributed(unavailable))
+            .expect("a section")
+            .body
+            .into_string();
+        assert!(
+            body.contains("not attributed: leaktest-core was built without"),
+            "{body}"
+        );
+        let mut plain = attributed(Attribution::Unavailable {
+            reason: leaktest_core::model::AttributionUnavailable::FeatureOff,
+        });
+        plain.record.attribution = None;
+        assert!(allocation_sites(&plain).is_none());
+    }
 
     #[test]
     fn control_characters_become_visible_and_colours_are_dropped() {
