@@ -60,6 +60,14 @@
 //!
 //! See [`analysis`] for the pure functions behind it.
 //!
+//! ## Where the heap grows
+//! When a test fails because its heap leaks, the harness runs it once more,
+//! in a process of its own under dhat's heap profiler, and the failure lists
+//! the allocation sites whose live memory grows with the iterations (lazy
+//! initialisation and caches that filled up are left out), ranked by bytes
+//! per iteration, with the file and line of the test's own frames. See
+//! [`attribution`].
+//!
 //! ## Budgets
 //! Beyond the verdict, a test can be held to budgets: its peak heap above
 //! the start (`max_peak = "24 MiB"`), how much a leaking resource may grow
@@ -79,15 +87,17 @@
 //   record in `model`, the verdict rule in `analysis`, the text of `render`
 //   and `summary`, the configuration layers in `config` and budgets in
 //   `budget`, and the runner side of the protocol in `protocol` and
-//   `isolation` (the handle `census` and `handle_names` too, for tools that
-//   count or name handles);
+//   `isolation`, the attribution run of a heap leak in `attribution` (the
+//   handle `census` and `handle_names` too, for tools that count or name
+//   handles);
 // - the macro expansion only: `__private`, hidden, no stability promise.
 //
 // Child side (runs in the test's own process): registry, child, driver,
 // runtime, setup, sampling, alloc, census, handle_names, native_heap. Parent
 // side (the harness under `cargo test`, and `cargo leaktest`): harness,
 // isolation, summary, render.
-// Shared by both: model, protocol, analysis.
+// Shared by both: model, protocol, analysis; attribution has a side in each
+// (the parent starts the attribution run, the child profiles its windows).
 pub mod alloc;
 pub mod analysis;
 pub mod attribution;
