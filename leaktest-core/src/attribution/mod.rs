@@ -57,7 +57,7 @@ pub use parent::{attribute, profile_path, run_attributed};
 
 #[cfg(feature = "attribution")]
 use crate::model::{AttributionFailure, ProfiledSites};
-use crate::model::{Outcome, Settings, TestRecord};
+use crate::model::{Budget, Outcome, Resource, Settings, TestRecord};
 use crate::protocol::ENV_ATTRIBUTE;
 #[cfg(feature = "attribution")]
 use profile::HeapProfile;
@@ -82,9 +82,7 @@ impl AttributionPolicy {
     pub fn wants(self, record: &TestRecord) -> bool {
         match self {
             AttributionPolicy::Off => false,
-            AttributionPolicy::Failures => {
-                matches!(record.outcome, Outcome::Leaked) && record.heap_leaked()
-            }
+            AttributionPolicy::Failures => fails_because_its_heap_grows(record),
             AttributionPolicy::All => matches!(
                 record.outcome,
                 Outcome::Passed | Outcome::Leaked | Outcome::LeakNotFound
@@ -123,6 +121,29 @@ impl AttributionPolicy {
             Some(value) => AttributionPolicy::parse(&value.to_string_lossy()),
         }
     }
+}
+
+/// Whether the test failed because its heap grows: it leaked, and its heap
+/// (bytes or blocks) leaks beyond its growth budget (or, in a record held to
+/// no budget, leaks at all). A heap that leaks within its budget while fds
+/// leak beyond theirs is not what failed.
+fn fails_because_its_heap_grows(record: &TestRecord) -> bool {
+    if !matches!(record.outcome, Outcome::Leaked) {
+        return false;
+    }
+    [Resource::HeapBytes, Resource::HeapBlocks]
+        .into_iter()
+        .any(|resource| {
+            let leaking = record
+                .resource(resource)
+                .is_some_and(|report| report.judgement.leaking);
+            let beyond_budget = record
+                .budgets
+                .iter()
+                .find(|check| check.budget == Budget::Growth(resource))
+                .is_none_or(|check| check.exceeded);
+            leaking && beyond_budget
+        })
 }
 
 /// Iterations of the shorter and the longer profiled window: the test's
@@ -208,6 +229,25 @@ mod tests {
         assert!(!policy.wants(&record(Outcome::Leaked, &[Resource::Fds])));
         assert!(!policy.wants(&record(Outcome::Passed, &[Resource::HeapBytes])));
         assert!(!AttributionPolicy::Off.wants(&record(Outcome::Leaked, &[Resource::HeapBytes])));
+    }
+
+    #[test]
+    fn a_heap_leak_within_its_growth_budget_is_not_what_failed() {
+        use crate::model::{BudgetCheck, ConfigSource, ResolvedBudget};
+        let check = |resource, limit, measured: f64| {
+            let budget =
+                ResolvedBudget::new(Budget::Growth(resource), limit, ConfigSource::Default);
+            BudgetCheck::new(&budget, Some(measured), measured > limit as f64)
+        };
+        let mut within = record(Outcome::Leaked, &[Resource::HeapBytes, Resource::Fds]);
+        within.budgets = vec![
+            check(Resource::HeapBytes, 64, 32.0),
+            check(Resource::Fds, 0, 1.0),
+        ];
+        assert!(!AttributionPolicy::Failures.wants(&within));
+        let mut beyond = within.clone();
+        beyond.budgets[0] = check(Resource::HeapBytes, 16, 32.0);
+        assert!(AttributionPolicy::Failures.wants(&beyond));
     }
 
     #[test]
