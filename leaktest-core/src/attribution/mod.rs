@@ -279,6 +279,33 @@ mod tests {
         assert!(error.ends_with("not `maybe`"), "{error}");
     }
 
+    #[cfg(feature = "attribution")]
+    #[test]
+    fn line_info_is_judged_on_the_test_s_own_frames() {
+        let profile = |frames: &[&str]| {
+            let table: Vec<String> = std::iter::once("\"[root]\"".to_owned())
+                .chain(frames.iter().map(|frame| format!("{frame:?}")))
+                .collect();
+            let indices: Vec<String> = (1..=frames.len()).map(|i| i.to_string()).collect();
+            HeapProfile::parse(&format!(
+                r#"{{"dhatFileVersion":2,"mode":"rust-heap","pps":[{{"eb":8,"ebk":1,"fs":[{}]}}],"ftbl":[{}]}}"#,
+                indices.join(","),
+                table.join(",")
+            ))
+            .expect("a profile")
+        };
+        let stripped = profile(&[
+            "0x1: alloc::alloc::alloc (alloc/src/alloc.rs:94:9)",
+            "0x2: app::intern (???:0:0)",
+        ]);
+        assert!(!has_line_info(&stripped), "std's lines do not count");
+        let built_with_lines = profile(&[
+            "0x1: alloc::alloc::alloc (???:0:0)",
+            "0x2: app::intern (app/src/lib.rs:9:5)",
+        ]);
+        assert!(has_line_info(&built_with_lines));
+    }
+
     #[test]
     fn windows_are_the_test_s_iterations_then_twice_as_many() {
         let settings = Settings {

@@ -19,16 +19,17 @@ const PROFILE_SUFFIX: &str = ".dhat.json";
 /// `policy` wants it for the record, its attribution run after it, whose
 /// result goes into [`TestRecord::attribution`].
 ///
-/// Errors are [`run_isolated`]'s; an attribution run that cannot even start
-/// is recorded as [`AttributionFailure::NotStarted`], and only cancelling it
-/// is an error.
+/// Errors are [`run_isolated`]'s for the verdict run. An attribution run that
+/// cannot even start is recorded as [`AttributionFailure::NotStarted`]; one
+/// cancelled (Ctrl-C) leaves the record without attribution, since the test
+/// itself finished.
 pub fn run_attributed(
     spec: &ChildSpec,
     policy: AttributionPolicy,
 ) -> Result<TestRecord, IsolationError> {
     let mut record = run_isolated(spec)?;
     if policy.wants(&record) {
-        record.attribution = Some(attribute(spec)?);
+        record.attribution = attribute(spec).ok();
     }
     Ok(record)
 }
