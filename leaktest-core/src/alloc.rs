@@ -706,7 +706,9 @@ unsafe fn realloc_on_overflow<A: GlobalAlloc + ?Sized>(
 /// reach it through `malloc`: the redirected blocks then count as native,
 /// and a block allocated before the redirect and freed after it as a native
 /// free of a block never counted.
-#[allow(dead_code)] // The attribution run of issue 12 calls it; the unit test below covers it.
+// The attribution run calls it (`attribution/child.rs`); without that feature
+// only the unit test below does.
+#[cfg_attr(not(feature = "attribution"), allow(dead_code))]
 pub(crate) unsafe fn redirect_all(to: &'static (dyn GlobalAlloc + Sync)) {
     let _ = REDIRECT_TARGET.set(to);
     REDIRECTED.store(true, SeqCst);
