@@ -15,6 +15,7 @@ use crate::sampling::{Sample, SampleLog, SampledResources};
 use std::any::Any;
 use std::fmt::Debug;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// What one iteration of a body returns: `Err` carries the failure message.
@@ -56,6 +57,37 @@ const CONFIRMATION_FACTOR: u64 = 2;
 struct BodyFailure {
     message: String,
     iteration: Option<u64>,
+    /// For a panic, the heap's peak before it was reported: printing its
+    /// backtrace allocates, and that is no part of the test.
+    peak_heap_bytes: Option<u64>,
+}
+
+impl BodyFailure {
+    /// The failure of a panic caught with `payload`, told as the panic's hook
+    /// saw it (message and location) when it did.
+    fn panicked(payload: &(dyn Any + Send), prefix: &str, iteration: Option<u64>) -> BodyFailure {
+        match crate::panic_capture::take() {
+            Some(captured) => BodyFailure {
+                message: format!("{prefix}{}", captured.describe()),
+                iteration,
+                peak_heap_bytes: Some(captured.peak_heap_bytes),
+            },
+            None => BodyFailure {
+                message: format!("{prefix}panicked: {}", panic_message(payload)),
+                iteration,
+                peak_heap_bytes: None,
+            },
+        }
+    }
+}
+
+/// The iteration the body is running, `u64::MAX` while none is: read by the
+/// memory limit's report, which runs inside the allocator.
+static ITERATION_IN_PROGRESS: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// The iteration (0-based) the body of this process's test is running, if any.
+pub(crate) fn iteration_in_progress() -> Option<u64> {
+    Some(ITERATION_IN_PROGRESS.load(Ordering::Relaxed)).filter(|&iteration| iteration != u64::MAX)
 }
 
 /// Drives one leak test. Created by the harness; the `#[leak_test]` expansion
@@ -151,11 +183,9 @@ impl Driver {
         drop(state);
     }
 
-    fn fail_setup(&mut self, payload: Box<dyn Any + Send>) {
-        self.failure = Some(BodyFailure {
-            message: format!("setup panicked: {}", panic_message(&*payload)),
-            iteration: None,
-        });
+    /// Records that the setup panicked with `payload`.
+    pub(crate) fn fail_setup(&mut self, payload: Box<dyn Any + Send>) {
+        self.failure = Some(BodyFailure::panicked(&*payload, "setup ", None));
     }
 
     /// The iteration loop shared by every body kind.
@@ -207,17 +237,19 @@ impl Driver {
         loop {
             while self.iterations_run < target {
                 let iteration = self.iterations_run;
+                ITERATION_IN_PROGRESS.store(iteration, Ordering::Relaxed);
                 let outcome = catch_unwind(AssertUnwindSafe(&mut *step));
-                let error = match outcome {
+                let failure = match outcome {
                     Ok(Ok(())) => None,
-                    Ok(Err(message)) => Some(message),
-                    Err(payload) => Some(format!("panicked: {}", panic_message(&*payload))),
-                };
-                if let Some(message) = error {
-                    self.failure = Some(BodyFailure {
+                    Ok(Err(message)) => Some(BodyFailure {
                         message,
                         iteration: Some(iteration),
-                    });
+                        peak_heap_bytes: None,
+                    }),
+                    Err(payload) => Some(BodyFailure::panicked(&*payload, "", Some(iteration))),
+                };
+                if failure.is_some() {
+                    self.failure = failure;
                     return;
                 }
                 record_handles_after(self.iterations_run + 1);
@@ -419,6 +451,11 @@ impl Driver {
         let allocation_per_iteration = self
             .log
             .allocation_per_iteration(self.settings.warmup as usize);
+        let peak_heap_bytes = self
+            .failure
+            .as_ref()
+            .and_then(|failure| failure.peak_heap_bytes)
+            .unwrap_or_else(alloc::peak_live_bytes);
         TestRecord {
             schema_version: SCHEMA_VERSION,
             name,
@@ -428,12 +465,13 @@ impl Driver {
             iterations_run: self.iterations_run,
             resources: self.reports,
             unmeasured: self.unmeasured,
-            peak_heap_bytes: alloc::peak_live_bytes(),
+            peak_heap_bytes,
             heap_bytes_at_start: self.heap_bytes_at_start,
             allocation_per_iteration,
             duration_ms: duration.as_millis() as u64,
             budgets: Vec::new(),
             leaked_handles: self.leaked_handles,
+            leaked_processes: Vec::new(),
             stdout_tail: String::new(),
             stderr_tail: String::new(),
         }
@@ -448,6 +486,7 @@ impl Driver {
         self.failure = Some(BodyFailure {
             message,
             iteration: None,
+            peak_heap_bytes: None,
         });
     }
 }

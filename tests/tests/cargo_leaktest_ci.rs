@@ -10,7 +10,7 @@
 //! iteration, `GATE_LEAK` makes `maybe_leaks` leak, `GATE_FAIL` makes
 //! `fails_loudly` print and panic.
 
-use leaktest_e2e::{fixture_target_dir, leaktest_core_dependency, Fixture, Run};
+use leaktest_e2e::{fixture_target_dir, leaktest_core_dependency, Fixture, Run, Scope};
 use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -87,15 +87,19 @@ fn gate() -> &'static Fixture {
     })
 }
 
-/// `cargo leaktest ARGS` in the gate fixture with `env` set.
+/// `cargo leaktest ARGS` in the gate fixture with `env` set; it must leave
+/// nothing behind.
 fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     let started = std::time::Instant::now();
-    let mut command = gate().cargo_leaktest_command(args);
+    let scope = Scope::new();
+    let mut command = gate().cargo_leaktest_command(args, &scope);
     for (name, value) in env {
         command.env(name, value);
     }
     let output = command.output().expect("run cargo-leaktest");
-    Run::new(output, started.elapsed())
+    let run = Run::new(output, started.elapsed());
+    scope.assert_nothing_left(&run);
+    run
 }
 
 /// The line of `fn NAME` in the fixture's test file (where annotations point).

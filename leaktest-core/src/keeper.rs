@@ -1,0 +1,242 @@
+//! The supervisor of a test's process (Linux).
+//!
+//! The process a runner starts for one test does not run the test itself: it
+//! forks the process that does, and stays behind as its keeper. The keeper is
+//! a child subreaper (`PR_SET_CHILD_SUBREAPER`), so every process the test
+//! starts ends up as the keeper's child once its own parent is gone, daemons
+//! that double-fork and call `setsid` included. It runs none of the test's
+//! code, so nothing the test does to its own signal handlers reaches it.
+//!
+//! - When the test's process ends, the keeper kills every process still left
+//!   (reported as leaked: they outlived their test), reaps them, and writes
+//!   [`SupervisorReport`] into the record directory.
+//! - When the runner asks it to stop (SIGTERM: timeout, Ctrl-C) or dies (its
+//!   parent-death signal is SIGTERM too), the keeper kills the test's process
+//!   and everything it started the same way; when the runner is gone it also
+//!   removes the record directory, which nobody will read.
+//! - The test's process dies with SIGKILL when the keeper dies, whatever it
+//!   does with its own signals.
+
+use crate::model::{LeakedProcess, SCHEMA_VERSION};
+use crate::process::{self, ExitStatus};
+use crate::protocol::{self, SupervisorReport};
+use std::fs::File;
+
+/// Exit code of a keeper (or a test's process) whose parent was gone before
+/// the test started.
+pub(crate) const EXIT_PARENT_GONE: i32 = 5;
+/// Exit code of a keeper that could not write its report.
+pub(crate) const EXIT_REPORT_UNWRITABLE: i32 = 4;
+/// Most leaked processes listed in a report (all of them are killed).
+const MOST_LISTED: usize = 100;
+/// Rounds of killing after which processes still appearing are left to the
+/// process-group kill: only a fork bomb outpaces this many.
+const MOST_KILL_ROUNDS: usize = 1000;
+
+/// Forks the test's process and supervises it. Returns only in the test's
+/// process; the keeper exits once the test and what it started are gone.
+///
+/// `parent` is the runner's process id: a keeper whose parent already died
+/// exits at once. Without a fork (this process runs several threads already,
+/// which a fork would not copy) this process runs the test itself, dying with
+/// SIGKILL when the runner dies, and the runner's process-group kill is all
+/// that cleans up after it.
+pub(crate) fn fork_test_process(record_dir: &File, parent: Option<u32>) {
+    if !process::is_single_threaded() {
+        die_with_parent(libc::SIGKILL, parent);
+        return;
+    }
+    // SAFETY: prctl and sigprocmask take plain values and write only into the
+    // signal sets we pass; fork is called while this process runs one thread.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1);
+        let mut watched: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut watched);
+        for signal in [libc::SIGCHLD, libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+            libc::sigaddset(&mut watched, signal);
+        }
+        let mut previous: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &watched, &mut previous);
+        die_with_parent(libc::SIGTERM, parent);
+        let keeper = libc::getpid();
+        match libc::fork() {
+            -1 => {
+                // No fork: run the test here, as without a keeper.
+                libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut());
+                libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 0);
+                die_with_parent(libc::SIGKILL, parent);
+            }
+            0 => {
+                libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut());
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if libc::getppid() != keeper {
+                    libc::_exit(EXIT_PARENT_GONE);
+                }
+                // Its own group, so the keeper can take down the test's
+                // group without taking itself along.
+                libc::setpgid(0, 0);
+            }
+            test => {
+                libc::setpgid(test, test);
+                let report = supervise(test as u32, &watched);
+                finish(record_dir, &report, parent);
+            }
+        }
+    }
+}
+
+/// Sets this process's parent-death signal, then exits if the parent is
+/// already gone (it may have died before the signal was armed).
+fn die_with_parent(signal: i32, parent: Option<u32>) {
+    // SAFETY: prctl and getppid take and return plain values.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, signal);
+        if parent.is_some_and(|parent| libc::getppid() as u32 != parent) {
+            libc::_exit(EXIT_PARENT_GONE);
+        }
+    }
+}
+
+/// Waits for the test's process to end or for a stop request, then kills what
+/// is left and reaps it all.
+fn supervise(test: u32, watched: &libc::sigset_t) -> SupervisorReport {
+    let stopped = loop {
+        if reap_until_test_exits(test) {
+            break false;
+        }
+        // SAFETY: sigwaitinfo reads the set and writes the siginfo we pass.
+        let signal = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::sigwaitinfo(watched, &mut info)
+        };
+        if matches!(signal, libc::SIGTERM | libc::SIGINT | libc::SIGHUP) {
+            break true;
+        }
+    };
+    if stopped {
+        process::signal_process(test, libc::SIGKILL);
+        process::exited_unreaped(test, true);
+    }
+    // The test's process is a zombie until reaped below: its id, which is
+    // also its group's id, cannot be reused meanwhile.
+    let leaked_processes = kill_what_is_left(test);
+    process::signal_group(test, libc::SIGKILL);
+    let exit = reap(test);
+    SupervisorReport {
+        schema_version: SCHEMA_VERSION,
+        test_pid: test,
+        exit,
+        leaked_processes,
+    }
+}
+
+/// Reaps children other than the test's process that have exited (orphans
+/// that ended during the test). True once the test's process has exited; it
+/// is left unreaped.
+fn reap_until_test_exits(test: u32) -> bool {
+    loop {
+        // SAFETY: waitid writes only into the siginfo_t we pass.
+        let (result, exited) = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            let result = libc::waitid(
+                libc::P_ALL,
+                0,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            );
+            (result, info.si_pid())
+        };
+        if result != 0 || exited == 0 {
+            return false;
+        }
+        if exited as u32 == test {
+            return true;
+        }
+        reap(exited as u32);
+    }
+}
+
+/// Kills every child of this keeper but the test's process, generation by
+/// generation (the children of a killed process become the keeper's), and
+/// lists those that were still running: they outlived their test.
+fn kill_what_is_left(test: u32) -> Vec<LeakedProcess> {
+    let keeper = std::process::id();
+    let mut leaked = Vec::new();
+    for _ in 0..MOST_KILL_ROUNDS {
+        let children: Vec<_> = process::children_of(keeper)
+            .into_iter()
+            .filter(|(pid, _)| *pid != test)
+            .collect();
+        if children.is_empty() {
+            break;
+        }
+        for (pid, stat) in &children {
+            // Ended already, or dying of a SIGKILL the test sent: not left running.
+            let running = !stat.has_ended() && !process::is_being_killed(*pid);
+            if running && leaked.len() < MOST_LISTED {
+                leaked.push(LeakedProcess::new(*pid, process::command_line(*pid)));
+            }
+            process::signal_process(*pid, libc::SIGKILL);
+        }
+        for (pid, _) in &children {
+            reap(*pid);
+        }
+    }
+    leaked
+}
+
+/// Reaps child `pid` and returns how it ended.
+fn reap(pid: u32) -> ExitStatus {
+    let mut status = 0;
+    loop {
+        // SAFETY: waitpid writes only into `status`.
+        let result = unsafe { libc::waitpid(pid as libc::pid_t, &mut status, 0) };
+        if result >= 0 {
+            break;
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return ExitStatus::default();
+        }
+    }
+    if libc::WIFSIGNALED(status) {
+        ExitStatus {
+            code: None,
+            signal: Some(libc::WTERMSIG(status)),
+        }
+    } else {
+        ExitStatus {
+            code: Some(libc::WEXITSTATUS(status)),
+            signal: None,
+        }
+    }
+}
+
+/// Writes the report and exits; when the runner is gone, removes the record
+/// directory instead (nobody will read it).
+fn finish(record_dir: &File, report: &SupervisorReport, parent: Option<u32>) -> ! {
+    // SAFETY: getppid has no preconditions.
+    let parent_gone = parent.is_some_and(|parent| unsafe { libc::getppid() } as u32 != parent);
+    if parent_gone {
+        let _ = remove_directory(record_dir);
+        std::process::exit(EXIT_PARENT_GONE);
+    }
+    let written = serde_json::to_vec(report)
+        .map_err(std::io::Error::other)
+        .and_then(|json| {
+            protocol::write_file_atomically(record_dir, protocol::SUPERVISOR_REPORT_FILE, &json)
+        });
+    match written {
+        Ok(()) => std::process::exit(0),
+        Err(error) => {
+            eprintln!("leaktest: could not write the test's supervisor report: {error}");
+            std::process::exit(EXIT_REPORT_UNWRITABLE);
+        }
+    }
+}
+
+/// Removes the directory `dir` is open on, found through `/proc/self/fd`.
+fn remove_directory(dir: &File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let path = std::fs::read_link(format!("/proc/self/fd/{}", dir.as_raw_fd()))?;
+    std::fs::remove_dir_all(path)
+}
