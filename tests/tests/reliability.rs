@@ -66,6 +66,52 @@ fn run_in(mut command: Command, scope: &Scope) -> Run {
     run
 }
 
+/// Runs `command` (cargo leaktest) in `scope` in a process group of its own,
+/// killed (and the test failed) if it has not ended within [`READY_LIMIT`]:
+/// for runs that would hang for an hour when the fault they test is back.
+fn run_bounded(mut command: Command, scope: &Scope) -> Run {
+    command
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let started = std::time::Instant::now();
+    let mut child = command.spawn().expect("start cargo-leaktest");
+    let stdout = read_in_background(child.stdout.take());
+    let stderr = read_in_background(child.stderr.take());
+    let ended = wait_until(READY_LIMIT, || matches!(child.try_wait(), Ok(Some(_))));
+    if !ended {
+        // SAFETY: kill has no memory-safety preconditions; the child leads its group.
+        unsafe {
+            libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+        }
+    }
+    let status = child.wait().expect("wait for cargo-leaktest");
+    let run = Run::new(
+        std::process::Output {
+            status,
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
+        },
+        started.elapsed(),
+    );
+    assert!(ended, "cargo leaktest hung and was killed:\n{run}");
+    scope.assert_nothing_left(&run);
+    run
+}
+
+/// Reads `pipe` to its end on a thread.
+fn read_in_background(
+    pipe: Option<impl Read + Send + 'static>,
+) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut text = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut text);
+        }
+        text
+    })
+}
+
 /// Starts `command` (cargo leaktest) in a process group of its own, waits
 /// until `ready` holds, then sends it `signal`, and with `to_group` its
 /// group right after, as coreutils `timeout` does. Returns the finished run,
@@ -83,18 +129,8 @@ fn interrupt(
         .stderr(Stdio::piped());
     let started = std::time::Instant::now();
     let mut child = command.spawn().expect("start cargo-leaktest");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let stdout = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = stdout.read_to_end(&mut text);
-        text
-    });
-    let stderr = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = stderr.read_to_end(&mut text);
-        text
-    });
+    let stdout = read_in_background(child.stdout.take());
+    let stderr = read_in_background(child.stderr.take());
     let was_ready = wait_until(READY_LIMIT, &ready);
     let pid = child.id() as libc::pid_t;
     // SAFETY: kill has no memory-safety preconditions; the child is not reaped yet.
@@ -349,7 +385,11 @@ fn the_environment_cannot_fake_the_protocol_and_overrides_are_shown() {
 #[test]
 fn binaries_that_cannot_describe_themselves_are_skipped_and_never_hang_the_run() {
     let dir = fixture_dir("reliability");
-    let run = cargo_leaktest_in(&dir, &["--message-format", "json"]);
+    let scope = Scope::new();
+    let run = run_bounded(
+        cargo_leaktest_command_in(&dir, &["--message-format", "json"], &scope),
+        &scope,
+    );
     assert_eq!(run.code, Some(0), "{run}");
     let skipped: BTreeMap<String, Value> = line_of_type(&run, "run_started")["skipped_targets"]
         .as_array()
