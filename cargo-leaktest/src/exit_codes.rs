@@ -19,7 +19,7 @@ pub const HUNG_UP: i32 = 129;
 
 /// The exit-code table as printed at the end of `--help`.
 pub const HELP: &str = "\
-Exit codes (when several apply: 130, then 1, 3, 4):
+Exit codes (when several apply: 130, 143 or 129, then 1, 3, 4):
   0    every selected leak test passed (an empty --partition shard passes too)
   1    at least one test leaked, failed, crashed or timed out
   2    usage, configuration, build or baseline error (missing or corrupt baseline)

@@ -11,9 +11,11 @@
 //!   (reported as leaked: they outlived their test), reaps them, and writes
 //!   [`SupervisorReport`] into the record directory.
 //! - When the runner asks it to stop (SIGTERM: timeout, Ctrl-C) or dies (its
-//!   parent-death signal is SIGTERM too), the keeper kills the test's process
-//!   and everything it started the same way; when the runner is gone it also
-//!   removes the record directory, which nobody will read.
+//!   parent-death signal, [`RUNNER_DIED`], a signal of its own: the runner's
+//!   thread that started the keeper may die a moment before the runner is
+//!   gone), the keeper kills the test's process and everything it started the
+//!   same way; when the runner died it also removes the record directory,
+//!   which nobody will read.
 //! - The test's process dies with SIGKILL when the keeper dies, whatever it
 //!   does with its own signals.
 
@@ -27,6 +29,9 @@ use std::fs::File;
 pub(crate) const EXIT_PARENT_GONE: i32 = 5;
 /// Exit code of a keeper that could not write its report.
 pub(crate) const EXIT_REPORT_UNWRITABLE: i32 = 4;
+/// The keeper's parent-death signal: the runner died. Not the stop request
+/// (SIGTERM), so the keeper can tell whether anybody will read its report.
+const RUNNER_DIED: i32 = libc::SIGUSR1;
 /// Most leaked processes listed in a report (all of them are killed).
 const MOST_LISTED: usize = 100;
 /// Rounds of killing after which processes still appearing are left to the
@@ -52,12 +57,18 @@ pub(crate) fn fork_test_process(record_dir: &File, parent: Option<u32>) {
         libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1);
         let mut watched: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut watched);
-        for signal in [libc::SIGCHLD, libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        for signal in [
+            libc::SIGCHLD,
+            libc::SIGTERM,
+            libc::SIGINT,
+            libc::SIGHUP,
+            RUNNER_DIED,
+        ] {
             libc::sigaddset(&mut watched, signal);
         }
         let mut previous: libc::sigset_t = std::mem::zeroed();
         libc::pthread_sigmask(libc::SIG_BLOCK, &watched, &mut previous);
-        die_with_parent(libc::SIGTERM, parent);
+        die_with_parent(RUNNER_DIED, parent);
         let keeper = libc::getpid();
         match libc::fork() {
             -1 => {
@@ -78,8 +89,8 @@ pub(crate) fn fork_test_process(record_dir: &File, parent: Option<u32>) {
             }
             test => {
                 libc::setpgid(test, test);
-                let report = supervise(test as u32, &watched);
-                finish(record_dir, &report, parent);
+                let (report, runner_died) = supervise(test as u32, &watched);
+                finish(record_dir, &report, runner_died, parent);
             }
         }
     }
@@ -97,20 +108,23 @@ fn die_with_parent(signal: i32, parent: Option<u32>) {
     }
 }
 
-/// Waits for the test's process to end or for a stop request, then kills what
-/// is left and reaps it all.
-fn supervise(test: u32, watched: &libc::sigset_t) -> SupervisorReport {
-    let stopped = loop {
+/// Waits for the test's process to end, for a stop request or for the
+/// runner's death, then kills what is left and reaps it all. Returns the
+/// report, and whether the runner died.
+fn supervise(test: u32, watched: &libc::sigset_t) -> (SupervisorReport, bool) {
+    let (stopped, runner_died) = loop {
         if reap_until_test_exits(test) {
-            break false;
+            break (false, false);
         }
         // SAFETY: sigwaitinfo reads the set and writes the siginfo we pass.
         let signal = unsafe {
             let mut info: libc::siginfo_t = std::mem::zeroed();
             libc::sigwaitinfo(watched, &mut info)
         };
-        if matches!(signal, libc::SIGTERM | libc::SIGINT | libc::SIGHUP) {
-            break true;
+        match signal {
+            RUNNER_DIED => break (true, true),
+            libc::SIGTERM | libc::SIGINT | libc::SIGHUP => break (true, false),
+            _ => {}
         }
     };
     if stopped {
@@ -122,12 +136,13 @@ fn supervise(test: u32, watched: &libc::sigset_t) -> SupervisorReport {
     let leaked_processes = kill_what_is_left(test);
     process::signal_group(test, libc::SIGKILL);
     let exit = reap(test);
-    SupervisorReport {
+    let report = SupervisorReport {
         schema_version: SCHEMA_VERSION,
         test_pid: test,
         exit,
         leaked_processes,
-    }
+    };
+    (report, runner_died)
 }
 
 /// Reaps children other than the test's process that have exited (orphans
@@ -211,12 +226,17 @@ fn reap(pid: u32) -> ExitStatus {
     }
 }
 
-/// Writes the report and exits; when the runner is gone, removes the record
-/// directory instead (nobody will read it).
-fn finish(record_dir: &File, report: &SupervisorReport, parent: Option<u32>) -> ! {
+/// Writes the report and exits; when the runner died (or is gone), removes
+/// the record directory instead (nobody will read it).
+fn finish(
+    record_dir: &File,
+    report: &SupervisorReport,
+    runner_died: bool,
+    parent: Option<u32>,
+) -> ! {
     // SAFETY: getppid has no preconditions.
     let parent_gone = parent.is_some_and(|parent| unsafe { libc::getppid() } as u32 != parent);
-    if parent_gone {
+    if runner_died || parent_gone {
         let _ = remove_directory(record_dir);
         std::process::exit(EXIT_PARENT_GONE);
     }

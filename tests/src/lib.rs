@@ -452,14 +452,17 @@ const VARYING_TEXT: &[(&str, &str)] = &[
     (r"thread '([^']*)' \(\d+\)", "thread '${1}' ([TID])"),
     // Build hashes in binary names: `leaks-460e9edf662ab5c0`.
     (r"-[0-9a-f]{16}\b", "-[HASH]"),
+    // Processes a test left running: `pid 4242 (sleep 60)`.
+    (r"\bpid \d+ \(", "pid [PID] ("),
 ];
 
 /// insta settings for snapshots of what users read: the paths of this
 /// checkout and of the fixture target directory, durations, peak heap
-/// figures, thread ids and build hashes are replaced (in text and in JSON),
-/// and in JSON records the fields whose values vary (`binary`, `src_path`,
-/// `duration_ms`, `peak_heap_bytes`, the `series` of samples, shown as their
-/// length) are redacted.
+/// figures, thread ids, process ids and build hashes are replaced (in text
+/// and in JSON), and in JSON records the fields whose values vary (`binary`,
+/// `src_path`, `duration_ms`, `peak_heap_bytes`, the pids of
+/// `leaked_processes`, the `series` of samples, shown as their length) are
+/// redacted.
 pub fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_omit_expression(true);
@@ -484,6 +487,7 @@ pub fn snapshot_settings() -> insta::Settings {
     for field in [".duration_ms", ".record.duration_ms"] {
         settings.add_redaction(field, "[DURATION_MS]");
     }
+    settings.add_redaction(".record.leaked_processes[].pid", "[PID]");
     settings.add_redaction(".record.peak_heap_bytes", "[PEAK_HEAP_BYTES]");
     settings.add_redaction(".record.heap_bytes_at_start", "[HEAP_BYTES_AT_START]");
     settings.add_dynamic_redaction(".record.resources[].series", |series, _path| {
