@@ -1,16 +1,19 @@
 //! Decides, from one resource's series of samples, whether it grows without bound.
 //!
-//! The harness runs a test body `n` times and samples every resource (live heap
-//! bytes, open fds, threads, ...) after each iteration; sample `i` is taken after
-//! iteration `i` (0-based). After the last iteration it waits for the process to
-//! settle (see [`has_settled`]) and the settled reading replaces the last sample.
-//! The first `warmup` samples are not judged: lazy initialisation belongs there.
+//! The harness runs a test body `n` times (its declared iterations) and
+//! samples every resource (live heap bytes, open fds, threads, ...) after each
+//! iteration; sample `i` is taken after iteration `i` (0-based). After the last
+//! iteration it waits for the process to settle (see [`has_settled`]) and the
+//! settled reading replaces the last sample. The first `warmup` samples are not
+//! judged: lazy initialisation belongs there.
 //!
 //! Growth that must **not** count as a leak: one-time lazy init, a cache that
-//! fills up to its capacity, a `Vec` or `HashMap` whose capacity doubled a few
-//! times and then stopped, a few blocks of noise, memory that another thread
-//! frees a moment later. [`analyze`] tells these from unbounded growth with one
-//! rule, explained here on a series of `n = 12` samples with `warmup = 2`:
+//! fills up to its capacity (even a capacity larger than the run), a `Vec` or
+//! `HashMap` whose capacity doubled a few times and then stopped, a pool or a
+//! queue whose size wanders at random within a bound, a few blocks of noise,
+//! memory that another thread frees a moment later. [`analyze`] tells these
+//! from unbounded growth with one rule, explained here on a series of `n = 12`
+//! samples with `warmup = 2`:
 //!
 //! ```text
 //! iteration     0  1 |  2  3  4  5  6  7  8  9 10 11
@@ -25,76 +28,166 @@
 //!    the floor is retained. Here the `10` of iteration 7 is a transient spike.
 //! 2. **Retained growth** is what the floor gained over the judged part:
 //!    `10 - 4 = 6`, that is `0.6` per judged iteration.
-//! 3. **Noise** is the largest rise of a sample above its floor: `2`.
-//! 4. **Rises** are the iterations where the floor steps up: 3, 5, 6, 7, 9, 10.
-//! 5. **Late part.** Only what happens in the second half of the run (iterations
-//!    `>= n / 2`, warm-up counted in `n`) decides: `late_growth` is what the floor
-//!    gained there (`10 - 6 = 4`) and `late_rises` how often it stepped up (4).
-//!    Bounded structures have stopped growing by then. (When the warm-up reaches
-//!    past the middle, the late part is every judged iteration after the first.)
-//! 6. **Quiet tail** is how many iterations have passed since the floor's last
-//!    rise. Growth counts as ongoing while the quiet tail is at most three times
-//!    the spacing of the rises (and at least a tenth of the run).
-//! 7. **Verdict:**
-//!    - no late growth: **not leaking** (it grew, then plateaued);
-//!    - late growth no larger than the noise: **not leaking** (within noise);
-//!    - two or more late rises and growth ongoing: **leaking**, as in this
-//!      example (`4 > 2`, 4 rises, the last at the end);
-//!    - one late rise, or rises that stopped a while ago: **needs confirmation**.
-//!      The harness doubles the run and calls [`analyze`] again with
-//!      `confirming = true`: then late growth beyond the noise that is still
-//!      ongoing is **leaking**, and growth that stopped is **not leaking**.
+//! 3. **Late part.** Only what happens in the second half of the run
+//!    (iterations `>= n / 2`, warm-up counted in `n`) decides: `late_growth` is
+//!    what the floor gained there (`10 - 6 = 4`) and `late_rises` how often it
+//!    stepped up (4). Bounded structures the run outgrew have stopped growing by
+//!    then. (When the warm-up reaches past the middle, the late part is every
+//!    judged iteration after the first.)
+//! 4. **Noise** is the largest rise of a sample of the late part (and of the
+//!    sample just before it) above its floor: `2`, or how far the counter moved
+//!    while the body was not running, if that is more. A spike or a bump that
+//!    happened earlier and was given back cannot lift the late floor, so it
+//!    does not hide growth still going on at the end.
+//! 5. **Quiet tail** is how many iterations have passed since the floor's last
+//!    rise. Growth counts as stopped once the quiet tail is longer than seven
+//!    times the spacing of the rises and a tenth of the run: a leak that keeps
+//!    its pace pauses that long by chance about once in a thousand runs.
+//! 6. **At the declared length:** no late growth is **not leaking** (it grew,
+//!    then plateaued); late growth no larger than the noise is **not leaking**
+//!    (within noise). Anything else grows, as here (`4 > 2`), and the series
+//!    alone cannot tell a leak from a bounded structure still filling up: it
+//!    **needs more iterations**.
 //!
 //! ```
 //! use leaktest_core::analysis::{analyze, Verdict};
+//! use leaktest_core::model::Reason;
 //!
 //! let samples = [0, 4, 4, 6, 5, 6, 7, 10, 8, 9, 10, 10];
-//! let analysis = analyze(&samples, 2, false);
-//! assert_eq!(analysis.verdict, Verdict::Leaking);
+//! let analysis = analyze(&samples, 2);
+//! assert_eq!(analysis.verdict, Verdict::NeedsMoreIterations);
 //! assert_eq!(analysis.retained_growth, 6);
 //! assert_eq!(analysis.noise, 2);
-//! assert_eq!(analysis.late_rises, 4);
+//! assert_eq!(
+//!     analysis.reason,
+//!     Reason::KeptRising { late_growth: 4, steps: 4, from_iteration: 6 }
+//! );
 //!
 //! // A cache that fills up by iteration 4 and then stays full.
 //! let cache = [0, 8, 16, 24, 32, 32, 32, 32, 32, 32, 32, 32];
-//! let analysis = analyze(&cache, 2, false);
+//! let analysis = analyze(&cache, 2);
 //! assert_eq!(analysis.verdict, Verdict::NotLeaking);
 //! assert_eq!(analysis.plateau_from, Some(4));
 //! ```
 //!
-//! ## Why half of the run, and why a single late rise needs confirmation
+//! ## Adaptive length: growth is judged on a longer run
+//!
+//! A cache of 500 entries fed a new key per call looks exactly like a leak for
+//! its first 500 calls, and a pool whose size wanders at random can drift up
+//! through the second half of a short run. What tells them apart is length: a
+//! leak keeps growing at its rate, a bounded structure stops, and a random
+//! fluctuation's reach grows only like the square root of the run. So a series
+//! that **needs more iterations** is not judged on the spot: the harness goes
+//! on running the test in the same process, to twice its length at a time
+//! ([`next_length`]: `n`, `2n`, `4n`, `8n`, then the cap of
+//! [`EXTENSION_CAP_FACTOR`]` × n`), and judges the whole, longer series again
+//! with the same steps, its late part being the second half of the longer run.
+//! With the run extended to `L` iterations:
+//!
+//! - no late growth is **not leaking** (plateaued);
+//! - late growth no larger than `L / n` times the noise is **not leaking**: the
+//!   noise is allowed once per half of the *declared* run, so the rate a leak
+//!   must exceed (noise per `n / 2` iterations) is the same however far the run
+//!   was extended, while a fluctuation's reach does not keep up (a fluctuation);
+//! - late growth that stopped (its quiet tail is long) is **not leaking**;
+//! - anything else still grows, and needs more iterations.
+//!
+//! The run stops as soon as every resource is judged. When it cannot go on (it
+//! reached the cap, the next length would not finish within the timeout, or
+//! at its pace a resource would pass its limit), [`conclude`] gives the final
+//! verdict: steady growth is **leaking**; a single late step, or rises that
+//! paused, in a run that could not even be doubled is reported as not
+//! confirmed, not as a leak. A test whose growth stops within the extension
+//! can declare [`SeriesAnalysis::iterations_without_extension`] iterations to
+//! be judged without it.
+//!
+//! ```
+//! use leaktest_core::analysis::{analyze_with, conclude, Options, Verdict};
+//! use leaktest_core::model::ExtensionEnd;
+//!
+//! // A cache of 300 entries, declared 100 iterations: plateaued at 400.
+//! let cache: Vec<i64> = (0..400).map(|i| 64 * i.min(300)).collect();
+//! let options = Options::default().declared_iterations(100);
+//! assert_eq!(analyze_with(&cache, 10, &options).verdict, Verdict::NotLeaking);
+//!
+//! // One block of 16 bytes kept every tenth call: still growing at the cap.
+//! let leak: Vec<i64> = (0..1000).map(|i| 16 * (i / 10)).collect();
+//! let analysis = analyze_with(&leak, 10, &options);
+//! assert_eq!(analysis.verdict, Verdict::NeedsMoreIterations);
+//! assert_eq!(conclude(analysis, ExtensionEnd::Cap).verdict, Verdict::Leaking);
+//! ```
+//!
+//! ## Why half of the run, and why a single late rise needs more iterations
 //!
 //! A container growing without bound by doubling its capacity steps at `t, 2t,
 //! 4t, ...`: steps get rarer but never stop. Its last step before `n` lies at
 //! `n / 2` or later (otherwise the next one, at twice its iteration, would still
-//! be before `n`), so unbounded geometric growth always shows at least one rise in
-//! the late part. A bounded structure's last resize can land there too. One late
-//! rise therefore cannot be judged: the harness runs the test again for twice the
-//! iterations and calls [`analyze`] with `confirming = true`. In the doubled run a
-//! bounded structure's last resize falls in the first half (no late growth, not
-//! leaking), while unbounded doubling steps again in the late half, and that one
-//! rise is now a leak.
+//! be before `n`), so unbounded geometric growth always shows at least one rise
+//! in the late part, at every length. A bounded structure's last resize can
+//! land there too. One late rise therefore cannot be judged: in the doubled run
+//! a bounded structure's last resize falls in the first half (no late growth,
+//! not leaking), while unbounded doubling steps again in the late half.
+//!
+//! ## Why the noise scales with the extension
+//!
+//! Over `m` iterations a leak of rate `r` gains `r · m`, while a driftless
+//! random walk (a pool that takes or returns a buffer at random, a queue under
+//! random load) reaches about `σ · √m`, and so does its largest fall, which is
+//! what the noise measures. Against a fixed bound, a longer run would turn
+//! every fluctuation into a leak; against `L / n` times the noise, the
+//! fluctuation's share shrinks like `1 / √L` while a leak's rate keeps its
+//! place. For a driftless walk of 1,000 steps, a second half that gains more
+//! than ten times its largest fall happens in about one run in 8,000 (and the
+//! walk must have looked like growth at every shorter length to get there);
+//! a leak of one block per call inside such a pool, or 8 bytes a call under
+//! transient noise of 100 bytes, is still caught, and reported at its own rate.
 //!
 //! ## Limits
 //!
-//! Growth over the late half that is no larger than the largest transient spike
-//! is taken as noise: a leak of a few bytes per iteration next to a large
-//! temporary buffer needs more iterations to show.
+//! - Growth over the late part that is no larger than the largest transient
+//!   spike of the late part is taken as noise: a leak of a few bytes per
+//!   iteration next to a large temporary buffer held across iterations needs
+//!   more iterations to show.
+//! - A bounded structure still filling up in the last tenth of the longest run
+//!   (a cache of more than about eight times the declared iterations fed a new
+//!   key per call) is taken for a leak; so, often, is a table filled by keys
+//!   drawn at random from a space of more than about the declared iterations,
+//!   which fills ever more slowly. Declare more iterations for such tests.
+//! - A leak much slower than the fluctuation around it (one block every tenth
+//!   call inside a pool that moves by a block every call) is taken for the
+//!   fluctuation.
+//! - A run longer than 2,048 iterations is kept at a bounded resolution:
+//!   neighbouring samples are merged into points that keep their lowest and
+//!   highest sample and their largest fall, so the floor and the noise are
+//!   exact, while rises are counted per point.
 
-use crate::model::{Judgement, Reason, Resource};
+use crate::model::{ExtensionEnd, Judgement, Reason, Resource};
+use crate::series::{Point, PointSeries};
+
+/// A run whose growth needs more iterations is extended up to this many times
+/// its declared iterations (see [`next_length`]).
+pub const EXTENSION_CAP_FACTOR: u64 = 10;
+
+/// Growth counts as stopped once the floor has not risen for this many times
+/// the spacing of its rises (and for a tenth of the run): a leak that keeps
+/// its pace pauses that long by chance with probability about `e^-7`, one in
+/// a thousand, when its rises come at random.
+const QUIET_SPACINGS: u64 = 7;
 
 /// What the rule concluded about a series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// The retained amount stopped growing before the late part of the run, or
-    /// grew there by no more than the noise.
+    /// The retained amount stopped growing, or grew no faster than its noise.
     NotLeaking,
-    /// The retained amount kept rising through the late part of the run.
+    /// The retained amount kept growing faster than its noise until the run
+    /// could not be extended any further.
     Leaking,
-    /// The retained amount rose exactly once in the late part: either unbounded
-    /// geometric growth or a bounded structure's last resize. Run twice as many
-    /// iterations and analyze again with `confirming = true`.
-    NeedsConfirmation,
+    /// The retained amount grows, and the series alone cannot tell yet whether
+    /// it grows without bound (a leak) or is filling a bounded structure larger
+    /// than the run (a cache, a table, the next resize of a collection). Run
+    /// to [`next_length`] and analyze again; when the run cannot go on,
+    /// [`conclude`] turns this into a verdict.
+    NeedsMoreIterations,
 }
 
 /// The verdict on one series and the figures it was reached from.
@@ -108,7 +201,8 @@ pub struct SeriesAnalysis {
     pub growth_per_iteration: f64,
     /// Number of judged samples (iterations after warm-up).
     pub judged_iterations: u64,
-    /// Largest amount by which a judged sample rose above its floor.
+    /// Largest amount by which a sample of the late part rose above its
+    /// floor, or the fluctuation seen at rest when larger.
     pub noise: i64,
     /// What the floor gained during the late part of the run: iterations
     /// `>= n / 2`, or every judged iteration after the first when the warm-up
@@ -116,9 +210,13 @@ pub struct SeriesAnalysis {
     pub late_growth: i64,
     /// How many times the floor stepped up during the late part of the run.
     pub late_rises: u64,
-    /// The iteration of the floor's last rise, when it grew and then stayed flat
-    /// through the late part of the run.
+    /// The iteration of the floor's last rise, when it grew and then stopped.
     pub plateau_from: Option<u64>,
+    /// Iterations in the judged series (more than `declared_iterations` when
+    /// the run was extended).
+    pub iterations: u64,
+    /// Iterations the test declared.
+    pub declared_iterations: u64,
     /// Which case of the rule decided, with its figures (rendered as text by
     /// `render::reason_sentence`).
     pub reason: Reason,
@@ -128,9 +226,9 @@ impl SeriesAnalysis {
     /// The verdict on `resource` as the serialisable [`Judgement`] of the
     /// result model.
     ///
-    /// [`Verdict::NeedsConfirmation`] maps to `leaking = false`: callers are
-    /// expected to confirm (run more iterations and analyze again with
-    /// `confirming = true`) before turning an analysis into a judgement.
+    /// [`Verdict::NeedsMoreIterations`] maps to `leaking = false`: callers
+    /// are expected to run on, or to [`conclude`], before turning an analysis
+    /// into a judgement.
     pub fn judgement(&self, resource: Resource) -> Judgement {
         Judgement::new(
             resource,
@@ -141,29 +239,40 @@ impl SeriesAnalysis {
             self.reason.clone(),
         )
     }
+
+    /// Iterations that would let a test whose run had to be extended be
+    /// judged at its declared length: the growth stopped at iteration
+    /// [`plateau_from`](Self::plateau_from), so a run more than twice as long
+    /// sees a flat second half. Rounded up to two significant digits. `None`
+    /// unless the run was extended and then found growth that stopped.
+    ///
+    /// ```
+    /// use leaktest_core::analysis::{analyze_with, Options, Verdict};
+    ///
+    /// // A cache of 300 entries, one new entry per call, in a run of 100
+    /// // iterations extended to 800.
+    /// let series: Vec<i64> = (0..800).map(|i| 48 * i.min(300)).collect();
+    /// let analysis = analyze_with(&series, 10, &Options::default().declared_iterations(100));
+    /// assert_eq!(analysis.verdict, Verdict::NotLeaking);
+    /// assert_eq!(analysis.iterations_without_extension(), Some(610));
+    /// ```
+    pub fn iterations_without_extension(&self) -> Option<u64> {
+        if self.iterations <= self.declared_iterations || self.verdict != Verdict::NotLeaking {
+            return None;
+        }
+        let last_rise = self.plateau_from?;
+        let needed = last_rise.saturating_add(1).saturating_mul(2);
+        (needed > self.declared_iterations).then(|| round_up_to_two_digits(needed))
+    }
 }
 
-/// Judges a series of samples, one per iteration, by the rule in the
-/// [module docs](self).
-///
-/// `series[i]` is the sample after iteration `i`, the last one settled; the first
-/// `warmup` samples are not judged. With fewer than two judged samples the
-/// series is not leaking. Pass `confirming = true` when judging a run that was
-/// extended after a [`Verdict::NeedsConfirmation`].
-///
-/// ```
-/// use leaktest_core::analysis::{analyze, Verdict};
-///
-/// // One block of 16 bytes kept every tenth iteration.
-/// let series: Vec<i64> = (0..100).map(|i| 16 * (i / 10)).collect();
-/// assert_eq!(analyze(&series, 10, false).verdict, Verdict::Leaking);
-///
-/// // Lazy init right after warm-up, then flat.
-/// let series: Vec<i64> = (0..100).map(|i| if i < 12 { 0 } else { 4096 }).collect();
-/// assert_eq!(analyze(&series, 10, false).verdict, Verdict::NotLeaking);
-/// ```
-pub fn analyze(series: &[i64], warmup: usize, confirming: bool) -> SeriesAnalysis {
-    analyze_with(series, warmup, confirming, &Options::default())
+/// `value` rounded up to two significant digits: 1026 → 1100, 129 → 130.
+fn round_up_to_two_digits(value: u64) -> u64 {
+    let mut unit = 1u64;
+    while value / unit >= 100 {
+        unit = unit.saturating_mul(10);
+    }
+    value.div_ceil(unit).saturating_mul(unit)
 }
 
 /// What [`analyze_with`] needs to know beyond the series.
@@ -173,6 +282,9 @@ pub struct Options {
     /// How far the counter moved while the body was not running; the noise is
     /// at least this much.
     pub fluctuation_at_rest: i64,
+    /// Iterations the test declared, when the series is longer because the
+    /// run was extended (`None`: the series is as long as declared).
+    pub declared_iterations: Option<u64>,
 }
 
 impl Options {
@@ -180,118 +292,256 @@ impl Options {
     pub fn with_fluctuation_at_rest(fluctuation_at_rest: i64) -> Options {
         Options {
             fluctuation_at_rest,
+            declared_iterations: None,
+        }
+    }
+
+    /// The same options, for a series of a run that declared `iterations`
+    /// (and was extended past them when the series is longer).
+    pub fn declared_iterations(self, iterations: u64) -> Options {
+        Options {
+            declared_iterations: Some(iterations),
+            ..self
         }
     }
 }
 
-/// [`analyze`] with [`Options`]: the noise seen at rest (how far the counter
-/// moved while the body was not running, in the settle window: movement of
-/// other threads that the samples may have caught at any level).
+/// Judges a series of samples, one per iteration, by the rule in the
+/// [module docs](self), as a run of `series.len()` declared iterations.
+///
+/// `series[i]` is the sample after iteration `i`, the last one settled; the
+/// first `warmup` samples are not judged. With fewer than two judged samples
+/// the series is not leaking.
 ///
 /// ```
-/// use leaktest_core::analysis::{analyze_with, Options, Verdict};
-/// use leaktest_core::model::Reason;
+/// use leaktest_core::analysis::{analyze, Verdict};
 ///
-/// let series: Vec<i64> = (0..100).map(|i| 2048 * i).collect();
-/// let analysis = analyze_with(&series, 10, false, &Options::default());
+/// // Lazy init right after warm-up, then flat.
+/// let series: Vec<i64> = (0..100).map(|i| if i < 12 { 0 } else { 4096 }).collect();
+/// assert_eq!(analyze(&series, 10).verdict, Verdict::NotLeaking);
+///
+/// // One block of 16 bytes kept every tenth iteration: it grows, and only a
+/// // longer run can tell it from a table still filling up.
+/// let series: Vec<i64> = (0..100).map(|i| 16 * (i / 10)).collect();
+/// assert_eq!(analyze(&series, 10).verdict, Verdict::NeedsMoreIterations);
+/// ```
+pub fn analyze(series: &[i64], warmup: usize) -> SeriesAnalysis {
+    analyze_with(series, warmup, &Options::default())
+}
+
+/// [`analyze`] with [`Options`]: the noise seen at rest (how far the counter
+/// moved while the body was not running, in the settle window: movement of
+/// other threads that the samples may have caught at any level), and the
+/// declared iterations of a run that was extended.
+///
+/// ```
+/// use leaktest_core::analysis::{analyze_with, conclude, Options, Verdict};
+/// use leaktest_core::model::{ExtensionEnd, Reason};
+///
+/// // 2 KiB kept per call, run to the cap of ten times the declared 100 iterations.
+/// let series: Vec<i64> = (0..1000).map(|i| 2048 * i).collect();
+/// let options = Options::default().declared_iterations(100);
+/// let analysis = conclude(analyze_with(&series, 10, &options), ExtensionEnd::Cap);
+/// assert_eq!(analysis.verdict, Verdict::Leaking);
 /// assert_eq!(
 ///     analysis.reason,
-///     Reason::KeptRising { late_growth: 102_400, steps: 50, from_iteration: 50 }
+///     Reason::GrewThroughExtension { extended_to: 1000, late_growth: 1_024_000, last_rise_iteration: 999 }
 /// );
 ///
 /// // A background thread holds 1 to 385 bytes; sampling aliases it into a slow ramp.
 /// let ramp: Vec<i64> = (0..100).map(|i| 1000 + 4 * i).collect();
-/// assert_eq!(analyze_with(&ramp, 10, false, &Options::default()).verdict, Verdict::Leaking);
 /// let at_rest = Options::with_fluctuation_at_rest(384);
-/// assert_eq!(analyze_with(&ramp, 10, false, &at_rest).verdict, Verdict::NotLeaking);
+/// assert_eq!(analyze_with(&ramp, 10, &at_rest).verdict, Verdict::NotLeaking);
 /// ```
-pub fn analyze_with(
-    series: &[i64],
-    warmup: usize,
-    confirming: bool,
-    options: &Options,
-) -> SeriesAnalysis {
-    let fluctuation_at_rest = options.fluctuation_at_rest;
-    let judged_count = series.len().saturating_sub(warmup);
-    if judged_count < 2 {
-        return too_few_judged(judged_count);
+pub fn analyze_with(series: &[i64], warmup: usize, options: &Options) -> SeriesAnalysis {
+    let points = PointSeries::from_samples(series).to_points();
+    analyze_points(&points, warmup as u64, options)
+}
+
+/// How long the run should be when a series of `current` iterations of a
+/// test that declared `declared` needs more: twice as long, up to
+/// [`EXTENSION_CAP_FACTOR`] times the declared iterations. `None` at the cap.
+///
+/// ```
+/// use leaktest_core::analysis::next_length;
+///
+/// let stages: Vec<u64> = std::iter::successors(Some(100), |&n| next_length(100, n)).collect();
+/// assert_eq!(stages, [100, 200, 400, 800, 1000]);
+/// ```
+pub fn next_length(declared: u64, current: u64) -> Option<u64> {
+    let cap = declared.saturating_mul(EXTENSION_CAP_FACTOR);
+    (current < cap).then(|| current.saturating_mul(2).min(cap))
+}
+
+/// The final verdict on a series whose run cannot go on: growth that still
+/// needed more iterations is a leak when it was steady (it kept rising
+/// through the run, or through its extension), and is reported as not
+/// confirmed, not as a leak, when it was a single late step or rises that
+/// had paused, in a run that could not even be doubled. Other analyses are
+/// returned unchanged.
+///
+/// ```
+/// use leaktest_core::analysis::{analyze, conclude, Verdict};
+/// use leaktest_core::model::ExtensionEnd;
+///
+/// // One byte kept per call, in a test too slow to be extended within its timeout.
+/// let series: Vec<i64> = (0..100).map(|i| 1000 + i).collect();
+/// assert_eq!(conclude(analyze(&series, 10), ExtensionEnd::Timeout).verdict, Verdict::Leaking);
+///
+/// // One step late in the run: the last resize of a bounded table, or not.
+/// let step: Vec<i64> = (0..100).map(|i| if i < 70 { 1000 } else { 3000 }).collect();
+/// assert_eq!(conclude(analyze(&step, 10), ExtensionEnd::Timeout).verdict, Verdict::NotLeaking);
+/// ```
+pub fn conclude(analysis: SeriesAnalysis, end: ExtensionEnd) -> SeriesAnalysis {
+    if analysis.verdict != Verdict::NeedsMoreIterations {
+        return analysis;
     }
+    let (verdict, reason) = match analysis.reason {
+        steady @ (Reason::KeptRising { .. } | Reason::GrewThroughExtension { .. }) => {
+            (Verdict::Leaking, steady)
+        }
+        pending => {
+            let pending = Box::new(pending);
+            let reason = match end {
+                ExtensionEnd::Limit { resource, limit } => Reason::NotExtendedNearLimit {
+                    pending,
+                    limited: resource,
+                    limit,
+                },
+                _ => Reason::CouldNotConfirm { pending },
+            };
+            (Verdict::NotLeaking, reason)
+        }
+    };
+    SeriesAnalysis {
+        verdict,
+        reason,
+        ..analysis
+    }
+}
+
+/// [`analyze_with`] over a series kept at a bounded resolution (see
+/// [`crate::series`]): the rule is the same, with rises and the start of the
+/// late part found to the resolution of the points.
+pub(crate) fn analyze_points(points: &[Point], warmup: u64, options: &Options) -> SeriesAnalysis {
+    let Some(last) = points.last() else {
+        return too_few_judged(0, 0);
+    };
+    let iterations = last.first_iteration + 1;
+    let declared_iterations = options
+        .declared_iterations
+        .unwrap_or(iterations)
+        .clamp(1, iterations);
+    let judged_count = iterations.saturating_sub(warmup);
     // The last warm-up sample is the baseline, so the growth of every judged
     // iteration is counted, the first one's included.
     let baseline = warmup.saturating_sub(1);
-    let judged = &series[baseline..];
-    let floor = retained_floor(judged);
+    let judged = &points[points.partition_point(|point| point.first_iteration < baseline)..];
+    if judged_count < 2 || judged.len() < 2 {
+        return too_few_judged(judged_count, iterations);
+    }
+    let floor = point_floor(judged);
     let first_floor = floor[0];
     let last_floor = floor[floor.len() - 1];
     let retained_growth = last_floor.saturating_sub(first_floor);
-    let judged_iterations = (judged.len() - 1) as u64;
-    let noise = noise_amplitude(judged, &floor).max(fluctuation_at_rest);
-    let rises = rise_positions(&floor);
+    let first_iteration = judged[0].first_iteration;
+    let judged_iterations = iterations - 1 - first_iteration;
 
-    // Position in `judged` of the first late sample; at least 1, so that a late
-    // rise always has a judged sample before it.
-    let late_start = late_part_start(series.len(), warmup) - baseline;
+    // Index in `judged` of the first late point; at least 1, so that a late
+    // rise always has a judged point before it.
+    let late_start_iteration =
+        (late_part_start(iterations as usize, warmup as usize) as u64).max(first_iteration + 1);
+    let late_start = judged
+        .partition_point(|point| point.first_iteration < late_start_iteration)
+        .max(1);
     let late_growth = last_floor.saturating_sub(floor[late_start - 1]);
-    let late_rises: Vec<usize> = rises.iter().copied().filter(|&j| j >= late_start).collect();
-    let iteration = |position: usize| (baseline + position) as u64;
+    let noise = noise_amplitude(&judged[late_start - 1..], &floor[late_start - 1..])
+        .max(options.fluctuation_at_rest);
+    let rises = rise_positions(&floor);
+    let late_rises: Vec<usize> = rises.iter().copied().filter(|&p| p >= late_start).collect();
+    let iteration_of = |position: usize| judged[position].first_iteration;
+    let rise_iterations: Vec<u64> = rises.iter().map(|&p| iteration_of(p)).collect();
+    let late_rise_iterations: Vec<u64> = late_rises.iter().map(|&p| iteration_of(p)).collect();
 
-    let last_position = judged.len() - 1;
-    let quiet_tail = rises
+    let last_iteration = iterations - 1;
+    let quiet_iterations = rise_iterations
         .last()
-        .map_or(last_position, |&last| last_position - last);
-    let allowed_quiet = allowed_quiet_tail(&rises, &late_rises, series.len());
-    let growth_stopped = quiet_tail > allowed_quiet;
+        .map_or(last_iteration - first_iteration, |&last_rise| {
+            last_iteration - last_rise
+        });
+    let allowed_quiet = allowed_quiet_tail(&rise_iterations, &late_rise_iterations, iterations);
+    let growth_stopped = quiet_iterations > allowed_quiet;
+    let extended = iterations > declared_iterations;
+    let last_rise = rise_iterations.last().copied();
+    // The late growth a leak must exceed: the noise over every half of the
+    // declared run, so the rate caught is the same however far the run was
+    // extended, while a fluctuation's reach grows only with the square root
+    // of the length.
+    let allowed_growth = scale(noise, iterations, declared_iterations);
 
-    let quiet_iterations = quiet_tail as u64;
     let (verdict, plateau_from, reason) = if late_growth <= 0 {
-        match rises.last() {
-            Some(&last_rise) if retained_growth > 0 => (
+        match last_rise {
+            Some(last_rise) if retained_growth > 0 => (
                 Verdict::NotLeaking,
-                Some(iteration(last_rise)),
+                Some(last_rise),
                 Reason::Plateaued {
                     growth: retained_growth,
-                    since_iteration: iteration(last_rise),
+                    since_iteration: last_rise,
                 },
             ),
             _ => (Verdict::NotLeaking, None, Reason::NoRetainedGrowth),
         }
-    } else if late_growth <= noise {
+    } else if late_growth <= allowed_growth && !extended {
         (Verdict::NotLeaking, None, Reason::WithinNoise { noise })
-    } else if confirming && growth_stopped {
-        let last_rise = rises.last().map_or(0, |&j| j);
+    } else if late_growth <= allowed_growth {
         (
             Verdict::NotLeaking,
-            Some(iteration(last_rise)),
+            None,
+            Reason::FluctuatedThroughExtension {
+                extended_to: iterations,
+                late_growth,
+                noise,
+                allowed_growth,
+            },
+        )
+    } else if extended && growth_stopped {
+        let last_rise = last_rise.unwrap_or(first_iteration);
+        (
+            Verdict::NotLeaking,
+            Some(last_rise),
             Reason::StoppedGrowing {
                 growth: retained_growth,
-                last_rise_iteration: iteration(last_rise),
+                last_rise_iteration: last_rise,
                 quiet_iterations,
             },
         )
-    } else if confirming {
-        let step = late_rises.last().map_or(late_start, |&j| j);
+    } else if extended {
+        let last_rise_iteration = late_rise_iterations
+            .last()
+            .copied()
+            .unwrap_or(late_start_iteration);
         (
-            Verdict::Leaking,
+            Verdict::NeedsMoreIterations,
             None,
             Reason::GrewThroughExtension {
-                extended_to: series.len() as u64,
+                extended_to: iterations,
                 late_growth,
-                last_rise_iteration: iteration(step),
+                last_rise_iteration,
             },
         )
     } else if late_rises.len() >= 2 && !growth_stopped {
         (
-            Verdict::Leaking,
+            Verdict::NeedsMoreIterations,
             None,
             Reason::KeptRising {
                 late_growth,
                 steps: late_rises.len() as u64,
-                from_iteration: iteration(late_start),
+                from_iteration: iteration_of(late_start),
             },
         )
     } else if late_rises.len() >= 2 {
         (
-            Verdict::NeedsConfirmation,
+            Verdict::NeedsMoreIterations,
             None,
             Reason::PausedRising {
                 steps: late_rises.len() as u64,
@@ -299,13 +549,16 @@ pub fn analyze_with(
             },
         )
     } else {
-        let step = late_rises.first().map_or(late_start, |&j| j);
+        let step = late_rise_iterations
+            .first()
+            .copied()
+            .unwrap_or(late_start_iteration);
         (
-            Verdict::NeedsConfirmation,
+            Verdict::NeedsMoreIterations,
             None,
             Reason::SingleLateStep {
                 late_growth,
-                at_iteration: iteration(step),
+                at_iteration: step,
             },
         )
     };
@@ -319,8 +572,16 @@ pub fn analyze_with(
         late_growth,
         late_rises: late_rises.len() as u64,
         plateau_from,
+        iterations,
+        declared_iterations,
         reason,
     }
+}
+
+/// `amount` scaled by `iterations / declared`, saturating.
+fn scale(amount: i64, iterations: u64, declared: u64) -> i64 {
+    let scaled = i128::from(amount) * i128::from(iterations) / i128::from(declared.max(1));
+    i64::try_from(scaled).unwrap_or(if scaled < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// Whether counters read repeatedly after the last iteration have stopped falling:
@@ -416,26 +677,26 @@ impl SettleTracker {
     }
 }
 
-fn too_few_judged(judged_iterations: usize) -> SeriesAnalysis {
+fn too_few_judged(judged_iterations: u64, iterations: u64) -> SeriesAnalysis {
     SeriesAnalysis {
         verdict: Verdict::NotLeaking,
         retained_growth: 0,
         growth_per_iteration: 0.0,
-        judged_iterations: judged_iterations as u64,
+        judged_iterations,
         noise: 0,
         late_growth: 0,
         late_rises: 0,
         plateau_from: None,
-        reason: Reason::TooFewJudged {
-            judged_iterations: judged_iterations as u64,
-        },
+        iterations,
+        declared_iterations: iterations,
+        reason: Reason::TooFewJudged { judged_iterations },
     }
 }
 
 /// The first iteration of the late part of a run of `run_length` samples whose
 /// first `warmup` are not judged: `run_length / 2`, or the first judged
 /// iteration when the warm-up reaches past the middle (never 0). Only the
-/// floor's growth from here on decides the verdict (step 5 of the
+/// floor's growth from here on decides the verdict (step 3 of the
 /// [module docs](self)); reports mark this part of the series.
 ///
 /// ```
@@ -472,27 +733,52 @@ pub fn retained_floor(samples: &[i64]) -> Vec<i64> {
     floor
 }
 
-/// How many iterations without a rise still count as "growing": three times the
-/// spacing of the rises (of the late ones when there are two or more, else of
-/// the last two), and at least a tenth of the run. Without two rises there is no
-/// spacing to go by, and any quiet tail is allowed.
-fn allowed_quiet_tail(rises: &[usize], late_rises: &[usize], run_length: usize) -> usize {
-    let spacing = match (late_rises, rises) {
-        ([first, .., last], _) => (last - first) / (late_rises.len() - 1),
-        (_, [.., before_last, last]) => last - before_last,
-        _ => return usize::MAX,
-    };
-    (3 * spacing).max(run_length / 10)
+/// [`retained_floor`] over points: element `p` is the smallest sample from
+/// point `p` to the end, the amount that is never freed again after point
+/// `p` starts.
+fn point_floor(points: &[Point]) -> Vec<i64> {
+    let mut floor: Vec<i64> = points
+        .iter()
+        .rev()
+        .scan(i64::MAX, |lowest, point| {
+            *lowest = (*lowest).min(point.lowest);
+            Some(*lowest)
+        })
+        .collect();
+    floor.reverse();
+    floor
 }
 
-/// The largest amount by which a sample rose above its floor.
-fn noise_amplitude(samples: &[i64], floor: &[i64]) -> i64 {
-    samples
+/// How many iterations without a rise still count as "growing":
+/// [`QUIET_SPACINGS`] times the spacing of the rises (of the late ones when
+/// there are two or more, else of the last two), and at least a tenth of the
+/// run. Without two rises there is no spacing to go by, and any quiet tail
+/// is allowed.
+fn allowed_quiet_tail(rises: &[u64], late_rises: &[u64], run_length: u64) -> u64 {
+    let spacing = match (late_rises, rises) {
+        ([first, .., last], _) => (last - first) / (late_rises.len() as u64 - 1),
+        (_, [.., before_last, last]) => last - before_last,
+        _ => return u64::MAX,
+    };
+    QUIET_SPACINGS.saturating_mul(spacing).max(run_length / 10)
+}
+
+/// The largest amount by which a sample of `points` rose above its floor: in
+/// each point, its largest fall, or its highest sample above the floor after
+/// it, whichever is larger.
+fn noise_amplitude(points: &[Point], floor: &[i64]) -> i64 {
+    points
         .iter()
-        .zip(floor)
-        .map(|(&sample, &retained)| sample.saturating_sub(retained))
+        .enumerate()
+        .map(|(position, point)| {
+            let above_later_floor = floor
+                .get(position + 1)
+                .map_or(0, |&later| point.highest.saturating_sub(later));
+            point.largest_fall.max(above_later_floor)
+        })
         .max()
         .unwrap_or(0)
+        .max(0)
 }
 
 /// Positions at which the floor stepped up from the previous position.

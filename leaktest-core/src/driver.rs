@@ -1,14 +1,16 @@
 //! Runs a test body through its iterations, samples after each one, lets the
-//! process settle, judges the series, and extends the run once when a single
-//! late step needs confirming.
+//! process settle, judges the series, and extends the run (doubling it, up to
+//! ten times the declared iterations) while growth needs more iterations to
+//! be told from a bounded structure filling up, within the timeout and the
+//! process's limits.
 
 use crate::alloc;
-use crate::analysis::{self, SettleTracker, Verdict};
+use crate::analysis::{self, SeriesAnalysis, SettleTracker, Verdict};
 use crate::census::{self, HandleCounts};
 use crate::handle_names::{self, HandleRoom};
 use crate::model::{
-    Judgement, LeakedHandles, Outcome, Reason, Resource, ResourceReport, Settings, TestRecord,
-    Unmeasured, SCHEMA_VERSION,
+    Extension, ExtensionEnd, HandlesUnnamed, LeakedHandles, Outcome, Resource, ResourceReport,
+    Settings, TestRecord, Unmeasured, SCHEMA_VERSION,
 };
 use crate::native_heap;
 use crate::sampling::{Sample, SampleLog, SampledResources};
@@ -49,9 +51,6 @@ const SETTLE_INTERVAL: Duration = Duration::from_millis(5);
 /// Readings that must not fall further before the counters count as settled
 /// (with [`SETTLE_INTERVAL`], a quiet period of 25 ms).
 const SETTLE_QUIET_READINGS: usize = 5;
-/// The confirming extension runs the test to this many times its iterations.
-const CONFIRMATION_FACTOR: u64 = 2;
-
 /// A failure of the body, with the iteration it happened in.
 #[derive(Debug, Clone)]
 struct BodyFailure {
@@ -98,6 +97,7 @@ pub struct Driver {
     iterations_run: u64,
     failure: Option<BodyFailure>,
     reports: Vec<ResourceReport>,
+    extension: Option<Extension>,
     unmeasured: Vec<Unmeasured>,
     /// Per resource, how far readings moved during settle windows.
     fluctuation_at_rest: Sample,
@@ -110,41 +110,85 @@ pub struct Driver {
     leaked_handles: Vec<LeakedHandles>,
 }
 
-/// What the settle window found.
-struct Settled {
-    /// The lowest reading of each resource.
-    reading: Sample,
-    /// The largest fall of each resource during the window.
-    fluctuation: Sample,
+/// The readings taken after a run, while the body does not run: memory
+/// other threads free a moment later, tasks that finish a moment later.
+struct SettleWindow {
+    /// Each resource's readings so far.
+    trackers: [SettleTracker; Resource::ALL.len()],
+    /// The latest reading.
+    latest: Sample,
+    /// Where the judged part started (the end of the warm-up).
+    baseline: Sample,
+    /// When the window closes.
+    deadline: Instant,
+    /// Nothing else can change the counters: the first reading is final.
+    nothing_else_runs: bool,
 }
 
-/// How the judgement treats a single late step or growth that stopped.
+/// How long a settle window waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Judging {
-    /// The first run: such a resource asks for the confirming extension.
-    FirstRun,
-    /// The extended run: such a resource is judged for good.
-    Confirming,
-    /// The extension would not finish within the timeout: such a resource is
-    /// reported as not leaking, saying it could not be confirmed.
-    CannotConfirm,
+enum Patience {
+    /// Until no counter falls any further.
+    UntilStill,
+    /// Until no counter falls any further and each is back at or below its
+    /// level at the end of the warm-up: a counter still above it may be
+    /// waiting for work that finishes later (a task's timer, a queue another
+    /// thread drains), so it gets the whole window to come back.
+    Whole,
+}
+
+/// What the run does after a judgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Every resource is judged.
+    Judged,
+    /// Growth needs more iterations: run on to this many.
+    RunOn(u64),
+    /// Growth needs more iterations, and the run cannot go on.
+    End(ExtensionEnd),
+}
+
+impl SettleWindow {
+    fn tracker(&self, resource: Resource) -> SettleTracker {
+        let index = Resource::ALL
+            .iter()
+            .position(|&r| r == resource)
+            .unwrap_or(0);
+        self.trackers[index]
+    }
+
+    fn satisfies(&self, which: SampledResources, patience: Patience) -> bool {
+        which.resources().all(|resource| {
+            self.tracker(resource).has_settled(SETTLE_QUIET_READINGS)
+                && (patience == Patience::UntilStill
+                    || self.latest.get(resource) <= self.baseline.get(resource))
+        })
+    }
+
+    /// Whether waiting longer can change nothing: the counters cannot move,
+    /// the window has closed, or they are settled even for [`Patience::Whole`].
+    fn is_over(&self, which: SampledResources) -> bool {
+        self.nothing_else_runs
+            || Instant::now() >= self.deadline
+            || self.satisfies(which, Patience::Whole)
+    }
 }
 
 impl Driver {
     /// A driver for a test with these settings (which say whether the body is
     /// async, and on which runtime).
     pub fn new(settings: Settings) -> Self {
-        let capacity = settings
+        let longest_run = settings
             .iterations
-            .saturating_mul(CONFIRMATION_FACTOR)
+            .saturating_mul(analysis::EXTENSION_CAP_FACTOR)
             .saturating_add(1);
-        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
         Driver {
+            log: SampleLog::new(settings.warmup, longest_run),
             settings,
-            log: SampleLog::with_capacity(capacity),
             iterations_run: 0,
             failure: None,
             reports: Vec::new(),
+            extension: None,
             unmeasured: Vec::new(),
             fluctuation_at_rest: Sample::default(),
             deadline: None,
@@ -153,8 +197,8 @@ impl Driver {
         }
     }
 
-    /// Ends the run by `deadline`: the confirming extension is skipped when it
-    /// would not finish by then (the process would be killed as timed out).
+    /// Ends the run by `deadline`: the run is not extended to a length it
+    /// would not reach by then (the process would be killed as timed out).
     pub fn with_deadline(mut self, deadline: Instant) -> Self {
         self.deadline = Some(deadline);
         self
@@ -232,9 +276,9 @@ impl Driver {
         alloc::reset_peak();
         self.heap_bytes_at_start = u64::try_from(alloc::HeapStats::now().live_bytes).ok();
         let measuring_since = Instant::now();
-        let mut target = self.settings.iterations;
-        let mut judging = Judging::FirstRun;
-        loop {
+        let declared = self.settings.iterations;
+        let mut target = declared;
+        'run: loop {
             while self.iterations_run < target {
                 let iteration = self.iterations_run;
                 ITERATION_IN_PROGRESS.store(iteration, Ordering::Relaxed);
@@ -257,28 +301,48 @@ impl Driver {
                 self.log.push(read(which, &previous));
                 self.iterations_run += 1;
             }
-            let settled = self.settle(which, idle, &read);
-            self.log.settle_last(settled.reading);
-            self.fluctuation_at_rest = Sample::from_fn(|resource| {
-                settled
-                    .fluctuation
-                    .get(resource)
-                    .max(self.fluctuation_at_rest.get(resource))
-            });
-            if let Some(reports) = self.judge(which, judging) {
-                self.reports = reports;
-                break;
-            }
-            target = self.settings.iterations.saturating_mul(CONFIRMATION_FACTOR);
-            judging = Judging::Confirming;
-            if !self.extension_fits(measuring_since, target) {
-                self.reports = self
-                    .judge(which, Judging::CannotConfirm)
-                    .unwrap_or_default();
-                break;
+            // While the run goes on, the counters only need to stop falling:
+            // the verdict can only move from "needs more iterations" towards
+            // a pass as they settle further (a lower last sample lowers the
+            // late growth and raises the noise). When the run ends, they get
+            // the whole window before the verdict.
+            let mut window = self.open_settle_window(which, &read);
+            let mut patience = Patience::UntilStill;
+            loop {
+                self.wait_in(&mut window, which, idle, &read, patience);
+                self.take_settled(&window);
+                // The analyses allocate; they are dropped before the run goes
+                // on, so they are not counted as growth of the extension.
+                let analyses = self.analyze(which);
+                match self.next_step(&analyses, measuring_since) {
+                    Step::RunOn(next) => {
+                        target = next;
+                        break;
+                    }
+                    _ if patience == Patience::UntilStill && !window.is_over(which) => {
+                        patience = Patience::Whole;
+                    }
+                    Step::Judged => {
+                        self.finish(analyses, None);
+                        break 'run;
+                    }
+                    Step::End(end) => {
+                        self.finish(analyses, Some(end));
+                        break 'run;
+                    }
+                }
             }
         }
-        if let Some(baseline) = &handle_baseline {
+        self.name_leaked_handles(handle_baseline.as_ref());
+    }
+
+    /// Names the handles of each leaking handle resource that appeared after
+    /// the warm-up, listed once the verdicts are in (off the measured path).
+    fn name_leaked_handles(
+        &mut self,
+        baseline: Option<&Result<handle_names::HandleBaseline, HandlesUnnamed>>,
+    ) {
+        if let Some(baseline) = baseline {
             let leaking: Vec<Resource> = self
                 .reports
                 .iter()
@@ -289,65 +353,113 @@ impl Driver {
         }
     }
 
-    /// Re-reads the counters until no resource falls any further (or the settle
-    /// window ends). The settled value of each resource is the lowest reading
-    /// (what is still held once transient memory is gone), and how much the
-    /// readings moved while the body was not running is noise the verdict must
-    /// allow for. Allocates nothing: every reading counts the same heap.
-    fn settle(
+    /// Keeps the verdicts of a run that is over: as judged when every
+    /// resource was (noting how far the run was extended, and which
+    /// iterations would avoid that), or concluded where the run had to end.
+    fn finish(&mut self, analyses: Vec<(Resource, SeriesAnalysis)>, end: Option<ExtensionEnd>) {
+        let extended = self.iterations_run > self.settings.iterations;
+        let analyses = match end {
+            None => {
+                if extended {
+                    let suggested = analyses
+                        .iter()
+                        .filter_map(|(_, analysed)| analysed.iterations_without_extension())
+                        .max();
+                    self.extension = Some(Extension::new(
+                        self.iterations_run,
+                        ExtensionEnd::Judged,
+                        suggested,
+                    ));
+                }
+                analyses
+            }
+            Some(end) => {
+                self.extension = Some(Extension::new(self.iterations_run, end, None));
+                analyses
+                    .into_iter()
+                    .map(|(resource, analysed)| (resource, analysis::conclude(analysed, end)))
+                    .collect()
+            }
+        };
+        self.reports = self.reports_of(analyses);
+    }
+
+    /// What the run does after a judgement: it is over when no resource
+    /// needs more iterations; else it runs on to the next length, unless it
+    /// is at the cap, the next length would overrun the timeout, or a
+    /// resource would pass its limit on the way.
+    fn next_step(&self, analyses: &[(Resource, SeriesAnalysis)], measuring_since: Instant) -> Step {
+        let needs_more = analyses
+            .iter()
+            .any(|(_, analysed)| analysed.verdict == Verdict::NeedsMoreIterations);
+        if !needs_more {
+            return Step::Judged;
+        }
+        let Some(next) = analysis::next_length(self.settings.iterations, self.iterations_run)
+        else {
+            return Step::End(ExtensionEnd::Cap);
+        };
+        if !self.extension_fits(measuring_since, next) {
+            return Step::End(ExtensionEnd::Timeout);
+        }
+        match self.limit_in_reach(analyses, next) {
+            Some(end) => Step::End(end),
+            None => Step::RunOn(next),
+        }
+    }
+
+    /// Puts the settle window's readings into the series: the lowest reading
+    /// replaces the last sample, and the largest fall is noise at rest.
+    fn take_settled(&mut self, window: &SettleWindow) {
+        let lowest = Sample::from_fn(|resource| window.tracker(resource).lowest());
+        self.log.settle_last(lowest);
+        self.fluctuation_at_rest = Sample::from_fn(|resource| {
+            window
+                .tracker(resource)
+                .fluctuation()
+                .max(self.fluctuation_at_rest.get(resource))
+        });
+    }
+
+    /// Opens the settle window after a run: the first reading of the
+    /// counters once the body has stopped. Allocates nothing: every reading
+    /// counts the same heap.
+    fn open_settle_window(
         &self,
+        which: SampledResources,
+        read: &dyn Fn(SampledResources, &Sample) -> Sample,
+    ) -> SettleWindow {
+        let last = self.log.last().copied().unwrap_or_default();
+        let first = read(which, &last);
+        SettleWindow {
+            trackers: Resource::ALL.map(|resource| SettleTracker::new(first.get(resource))),
+            latest: first,
+            baseline: self.log.warmup_end().copied().unwrap_or(first),
+            deadline: Instant::now() + Duration::from_millis(self.settings.settle_ms),
+            nothing_else_runs: nothing_else_runs(which, &first),
+        }
+    }
+
+    /// Re-reads the counters every [`SETTLE_INTERVAL`], letting background
+    /// work run, until `patience` is satisfied or the window ends. Allocates
+    /// nothing.
+    fn wait_in(
+        &self,
+        window: &mut SettleWindow,
         which: SampledResources,
         idle: &mut dyn FnMut(Duration),
         read: &dyn Fn(SampledResources, &Sample) -> Sample,
-    ) -> Settled {
-        let last = self.log.last().copied().unwrap_or_default();
-        let first = read(which, &last);
-        if nothing_else_runs(which, &first) {
-            return Settled {
-                reading: first,
-                fluctuation: Sample::default(),
-            };
+        patience: Patience,
+    ) {
+        if window.nothing_else_runs {
+            return;
         }
-        // A counter still above where the judged part started may be waiting
-        // for work that finishes later (a task's timer, a queue another thread
-        // drains): it is given the whole window to come back. One at or below
-        // that level only needs to stop falling.
-        let baseline = self
-            .log
-            .at((self.settings.warmup as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or(first);
-        let deadline = Instant::now() + Duration::from_millis(self.settings.settle_ms);
-        let mut trackers = Resource::ALL.map(|resource| SettleTracker::new(first.get(resource)));
-        let mut latest = first;
-        while Instant::now() < deadline {
+        while Instant::now() < window.deadline && !window.satisfies(which, patience) {
             idle(SETTLE_INTERVAL);
-            latest = read(which, &latest);
-            for (tracker, resource) in trackers.iter_mut().zip(Resource::ALL) {
-                tracker.push(latest.get(resource));
+            window.latest = read(which, &window.latest);
+            for (tracker, resource) in window.trackers.iter_mut().zip(Resource::ALL) {
+                tracker.push(window.latest.get(resource));
             }
-            let all_settled = trackers
-                .iter()
-                .zip(Resource::ALL)
-                .filter(|(_, resource)| which.includes(*resource))
-                .all(|(tracker, resource)| {
-                    tracker.has_settled(SETTLE_QUIET_READINGS)
-                        && latest.get(resource) <= baseline.get(resource)
-                });
-            if all_settled {
-                break;
-            }
-        }
-        let tracker_of = |resource: Resource| {
-            let index = Resource::ALL
-                .iter()
-                .position(|&r| r == resource)
-                .unwrap_or(0);
-            trackers[index]
-        };
-        Settled {
-            reading: Sample::from_fn(|resource| tracker_of(resource).lowest()),
-            fluctuation: Sample::from_fn(|resource| tracker_of(resource).fluctuation()),
         }
     }
 
@@ -367,37 +479,65 @@ impl Driver {
         now + projected + margin < deadline
     }
 
-    /// Judges every sampled resource. Returns `None` when one needs confirming
-    /// on the first run (the reports are dropped before the run goes on, so
-    /// they are not counted as growth of the extension).
-    fn judge(&self, which: SampledResources, judging: Judging) -> Option<Vec<ResourceReport>> {
-        let warmup = self.settings.warmup as usize;
-        let confirming = judging == Judging::Confirming;
-        let mut reports = Vec::new();
-        for resource in which.resources() {
-            let series = self.log.series(resource);
-            let options =
-                analysis::Options::with_fluctuation_at_rest(self.fluctuation_at_rest.get(resource));
-            let analysed = analysis::analyze_with(&series, warmup, confirming, &options);
-            let mut judgement = analysed.judgement(resource);
-            if analysed.verdict == Verdict::NeedsConfirmation {
-                if judging == Judging::FirstRun {
-                    return None;
+    /// The analysis of every sampled resource's series so far.
+    fn analyze(&self, which: SampledResources) -> Vec<(Resource, SeriesAnalysis)> {
+        which
+            .resources()
+            .map(|resource| {
+                let options = analysis::Options::with_fluctuation_at_rest(
+                    self.fluctuation_at_rest.get(resource),
+                )
+                .declared_iterations(self.settings.iterations);
+                let points = self.log.series(resource).to_points();
+                let analysed = analysis::analyze_points(&points, self.settings.warmup, &options);
+                (resource, analysed)
+            })
+            .collect()
+    }
+
+    /// The first resource that, growing at the pace of the second half of
+    /// the run, would pass its limit by iteration `next`.
+    fn limit_in_reach(
+        &self,
+        analyses: &[(Resource, SeriesAnalysis)],
+        next: u64,
+    ) -> Option<ExtensionEnd> {
+        let now = self.iterations_run.max(1);
+        analyses.iter().find_map(|(resource, analysed)| {
+            let limit = extension_limit(*resource, self.settings.memory_limit_bytes)?;
+            let level = self.log.series(*resource).latest()?;
+            let late_span = (now / 2).max(1);
+            let growth = i128::from(analysed.late_growth.max(0))
+                * i128::from(next.saturating_sub(now))
+                / i128::from(late_span);
+            let projected = i128::from(level) + growth;
+            (analysed.late_growth > 0 && projected > i128::from(limit)).then_some(
+                ExtensionEnd::Limit {
+                    resource: *resource,
+                    limit,
+                },
+            )
+        })
+    }
+
+    /// The reports of the judged resources, with their series.
+    fn reports_of(&self, analyses: Vec<(Resource, SeriesAnalysis)>) -> Vec<ResourceReport> {
+        analyses
+            .into_iter()
+            .map(|(resource, analysed)| {
+                let series = self.log.series(resource);
+                let points = series.to_points();
+                let lowest = points.iter().map(|point| point.lowest).collect();
+                let report = ResourceReport::new(resource, lowest, analysed.judgement(resource));
+                match series.iterations_per_point() {
+                    1 => report,
+                    per_point => report.with_peaks(
+                        per_point,
+                        points.iter().map(|point| point.highest).collect(),
+                    ),
                 }
-                judgement = Judgement::new(
-                    resource,
-                    false,
-                    analysed.retained_growth,
-                    analysed.growth_per_iteration,
-                    analysed.judged_iterations,
-                    Reason::CouldNotConfirm {
-                        pending: Box::new(analysed.reason),
-                    },
-                );
-            }
-            reports.push(ResourceReport::new(resource, series, judgement));
-        }
-        Some(reports)
+            })
+            .collect()
     }
 
     fn note_unmeasured(
@@ -448,9 +588,7 @@ impl Driver {
                 _ => Outcome::Passed,
             },
         };
-        let allocation_per_iteration = self
-            .log
-            .allocation_per_iteration(self.settings.warmup as usize);
+        let allocation_per_iteration = self.log.allocation_per_iteration();
         let peak_heap_bytes = self
             .failure
             .as_ref()
@@ -463,6 +601,7 @@ impl Driver {
             outcome,
             settings: self.settings,
             iterations_run: self.iterations_run,
+            extension: self.extension,
             resources: self.reports,
             unmeasured: self.unmeasured,
             peak_heap_bytes,
@@ -489,6 +628,46 @@ impl Driver {
             peak_heap_bytes: None,
         });
     }
+}
+
+/// How far an extension may take `resource`, at the pace of its growth,
+/// before the test is judged where it is: half of what the test may hold,
+/// so a leak is reported before it exhausts memory or handles. The heap, and
+/// the native heap, are each held to half the test's memory limit (so the
+/// limit never ends a leaking test that an extension made grow); file
+/// descriptors to half the soft `RLIMIT_NOFILE`; threads and child processes
+/// to half the soft `RLIMIT_NPROC`. Blocks and tokio tasks are covered by the heap.
+fn extension_limit(resource: Resource, memory_limit_bytes: u64) -> Option<i64> {
+    match resource {
+        Resource::HeapBytes | Resource::NativeHeapBytes => {
+            Some(i64::try_from(memory_limit_bytes / 2).unwrap_or(i64::MAX))
+        }
+        #[cfg(unix)]
+        Resource::Fds => half_soft_limit(libc::RLIMIT_NOFILE),
+        #[cfg(unix)]
+        Resource::Threads | Resource::ChildProcesses => half_soft_limit(libc::RLIMIT_NPROC),
+        _ => None,
+    }
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+type RlimitResource = libc::__rlimit_resource_t;
+#[cfg(all(unix, not(all(target_os = "linux", target_env = "gnu"))))]
+type RlimitResource = libc::c_int;
+
+/// Half the soft limit of `resource`, when the process has a finite one.
+#[cfg(unix)]
+fn half_soft_limit(resource: RlimitResource) -> Option<i64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the limits into the struct it is given.
+    let failed = unsafe { libc::getrlimit(resource, &mut limit) } != 0;
+    if failed || limit.rlim_cur == libc::RLIM_INFINITY {
+        return None;
+    }
+    i64::try_from(limit.rlim_cur / 2).ok()
 }
 
 /// True when the reading proves nothing can change behind the test's back: the

@@ -6,10 +6,12 @@
 //! threads, child processes, tokio tasks). After each iteration every counter
 //! is sampled; the series is then judged: a resource leaks when what it keeps
 //! (its *retained floor*, the samples never freed again) still rises in the
-//! second half of the run by more than the noise seen. Lazy one-time
-//! initialisation, caches that fill up and plateau, reused buffers and memory
-//! freed a moment later by another thread do not leak; one block every tenth
-//! iteration, or one byte every iteration, does.
+//! second half of the run by more than the noise seen there, and keeps doing
+//! so when the run is extended to ten times its iterations. Lazy one-time
+//! initialisation, caches that fill up and plateau (even caches several times
+//! larger than the run), pools and queues whose size wanders at random,
+//! reused buffers and memory freed a moment later by another thread do not
+//! leak; one block every tenth iteration, or one byte every iteration, does.
 //!
 //! ```ignore
 //! // tests/leaks.rs, with `[[test]] name = "leaks" harness = false` in Cargo.toml
@@ -41,16 +43,20 @@
 //!    (nothing else can free anything).
 //! 2. The retained floor at iteration `i` is the minimum of the samples from
 //!    `i` to the end: what was still held and never released afterwards.
-//! 3. Noise is how far samples rose above the floor (transient memory), or
-//!    how far the counters moved during the settle window, whichever is larger.
-//! 4. The resource leaks when the floor rises during the second half of the
-//!    run (iterations `n/2..n`) by more than the noise, in at least two steps,
-//!    and is still rising at the end.
-//! 5. A single late step may be the last resize of a bounded structure or the
-//!    next doubling of an unbounded one, and rises that stopped a while ago may
-//!    be a cache that just filled up: the run is then extended to `2n`
-//!    iterations, and the resource leaks if its floor kept rising into the
-//!    extension.
+//! 3. Only the second half of the run (iterations `n/2..n`) decides. Its noise
+//!    is how far its samples rose above the floor (transient memory), or how
+//!    far the counters moved during the settle window, whichever is larger;
+//!    a bump given back earlier does not count.
+//! 4. A floor that does not rise there by more than the noise does not leak.
+//!    One that does may be a leak, or a bounded structure still filling up, or
+//!    a random fluctuation: the run goes on in the same process, doubling up to
+//!    `10 n` iterations, and is judged again at each length `L`, with the noise
+//!    allowed `L / n` times (the same rate per iteration as at `n`, which a
+//!    fluctuation's reach, growing like `√L`, does not keep up with). Growth
+//!    that stops, or stays within that noise, does not leak; growth still going
+//!    on at `10 n` (or when the timeout, or half of a resource's limit, stops
+//!    the run earlier) does. The record says how far the run was extended, and
+//!    which `iterations` would avoid the extension.
 //!
 //! See [`analysis`] for the pure functions behind it.
 //!
@@ -104,6 +110,7 @@ pub mod render;
 #[cfg(feature = "tokio")]
 mod runtime;
 mod sampling;
+mod series;
 #[cfg(feature = "tokio")]
 mod setup;
 pub mod summary;

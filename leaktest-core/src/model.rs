@@ -167,7 +167,8 @@ pub enum Reason {
         /// Iterations since then.
         quiet_iterations: u64,
     },
-    /// In the extended run, the floor kept rising: a leak.
+    /// In the extended run, the floor kept rising faster than its noise
+    /// until the run could not be extended further: a leak.
     GrewThroughExtension {
         /// Iterations of the extended run.
         extended_to: u64,
@@ -176,7 +177,9 @@ pub enum Reason {
         /// The iteration of its last rise.
         last_rise_iteration: u64,
     },
-    /// The floor kept rising in steps through the second half of the run: a leak.
+    /// The floor kept rising in steps through the second half of the run: a
+    /// leak, once the run could not be extended to tell it from a bounded
+    /// structure still filling up.
     KeptRising {
         /// What the floor gained in the second half.
         late_growth: i64,
@@ -207,6 +210,29 @@ pub enum Reason {
         /// The reason confirmation was needed.
         pending: Box<Reason>,
     },
+    /// In the extended run, the floor rose in the second half, but by no more
+    /// than the noise allows over that many iterations (the noise once per
+    /// half of the declared run): a fluctuation, not steady growth.
+    FluctuatedThroughExtension {
+        /// Iterations of the extended run.
+        extended_to: u64,
+        /// What the floor gained in the second half of the extended run.
+        late_growth: i64,
+        /// The noise: the largest rise above the floor in the second half.
+        noise: i64,
+        /// The growth the noise allows over the extended run.
+        allowed_growth: i64,
+    },
+    /// Growth needed confirming, but running twice as many iterations could
+    /// take a resource past its limit: not reported as a leak.
+    NotExtendedNearLimit {
+        /// The reason confirmation was needed.
+        pending: Box<Reason>,
+        /// The resource that would have passed its limit.
+        limited: Resource,
+        /// That limit, in the resource's unit.
+        limit: i64,
+    },
 }
 
 /// The series and verdict of one resource in one test.
@@ -215,22 +241,122 @@ pub enum Reason {
 pub struct ResourceReport {
     /// Which resource.
     pub resource: Resource,
-    /// One sample after every iteration (warm-up included), in iteration order.
-    /// The last sample is the settled value read after the settle window.
+    /// One sample after every iteration (warm-up included), in iteration
+    /// order; the last one is the settled value read after the settle window.
+    /// A run longer than 2048 iterations is kept at a bounded resolution: each
+    /// point then stands for [`iterations_per_point`](Self::iterations_per_point)
+    /// iterations and holds the lowest of their samples (so the retained floor
+    /// stays exact), their highest being in [`peaks`](Self::peaks); the
+    /// settled value is still last, a point of its own.
     pub series: Vec<i64>,
+    /// Iterations each point of `series` stands for (all but the last); 1
+    /// when every sample is kept.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub iterations_per_point: u64,
+    /// The highest sample of each point of `series`, when points stand for
+    /// more than one iteration (empty otherwise: `series` holds every sample).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peaks: Vec<i64>,
     /// The verdict on the judged part of `series`.
     pub judgement: Judgement,
 }
 
+fn one() -> u64 {
+    1
+}
+
+fn is_one(value: &u64) -> bool {
+    *value == 1
+}
+
 impl ResourceReport {
-    /// The report of `resource`: its series and the verdict on it.
+    /// The report of `resource`: its series, one sample per iteration, and
+    /// the verdict on it.
     pub fn new(resource: Resource, series: Vec<i64>, judgement: Judgement) -> ResourceReport {
         ResourceReport {
             resource,
             series,
+            iterations_per_point: 1,
+            peaks: Vec::new(),
             judgement,
         }
     }
+
+    /// The same report for a series kept at a coarser resolution: each point
+    /// of `series` (its lowest sample) stands for `iterations_per_point`
+    /// iterations, and `peaks` holds each point's highest sample.
+    pub fn with_peaks(self, iterations_per_point: u64, peaks: Vec<i64>) -> ResourceReport {
+        ResourceReport {
+            iterations_per_point,
+            peaks,
+            ..self
+        }
+    }
+
+    /// What to draw of the series: the highest sample of each point (every
+    /// sample, when all are kept), so transient peaks stay visible.
+    pub fn peaks_or_samples(&self) -> &[i64] {
+        if self.peaks.is_empty() {
+            &self.series
+        } else {
+            &self.peaks
+        }
+    }
+}
+
+/// How a run that needed more iterations than it declared was extended, and
+/// why it ended where it did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Extension {
+    /// Iterations the run reached (its `iterations_run`; the declared ones
+    /// when it could not be extended at all).
+    pub extended_to: u64,
+    /// Why it went no further.
+    pub end: ExtensionEnd,
+    /// Iterations that would let the test be judged at its declared length:
+    /// present when the growth that asked for the extension stopped within
+    /// it (a bounded structure larger than the declared run). Declaring them
+    /// saves the extension's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_iterations: Option<u64>,
+}
+
+impl Extension {
+    /// A run extended to `extended_to` iterations that ended because of `end`.
+    pub fn new(
+        extended_to: u64,
+        end: ExtensionEnd,
+        suggested_iterations: Option<u64>,
+    ) -> Extension {
+        Extension {
+            extended_to,
+            end,
+            suggested_iterations,
+        }
+    }
+}
+
+/// Why an extended run went no further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ExtensionEnd {
+    /// Every resource was judged: its growth stopped, or stayed within noise.
+    Judged,
+    /// The cap: ten times the declared iterations
+    /// (`leaktest_core::analysis::EXTENSION_CAP_FACTOR`).
+    Cap,
+    /// The next length would not have been reached within the test's timeout.
+    Timeout,
+    /// At its pace, a resource would have passed its limit by the next length.
+    Limit {
+        /// The resource.
+        resource: Resource,
+        /// The limit, in the resource's unit: half of the heap a test may
+        /// hold, half of the process's file descriptor or process limit.
+        limit: i64,
+    },
 }
 
 /// Why a resource was not measured in a test.
@@ -358,7 +484,7 @@ impl std::fmt::Display for Flavor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Settings {
-    /// Iterations requested (before any confirmation extension).
+    /// Iterations requested (before any extension of the run).
     pub iterations: u64,
     /// Warm-up iterations, not judged.
     pub warmup: u64,
@@ -478,8 +604,13 @@ pub struct TestRecord {
     pub outcome: Outcome,
     /// The settings it ran with.
     pub settings: Settings,
-    /// Iterations actually run (may exceed `settings.iterations` when growth had to be confirmed).
+    /// Iterations actually run (may exceed `settings.iterations` when the run
+    /// was extended to judge growth).
     pub iterations_run: u64,
+    /// How the run was extended past its declared iterations, when growth
+    /// asked for more of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<Extension>,
     /// Series and verdict of every measured resource.
     pub resources: Vec<ResourceReport>,
     /// Resources that could not be measured, and why.
@@ -530,6 +661,7 @@ impl TestRecord {
             outcome,
             settings: test.settings.clone(),
             iterations_run: 0,
+            extension: None,
             resources: Vec::new(),
             unmeasured: Vec::new(),
             peak_heap_bytes: 0,

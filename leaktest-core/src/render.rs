@@ -8,7 +8,9 @@
 //! fds: +1/iter (+96 over 96 iters) ▁▂▃▄▅▆▇█
 //! ```
 
-use crate::model::{HandlesUnnamed, Judgement, LeakedHandles, Reason, Resource};
+use crate::model::{
+    Extension, ExtensionEnd, HandlesUnnamed, Judgement, LeakedHandles, Reason, Resource,
+};
 
 mod budgets;
 
@@ -260,7 +262,98 @@ pub fn reason_sentence(resource: Resource, reason: &Reason) -> String {
              (raise `timeout` or lower `iterations`)",
             reason_sentence(resource, pending)
         ),
+        Reason::FluctuatedThroughExtension {
+            extended_to,
+            late_growth,
+            noise,
+            allowed_growth,
+        } => format!(
+            "fluctuates without a trend: after the run was extended to {extended_to} \
+             iterations its second half gained +{}, no more than noise of ±{} allows \
+             over that length (+{})",
+            amount(*late_growth),
+            amount(*noise),
+            amount(*allowed_growth)
+        ),
+        Reason::NotExtendedNearLimit {
+            pending,
+            limited,
+            limit,
+        } => format!(
+            "{}; not confirmed: running twice as many iterations could take {limited} \
+             past {} (half of what the test may hold), so it is not reported as a leak",
+            reason_sentence(resource, pending),
+            if limited.is_bytes() {
+                format_bytes(*limit)
+            } else {
+                format_count(*limit)
+            }
+        ),
     }
+}
+
+/// The sentence saying how far a run was extended past its declared
+/// iterations, why it stopped there, and which iteration count would judge
+/// the test without the extension, when there is one.
+///
+/// ```
+/// use leaktest_core::model::{Extension, ExtensionEnd};
+/// use leaktest_core::render::extension_sentence;
+///
+/// let plateau = Extension::new(800, ExtensionEnd::Judged, Some(1300));
+/// assert_eq!(
+///     extension_sentence(100, &plateau),
+///     "run extended from 100 to 800 iterations until its growth stopped; \
+///      declare `iterations = 1300` to judge it without the extension"
+/// );
+/// let cap = Extension::new(1000, ExtensionEnd::Cap, None);
+/// assert_eq!(
+///     extension_sentence(100, &cap),
+///     "run extended from 100 to 1,000 iterations, the longest run (10 × the declared iterations)"
+/// );
+/// ```
+pub fn extension_sentence(declared: u64, extension: &Extension) -> String {
+    let extended_to = extension.extended_to;
+    let run = if extended_to > declared {
+        format!(
+            "run extended from {} to {} iterations",
+            group_thousands(declared),
+            group_thousands(extended_to)
+        )
+    } else {
+        format!(
+            "run not extended past its {} iterations",
+            group_thousands(declared)
+        )
+    };
+    let end = match extension.end {
+        ExtensionEnd::Judged => match extension.suggested_iterations {
+            Some(iterations) => format!(
+                " until its growth stopped; declare `iterations = {iterations}` to judge it \
+                 without the extension"
+            ),
+            None => " until its growth was told from noise".to_owned(),
+        },
+        ExtensionEnd::Cap => format!(
+            ", the longest run ({} × the declared iterations)",
+            crate::analysis::EXTENSION_CAP_FACTOR
+        ),
+        ExtensionEnd::Timeout => {
+            ": running twice as many would not have finished within the timeout".to_owned()
+        }
+        ExtensionEnd::Limit { resource, limit } => {
+            let limit = if resource.is_bytes() {
+                format_bytes(limit)
+            } else {
+                format_count(limit)
+            };
+            format!(
+                ": at its pace, {resource} would have passed {limit} (half of its limit) \
+                 by the next length"
+            )
+        }
+    };
+    run + &end
 }
 
 /// A growth rate of `resource` per iteration, signed, with its unit:

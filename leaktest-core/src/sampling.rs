@@ -4,6 +4,7 @@ use crate::alloc::HeapStats;
 use crate::census::HandleCounts;
 use crate::model::{AllocationPerIteration, Resource};
 use crate::native_heap;
+use crate::series::{PointSeries, MAX_POINTS};
 
 /// Which counters a test samples. Heap is always sampled; the native heap
 /// where it is measured (see [`native_heap::availability`]); each handle
@@ -151,72 +152,164 @@ impl Sample {
     }
 }
 
-/// Samples in iteration order, with room reserved up front so that recording a
-/// sample never allocates inside the measured run (which would look like growth).
+/// The samples of a run, in memory that does not grow with its iterations:
+/// each resource's series at a bounded resolution (see [`crate::series`]),
+/// the latest sample, the sample that ends the warm-up, and a systematic
+/// sample of what the judged iterations allocated. Room is reserved up
+/// front, so that recording a sample never allocates inside the measured run
+/// (which would look like growth).
 #[derive(Debug)]
 pub struct SampleLog {
-    samples: Vec<Sample>,
+    series: [PointSeries; Resource::ALL.len()],
+    latest: Option<Sample>,
+    warmup: u64,
+    warmup_end: Option<Sample>,
+    allocations: SystematicSample,
 }
 
 impl SampleLog {
-    /// A log with room for `capacity` samples.
-    pub fn with_capacity(capacity: usize) -> Self {
+    /// A log for a run of up to `iterations` samples whose first `warmup`
+    /// are not judged.
+    pub fn new(warmup: u64, iterations: u64) -> Self {
         SampleLog {
-            samples: Vec::with_capacity(capacity),
+            series: Resource::ALL.map(|_| PointSeries::with_capacity(iterations)),
+            latest: None,
+            warmup,
+            warmup_end: None,
+            allocations: SystematicSample::with_capacity(MAX_POINTS),
         }
     }
 
-    /// Appends a sample; allocates only past the reserved capacity.
+    /// Appends the sample after the next iteration; never allocates.
     pub fn push(&mut self, sample: Sample) {
-        self.samples.push(sample);
+        let iteration = self.sample_count();
+        for (series, resource) in self.series.iter_mut().zip(Resource::ALL) {
+            series.push(sample.get(resource));
+        }
+        if let Some(previous) = self.latest {
+            if iteration >= self.warmup.max(1) {
+                self.allocations.push(AllocationDelta {
+                    bytes: sample
+                        .allocated_bytes
+                        .wrapping_sub(previous.allocated_bytes),
+                    count: sample.allocations.wrapping_sub(previous.allocations),
+                });
+            }
+        }
+        if iteration + 1 == self.warmup.max(1) {
+            self.warmup_end = Some(sample);
+        }
+        self.latest = Some(sample);
     }
 
-    /// The sample after iteration `index`, if taken.
-    pub fn at(&self, index: usize) -> Option<&Sample> {
-        self.samples.get(index)
+    /// How many samples were recorded.
+    pub fn sample_count(&self) -> u64 {
+        self.series[0].sample_count()
+    }
+
+    /// The sample that ended the warm-up (after iteration `warmup - 1`; the
+    /// first one when there is no warm-up), once taken.
+    pub fn warmup_end(&self) -> Option<&Sample> {
+        self.warmup_end.as_ref()
     }
 
     /// The last sample, if any.
     pub fn last(&self) -> Option<&Sample> {
-        self.samples.last()
+        self.latest.as_ref()
     }
 
     /// Replaces the resource levels of the last sample with the settled
     /// reading. Its allocator totals stay: what the settle window allocates
     /// is not the churn of an iteration.
     pub fn settle_last(&mut self, levels: Sample) {
-        if let Some(last) = self.samples.last_mut() {
+        if let Some(last) = &mut self.latest {
             *last = Sample {
                 allocations: last.allocations,
                 allocated_bytes: last.allocated_bytes,
                 ..levels
             };
+            for (series, resource) in self.series.iter_mut().zip(Resource::ALL) {
+                series.replace_latest(levels.get(resource));
+            }
         }
     }
 
     /// The series of one resource.
-    pub fn series(&self, resource: Resource) -> Vec<i64> {
-        self.samples.iter().map(|s| s.get(resource)).collect()
+    pub fn series(&self, resource: Resource) -> &PointSeries {
+        let index = Resource::ALL
+            .iter()
+            .position(|&r| r == resource)
+            .unwrap_or(0);
+        &self.series[index]
     }
 
-    /// What one iteration after `warmup` allocated: the median, over those
-    /// iterations, of the bytes and of the calls. `None` without at least one
-    /// such iteration (the last warm-up sample is the first one's baseline).
-    pub fn allocation_per_iteration(&self, warmup: usize) -> Option<AllocationPerIteration> {
-        let judged = self.samples.get(warmup.saturating_sub(1)..)?;
-        if judged.len() < 2 {
+    /// What one judged iteration allocated: the median of the bytes and of
+    /// the calls, over the judged iterations (over an evenly spaced sample of
+    /// them, in a run longer than 2048 iterations). `None` without at least
+    /// one judged iteration (the last warm-up sample is the first one's
+    /// baseline).
+    pub fn allocation_per_iteration(&self) -> Option<AllocationPerIteration> {
+        let deltas = self.allocations.values();
+        if deltas.is_empty() {
             return None;
         }
-        let deltas = |total: fn(&Sample) -> u64| -> Vec<u64> {
-            judged
-                .windows(2)
-                .map(|pair| total(&pair[1]).wrapping_sub(total(&pair[0])))
-                .collect()
-        };
         Some(AllocationPerIteration::new(
-            median(deltas(|sample| sample.allocated_bytes)),
-            median(deltas(|sample| sample.allocations)),
+            median(deltas.iter().map(|delta| delta.bytes).collect()),
+            median(deltas.iter().map(|delta| delta.count).collect()),
         ))
+    }
+}
+
+/// What one iteration allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AllocationDelta {
+    bytes: u64,
+    count: u64,
+}
+
+/// An evenly spaced sample of a stream of values, in bounded room: every
+/// value while they fit, then every second, every fourth, ...
+#[derive(Debug)]
+struct SystematicSample {
+    kept: Vec<AllocationDelta>,
+    capacity: usize,
+    stride: u64,
+    seen: u64,
+}
+
+impl SystematicSample {
+    fn with_capacity(capacity: usize) -> Self {
+        SystematicSample {
+            kept: Vec::with_capacity(capacity),
+            capacity: capacity.max(2),
+            stride: 1,
+            seen: 0,
+        }
+    }
+
+    /// Offers the next value; allocates nothing past the reserved room.
+    fn push(&mut self, value: AllocationDelta) {
+        let position = self.seen;
+        self.seen += 1;
+        if !position.is_multiple_of(self.stride) {
+            return;
+        }
+        if self.kept.len() == self.capacity {
+            let mut index = 0;
+            self.kept.retain(|_| {
+                index += 1;
+                index % 2 == 1
+            });
+            self.stride *= 2;
+            if !position.is_multiple_of(self.stride) {
+                return;
+            }
+        }
+        self.kept.push(value);
+    }
+
+    fn values(&self) -> &[AllocationDelta] {
+        &self.kept
     }
 }
 
@@ -243,7 +336,7 @@ mod tests {
 
     #[test]
     fn allocation_per_iteration_is_the_median_after_warmup() {
-        let mut log = SampleLog::with_capacity(8);
+        let mut log = SampleLog::new(2, 8);
         // Warm-up allocates a lot; then 3, 5, 4 and a 40-call outlier.
         for (calls, bytes) in [(100, 10_000), (200, 20_000), (203, 20_300), (208, 20_800)] {
             log.push(with_totals(calls, bytes));
@@ -251,15 +344,19 @@ mod tests {
         log.push(with_totals(212, 21_200));
         log.push(with_totals(252, 25_200));
         assert_eq!(
-            log.allocation_per_iteration(2),
+            log.allocation_per_iteration(),
             Some(AllocationPerIteration::new(400, 4))
         );
-        assert_eq!(log.allocation_per_iteration(6), None);
+        let mut short = SampleLog::new(6, 8);
+        for calls in [1, 2, 3, 4, 5, 6] {
+            short.push(with_totals(calls, calls));
+        }
+        assert_eq!(short.allocation_per_iteration(), None);
     }
 
     #[test]
     fn settling_keeps_the_totals_of_the_last_iteration() {
-        let mut log = SampleLog::with_capacity(2);
+        let mut log = SampleLog::new(1, 2);
         log.push(Sample {
             heap_bytes: 900,
             ..with_totals(7, 70)
@@ -275,6 +372,49 @@ mod tests {
                 ..with_totals(7, 70)
             })
         );
+        assert_eq!(log.series(Resource::HeapBytes).latest(), Some(500));
+    }
+
+    #[test]
+    fn the_warmup_end_is_kept() {
+        let mut log = SampleLog::new(3, 10);
+        for heap_bytes in [10, 20, 30, 40, 50] {
+            log.push(Sample {
+                heap_bytes,
+                ..Sample::default()
+            });
+        }
+        assert_eq!(log.warmup_end().map(|s| s.heap_bytes), Some(30));
+        assert_eq!(log.sample_count(), 5);
+    }
+
+    #[test]
+    fn a_long_run_is_held_in_bounded_room() {
+        let mut log = SampleLog::new(10, u64::MAX);
+        let reserved = log.allocations.kept.capacity();
+        for i in 0..20 * MAX_POINTS as u64 {
+            log.push(Sample {
+                heap_bytes: i as i64,
+                ..with_totals(3 * i, 48 * i)
+            });
+        }
+        assert_eq!(log.allocations.kept.capacity(), reserved);
+        assert!(log.allocations.kept.len() <= MAX_POINTS);
+        assert!(log.series(Resource::HeapBytes).to_points().len() <= MAX_POINTS + 1);
+        assert_eq!(
+            log.allocation_per_iteration(),
+            Some(AllocationPerIteration::new(48, 3))
+        );
+    }
+
+    #[test]
+    fn a_systematic_sample_keeps_evenly_spaced_values() {
+        let mut sample = SystematicSample::with_capacity(4);
+        for i in 0..16 {
+            sample.push(AllocationDelta { bytes: i, count: i });
+        }
+        let kept: Vec<u64> = sample.values().iter().map(|delta| delta.bytes).collect();
+        assert_eq!(kept, [0, 4, 8, 12]);
     }
 
     #[test]

@@ -13,7 +13,13 @@ const OUTPUT_TAIL_LINES: usize = 20;
 pub fn leak_lines(record: &TestRecord) -> Vec<String> {
     record
         .leaking_resources()
-        .map(|report| render::growth_line(report.resource, &report.judgement, &report.series))
+        .map(|report| {
+            render::growth_line(
+                report.resource,
+                &report.judgement,
+                report.peaks_or_samples(),
+            )
+        })
         .collect()
 }
 
@@ -42,7 +48,11 @@ pub fn failure_details(record: &TestRecord) -> String {
                 let _ = writeln!(
                     text,
                     "  {}",
-                    render::growth_line(report.resource, &report.judgement, &report.series)
+                    render::growth_line(
+                        report.resource,
+                        &report.judgement,
+                        report.peaks_or_samples()
+                    )
                 );
                 let _ = writeln!(text, "      {}", report.judgement.reason);
                 if let Some(handles) = record.leaked_handles_of(report.resource) {
@@ -51,6 +61,7 @@ pub fn failure_details(record: &TestRecord) -> String {
                     }
                 }
             }
+            write_extension(&mut text, record);
         }
         Outcome::OverBudget => {
             let _ = writeln!(
@@ -70,6 +81,7 @@ pub fn failure_details(record: &TestRecord) -> String {
             for report in &record.resources {
                 let _ = writeln!(text, "  {}: {}", report.resource, report.judgement.reason);
             }
+            write_extension(&mut text, record);
         }
         Outcome::Failed { message, iteration } => match iteration {
             Some(iteration) => {
@@ -179,6 +191,17 @@ pub fn leaked_processes_list(record: &TestRecord) -> String {
         .map(|process| format!("pid {} ({})", process.pid, process.command))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The line saying how far the run was extended, when it was.
+fn write_extension(text: &mut String, record: &TestRecord) {
+    if let Some(extension) = &record.extension {
+        let _ = writeln!(
+            text,
+            "  {}",
+            render::extension_sentence(record.settings.iterations, extension)
+        );
+    }
 }
 
 fn last_lines(text: &str, count: usize) -> String {

@@ -187,6 +187,29 @@ pub fn leaktest_core_dependency() -> String {
     )
 }
 
+/// Raises this process's soft limit of open files to its hard limit, once,
+/// so that the fixture harnesses it starts (which inherit it) judge
+/// descriptor leaks alike on every machine: leaktest stops extending a
+/// growing run at half the soft limit, and a soft limit of 1024 (common on
+/// desktops) would end some fixture runs earlier than a CI runner's 65536.
+pub fn raise_open_file_limit() {
+    static RAISED: std::sync::Once = std::sync::Once::new();
+    RAISED.call_once(|| {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit only read and write the struct they
+        // are given; raising the soft limit up to the hard one is always allowed.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+                limit.rlim_cur = limit.rlim_max;
+                libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+            }
+        }
+    });
+}
+
 /// The `cargo-leaktest` binary of this checkout, built on first use.
 ///
 /// `CARGO_BIN_EXE_<name>` exists only for a package's own binaries, and

@@ -5,7 +5,7 @@
 
 use leaktest_e2e::{
     build_checked_in_fixture, cargo, checked_in_fixture_manifest, fixture_cargo,
-    redact_heap_figures, snapshot_settings, wait_until, Scope,
+    raise_open_file_limit, redact_heap_figures, snapshot_settings, wait_until, Scope,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -121,6 +121,7 @@ fn run_harness_with(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> Harne
 fn outcomes_run() -> &'static HarnessRun {
     static RUN: OnceLock<HarnessRun> = OnceLock::new();
     RUN.get_or_init(|| {
+        raise_open_file_limit();
         let binary = build_checked_in_fixture("harness-outcomes");
         run_harness(&binary, &["--test-threads", "2"])
     })
@@ -150,6 +151,8 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
         // Its fork runs on through the body and fails there: only the
         // record of the process the harness started counts.
         "forking_into_the_body_passes",
+        "cache_larger_than_the_run_passes",
+        "descriptor_leak_is_judged_before_the_limit",
     ] {
         assert_eq!(status(passing), "ok", "{passing}:\n{}", run.stdout);
     }
@@ -575,6 +578,45 @@ fn a_step_that_cannot_be_confirmed_in_time_is_reported_as_unconfirmed() {
         .expect("heap report");
     let reason = heap["judgement"]["reason"].as_str().expect("reason");
     assert!(reason.contains("not confirmed"), "{reason}");
+}
+
+#[test]
+fn a_growing_run_is_extended_until_it_is_judged_and_no_further_than_the_limits() {
+    let binary = build_checked_in_fixture("harness-outcomes");
+
+    let cache = child_record(&binary, "cache_larger_than_the_run_passes");
+    assert_eq!(cache["outcome"]["kind"], "passed", "{cache}");
+    let run = cache["iterations_run"].as_u64().unwrap_or_default();
+    assert!((200..=1000).contains(&run), "extended past 100: {cache}");
+    assert_eq!(cache["extension"]["extended_to"], run, "{cache}");
+    assert_eq!(cache["extension"]["end"]["kind"], "judged", "{cache}");
+    let suggested = cache["extension"]["suggested_iterations"]
+        .as_u64()
+        .unwrap_or_default();
+    assert!(
+        suggested >= 300,
+        "iterations that avoid the extension: {cache}"
+    );
+
+    let descriptors = child_record(&binary, "descriptor_leak_is_judged_before_the_limit");
+    assert_eq!(
+        descriptors["outcome"]["kind"], "passed",
+        "leak found: {descriptors}"
+    );
+    assert_eq!(descriptors["iterations_run"], 100, "{descriptors}");
+    assert_eq!(
+        descriptors["extension"]["end"],
+        serde_json::json!({"kind": "limit", "resource": "fds", "limit": 100}),
+        "{descriptors}"
+    );
+    let fds = descriptors["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|report| report["resource"] == "fds")
+        .expect("fds report");
+    assert_eq!(fds["judgement"]["leaking"], true, "{fds}");
+    assert_eq!(fds["judgement"]["cause"]["kind"], "kept_rising", "{fds}");
 }
 
 /// Runs the harness on `leaves_processes_and_hangs` (it ignores SIGTERM,

@@ -416,7 +416,7 @@ fn outcome_details(record: &TestRecord) -> String {
     }
 }
 
-/// `heap +64 B/iter, blocks +1/iter  peak 7.4 KiB  ▁▂▃▄▅▆▇█`, with the
+/// `heap +64 B/iter, blocks +1/iter  peak 7.4 KiB  extended to 1000 iters  ▁▂▃▄▅▆▇█`, with the
 /// budgets exceeded first (`max_peak 9.0 MiB (9,437,184 B) > 4.0 MiB (4,194,304 B) [attribute]`)
 /// and leaks a growth budget tolerates marked `(within budget)`.
 fn measurements(record: &TestRecord) -> String {
@@ -461,8 +461,17 @@ fn measurements(record: &TestRecord) -> String {
         let peak = i64::try_from(record.peak_heap_bytes).unwrap_or(i64::MAX);
         parts.push(format!("peak {}", format_bytes(peak)));
     }
+    if let Some(extension) = &record.extension {
+        if extension.extended_to > record.settings.iterations {
+            let mut note = format!("extended to {} iters", extension.extended_to);
+            if let Some(iterations) = extension.suggested_iterations {
+                note.push_str(&format!(" (iterations = {iterations} avoids it)"));
+            }
+            parts.push(note);
+        }
+    }
     if let Some(heap) = record.resource(Resource::HeapBytes) {
-        let chart = sparkline(&heap.series, SPARKLINE_WIDTH);
+        let chart = sparkline(heap.peaks_or_samples(), SPARKLINE_WIDTH);
         if !chart.is_empty() {
             parts.push(chart);
         }
@@ -578,7 +587,9 @@ pub fn write_list(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leaktest_core::model::{Flavor, Judgement, Reason, ResourceReport, TestDescription};
+    use leaktest_core::model::{
+        Extension, ExtensionEnd, Flavor, Judgement, Reason, ResourceReport, TestDescription,
+    };
 
     fn record(outcome: Outcome) -> TestRecord {
         let mut settings = Settings::default();
@@ -608,6 +619,27 @@ mod tests {
             test_line("fx::leaks", &record(Outcome::Leaked)),
             "   LEAKED [  0.41s] fx::leaks leaky  heap +64 B/iter  peak 7.4 KiB  ▁▃▆█"
         );
+    }
+
+    #[test]
+    fn an_extended_run_says_how_far_and_what_would_avoid_it() {
+        console::set_colors_enabled(false);
+        let mut passed = record(Outcome::Passed);
+        passed.iterations_run = 240;
+        passed.extension = Some(Extension::new(240, ExtensionEnd::Judged, Some(250)));
+        assert!(
+            test_line("fx::leaks", &passed)
+                .contains("peak 7.4 KiB  extended to 240 iters (iterations = 250 avoids it)  ▁▃▆█"),
+            "{}",
+            test_line("fx::leaks", &passed)
+        );
+        let mut leaked = record(Outcome::Leaked);
+        leaked.iterations_run = 300;
+        leaked.extension = Some(Extension::new(300, ExtensionEnd::Cap, None));
+        assert!(test_line("fx::leaks", &leaked).contains("  extended to 300 iters  "));
+        assert!(failure_details(&leaked).contains(
+            "run extended from 30 to 300 iterations, the longest run (10 × the declared iterations)"
+        ));
     }
 
     #[test]

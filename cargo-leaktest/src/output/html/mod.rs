@@ -104,7 +104,19 @@ impl ReportedTest {
             .iter_mut()
             .map(|report| {
                 let series = std::mem::take(&mut report.series);
-                PlotSeries::new(report.resource, &series, warmup)
+                if report.iterations_per_point > 1 {
+                    let peaks = std::mem::take(&mut report.peaks);
+                    PlotSeries::coarse(
+                        report.resource,
+                        &series,
+                        &peaks,
+                        report.iterations_per_point,
+                        record.iterations_run,
+                        warmup,
+                    )
+                } else {
+                    PlotSeries::new(report.resource, &series, warmup)
+                }
             })
             .collect();
         ReportedTest {

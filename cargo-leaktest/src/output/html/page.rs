@@ -666,11 +666,11 @@ fn figure(row: &Row<'_>, index: usize, series: &PlotSeries) -> Markup {
                     br;
                     span.note { (line.description) }
                 }
-                @if series.is_downsampled() {
+                @if let Some(columns) = series.columns {
                     br;
                     span.note {
                         "Drawn as the lowest and highest of "
-                        (format_count(plot::DOWNSAMPLED_COLUMNS as i64))
+                        (format_count(columns as i64))
                         " columns of " (format_count(series.sample_count as i64)) " samples."
                     }
                 }

@@ -117,6 +117,10 @@ pub struct PlotSeries {
     /// of the floor from here to the last sample, divided by the iterations
     /// in between.
     pub growth_from: Point,
+    /// Columns the drawn points stand for, when there are fewer than the
+    /// samples: [`DOWNSAMPLED_COLUMNS`] for a long series cut here, the
+    /// record's points for a run the child kept at a coarser resolution.
+    pub columns: Option<u64>,
 }
 
 impl PlotSeries {
@@ -146,6 +150,81 @@ impl PlotSeries {
                 value: floor.get(growth_from).copied().unwrap_or_default(),
             },
             floor: drawn_points(&floor),
+            columns: (series.len() > FULL_RESOLUTION_SAMPLES).then_some(DOWNSAMPLED_COLUMNS as u64),
+        }
+    }
+
+    /// [`PlotSeries::new`] for a series the child kept at a coarser
+    /// resolution (a run of more than 2048 iterations): point `i` of
+    /// `lowest` and `highest` (its lowest and highest sample) stands for the
+    /// `iterations_per_point` iterations from `i * iterations_per_point`;
+    /// the last point is the last, settled, sample of the `sample_count`.
+    pub fn coarse(
+        resource: Resource,
+        lowest: &[i64],
+        highest: &[i64],
+        iterations_per_point: u64,
+        sample_count: u64,
+        warmup: u64,
+    ) -> PlotSeries {
+        let last = lowest.len().saturating_sub(1);
+        let iteration_of = |index: usize| {
+            if index == last {
+                sample_count.saturating_sub(1)
+            } else {
+                index as u64 * iterations_per_point
+            }
+        };
+        let floor = retained_floor(lowest);
+        let warmup_samples = usize::try_from(warmup).unwrap_or(usize::MAX);
+        let sample_total = usize::try_from(sample_count).unwrap_or(usize::MAX);
+        let late_start = late_part_start(sample_total, warmup_samples).min(sample_total) as u64;
+        let mut samples = Vec::with_capacity(2 * lowest.len());
+        for (index, &low) in lowest.iter().enumerate() {
+            let iteration = iteration_of(index);
+            samples.push(Point {
+                iteration,
+                value: low,
+            });
+            if let Some(&high) = highest.get(index).filter(|&&high| high != low) {
+                samples.push(Point {
+                    iteration,
+                    value: high,
+                });
+            }
+        }
+        let floor_before_late = (0..lowest.len())
+            .rev()
+            .find(|&index| iteration_of(index) < late_start)
+            .and_then(|index| floor.get(index))
+            .copied()
+            .unwrap_or_default();
+        // As the verdict counts growth: from the first point at or after the
+        // last warm-up sample.
+        let growth_from = (0..lowest.len())
+            .find(|&index| iteration_of(index) >= warmup.saturating_sub(1))
+            .unwrap_or(last);
+        PlotSeries {
+            resource,
+            sample_count,
+            warmup: warmup.min(sample_count),
+            late_start,
+            samples,
+            floor_before_late,
+            floor_at_end: floor.last().copied().unwrap_or_default(),
+            growth_from: Point {
+                iteration: iteration_of(growth_from),
+                value: floor.get(growth_from).copied().unwrap_or_default(),
+            },
+            floor: floor
+                .iter()
+                .enumerate()
+                .map(|(index, &value)| Point {
+                    iteration: iteration_of(index),
+                    value,
+                })
+                .collect(),
+            columns: Some(lowest.len() as u64),
         }
     }
 
@@ -156,11 +235,6 @@ impl PlotSeries {
             .iter()
             .all(|point| point.value == first)
             .then_some(first)
-    }
-
-    /// Whether the series was too long to draw one point per iteration.
-    pub fn is_downsampled(&self) -> bool {
-        self.sample_count as usize > FULL_RESOLUTION_SAMPLES
     }
 }
 
@@ -514,11 +588,11 @@ fn description(series: &PlotSeries, references: &[PlacedReference<'_>]) -> Strin
             amount(series.floor_at_end)
         );
     }
-    if series.is_downsampled() {
+    if let Some(columns) = series.columns {
         let _ = write!(
             text,
             " Drawn as the lowest and highest sample of each of {} columns.",
-            format_count(DOWNSAMPLED_COLUMNS as i64)
+            format_count(columns as i64)
         );
     }
     for placed in references {

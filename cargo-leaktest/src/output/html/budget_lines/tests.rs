@@ -145,7 +145,7 @@ fn the_floor_ends_above_the_growth_line_exactly_when_the_verdict_s_growth_exceed
             )],
         );
         let line = &reference_lines(&record, &plotted)[0];
-        let growth = analyze(&series, 10, false).growth_per_iteration;
+        let growth = analyze(&series, 10).growth_per_iteration;
         assert_eq!(
             plotted.floor_at_end > line.to.value,
             growth > limit as f64,

@@ -324,7 +324,7 @@ fn a_long_run_is_downsampled_keeping_peaks_and_floors() {
         })
         .collect();
     let plotted = PlotSeries::new(Resource::HeapBytes, &series, 50);
-    assert!(plotted.is_downsampled());
+    assert_eq!(plotted.columns, Some(DOWNSAMPLED_COLUMNS as u64));
     assert!(
         plotted.samples.len() <= 2 * DOWNSAMPLED_COLUMNS,
         "{}",
@@ -625,4 +625,52 @@ fn a_constant_series_says_its_value() {
         PlotSeries::new(Resource::Fds, &[], 0).constant_value(),
         None
     );
+}
+
+#[test]
+fn a_series_the_child_kept_coarse_is_drawn_at_its_iterations() {
+    // 4,096 points of 8 iterations each, then the settled sample: a run of
+    // 32,768 iterations whose 100 declared ones were extended.
+    let per_point = 8u64;
+    let lowest: Vec<i64> = (0..4097).map(|i| 100 + i).collect();
+    let highest: Vec<i64> = lowest
+        .iter()
+        .enumerate()
+        .map(|(i, &low)| if i == 3000 { low + 5000 } else { low + 3 })
+        .collect();
+    let plotted = PlotSeries::coarse(
+        Resource::HeapBytes,
+        &lowest,
+        &highest,
+        per_point,
+        32_768,
+        10,
+    );
+    assert_eq!(plotted.sample_count, 32_768);
+    assert_eq!(plotted.late_start, 16_384);
+    assert_eq!(plotted.columns, Some(4097));
+    assert!(plotted.samples.contains(&Point {
+        iteration: 3000 * per_point,
+        value: 100 + 3000 + 5000
+    }));
+    assert_eq!(
+        plotted.samples.last(),
+        Some(&Point {
+            iteration: 32_767,
+            value: 100 + 4096 + 3
+        })
+    );
+    // The floor just before the late half is the lowest sample from then on.
+    assert_eq!(plotted.floor_before_late, 100 + 16_376 / 8);
+    assert_eq!(plotted.floor_at_end, 100 + 4096);
+    // Growth counts from the first point at or after the last warm-up sample (9).
+    assert_eq!(
+        plotted.growth_from,
+        Point {
+            iteration: 16,
+            value: 102
+        }
+    );
+    let text = draw_with(&plotted, &[], "coarse");
+    assert!(text.contains("4,097 columns"), "{text}");
 }
