@@ -8,11 +8,12 @@
 //! - `plain`: `plain_body 100 [10]`, the body called 100 times by plain code
 //!   (the baseline), and `plain_body 0`, the process start alone.
 //! - `leak test`: the `leaktest_fixture` binary in child mode running one
-//!   test, as `cargo leaktest` and the `main!()` harness start it, with a
-//!   fresh empty record file as the harness gives it; with the default
-//!   settle window and with `settle = "0ms"`.
+//!   test, as `cargo leaktest` and the `main!()` harness start it (on Linux
+//!   its keeper and the process that runs the test), with a fresh record
+//!   directory as a runner gives it; with the default settle window and with
+//!   `settle = "0ms"`.
 //! - `empty leak test`: 100 iterations of an empty body (the fixed costs).
-//! - `fixture binary`: the fixture started in describe mode, which prints its
+//! - `fixture binary`: the fixture started with `--list`, which prints its
 //!   tests and exits: what starting the larger binary costs.
 //! - `harness`: the fixture binary as `cargo test` runs it (`--exact`), its
 //!   libtest front end starting the child.
@@ -121,10 +122,10 @@ fn main() {
             false,
         ),
         contender(
-            "fixture binary: start, describe, exit",
+            "fixture binary: start, list, exit",
             Box::new(|| {
                 let mut command = Command::new(FIXTURE);
-                command.env(leaktest_core::protocol::ENV_DESCRIBE, "1");
+                command.arg("--list");
                 command
             }),
             1,

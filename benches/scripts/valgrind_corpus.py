@@ -35,27 +35,38 @@ from benchlib import cargo_executables, log, machine_line, markdown_table
 SUMMARY = re.compile(r"(definitely lost|indirectly lost|possibly lost|still reachable): ([\d,]+) bytes in ([\d,]+) blocks")
 
 
-def timed(command, env=None):
+def timed(command, env=None, pass_fds=()):
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          pass_fds=pass_fds)
     return (time.perf_counter() - started) * 1e3, done
 
 
 def run_leaktest(binary, case, record_dir):
-    record = os.path.join(record_dir, "record.json")
-    if os.path.exists(record):
-        os.remove(record)
-    env = {**os.environ, "LEAKTEST_CHILD": case, "LEAKTEST_RECORD": record}
-    ms, done = timed([binary], env)
+    # The child proves a runner started it: LEAKTEST_RECORD names an
+    # inherited descriptor open on its record directory, as `<fd>:<dev>:<ino>`.
+    records = tempfile.mkdtemp(dir=record_dir)
+    fd = os.open(records, os.O_RDONLY)
+    os.set_inheritable(fd, True)
+    stat = os.fstat(fd)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEAKTEST_")}
+    env.update({"LEAKTEST_CHILD": case, "LEAKTEST_RECORD": f"{fd}:{stat.st_dev}:{stat.st_ino}"})
+    try:
+        ms, done = timed([binary], env, pass_fds=(fd,))
+    finally:
+        os.close(fd)
     leaking = []
     outcome = f"exit {done.returncode}"
     try:
-        with open(record) as file:
+        # The record is named after the process that ran the test.
+        [name] = [n for n in os.listdir(records) if n.startswith("record-") and n.endswith(".json")]
+        with open(os.path.join(records, name)) as file:
             data = json.load(file)
         outcome = data["outcome"]["kind"]
         leaking = [r["resource"] for r in data["resources"] if r["judgement"]["leaking"]]
     except (OSError, ValueError, KeyError):
         pass
+    shutil.rmtree(records, ignore_errors=True)
     return ms, leaking, outcome
 
 

@@ -170,36 +170,32 @@ pub fn run_and_report(
     }
 }
 
-/// A fresh, empty record file in `directory` for each call, as the harness
-/// creates one for each test it starts (a reused file would make every child
-/// truncate the last record first, which costs more than writing one).
-pub fn fresh_record_file(directory: &std::path::Path) -> std::path::PathBuf {
+/// A fresh, empty directory in `directory` for one child's record.
+pub fn fresh_record_dir(directory: &std::path::Path) -> std::path::PathBuf {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let index = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = directory.join(format!("record-{index}.json"));
-    if let Err(error) = std::fs::File::create(&path) {
+    let path = directory.join(format!("records-{index}"));
+    if let Err(error) = std::fs::create_dir(&path) {
         eprintln!("cannot create {}: {error}", path.display());
     }
     path
 }
 
 /// A leak test of `binary` in child mode (as `cargo leaktest` and the
-/// `main!()` harness start it), writing its record to a fresh file in
-/// `records`.
+/// `main!()` harness start it), writing its record into a fresh directory
+/// in `records`.
 pub fn child_mode(
     binary: &'static str,
     test: &'static str,
     records: std::path::PathBuf,
 ) -> Box<dyn Fn() -> Command> {
     Box::new(move || {
-        let mut command = Command::new(binary);
-        command
-            .env(leaktest_core::protocol::ENV_CHILD_TEST, test)
-            .env(
-                leaktest_core::protocol::ENV_RECORD_PATH,
-                fresh_record_file(&records),
-            );
-        command
+        let dir = fresh_record_dir(&records);
+        leaktest_core::isolation::child_command(std::path::Path::new(binary), test, &dir)
+            .unwrap_or_else(|error| {
+                eprintln!("cannot prepare the child of {test}: {error}");
+                std::process::exit(1);
+            })
     })
 }
 

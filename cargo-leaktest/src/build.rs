@@ -4,9 +4,15 @@
 //! cargo renders its own diagnostics on stderr
 //! (`--message-format json-render-diagnostics`), so a build failure shows
 //! exactly what `cargo test` would show.
+//!
+//! cargo runs in a process group of its own, with the compilers and build
+//! scripts it starts: an interruption (Ctrl-C, SIGTERM) is forwarded to the
+//! whole group, as a terminal would deliver it, and cargo is waited for, so
+//! nothing builds on as an orphan holding the build lock.
 
 use crate::discovery::TestTarget;
 use crate::error::Error;
+use crate::interrupt::Interrupt;
 use cargo_metadata::{Message, PackageId};
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -133,7 +139,11 @@ pub fn build_command(options: &BuildOptions, targets: &[&TestTarget]) -> Command
 
 /// Builds `targets` (those whose required features are enabled) and returns
 /// their executables. cargo's progress and diagnostics go to stderr as they come.
-pub fn build(options: &BuildOptions, targets: &[&TestTarget]) -> Result<Executables, Error> {
+pub fn build(
+    options: &BuildOptions,
+    targets: &[&TestTarget],
+    interrupt: &Interrupt,
+) -> Result<Executables, Error> {
     let mut executables = Executables::new();
     let targets: Vec<&TestTarget> = targets
         .iter()
@@ -146,19 +156,29 @@ pub fn build(options: &BuildOptions, targets: &[&TestTarget]) -> Result<Executab
     }
     let mut command = build_command(options, targets);
     let program = command.get_program().to_string_lossy().into_owned();
+    {
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|source| Error::SpawnCargo { program, source })?;
+    // cargo leads its group until it is reaped below, so the group id stays its own.
+    let forwarding = interrupt.forward_to_group(child.id());
     if let Some(stdout) = child.stdout.take() {
         for message in Message::parse_stream(BufReader::new(stdout)) {
             let message = match message {
                 Ok(message) => message,
                 Err(error) => {
-                    // Leave no cargo running behind us, nor a zombie.
-                    let _ = child.kill();
+                    // Leave nothing of the build running behind us, nor a zombie.
+                    // SAFETY: kill has no memory-safety preconditions; cargo
+                    // is not reaped yet, so its group id is still its own.
+                    unsafe {
+                        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+                    }
                     let _ = child.wait();
                     return Err(Error::BuildMessages(error));
                 }
@@ -182,6 +202,9 @@ pub fn build(options: &BuildOptions, targets: &[&TestTarget]) -> Result<Executab
             }
         }
     }
+    // cargo closed its output: it is ending. No signal may reach its group id
+    // once it is reaped and the id free for reuse.
+    drop(forwarding);
     let status = child.wait().map_err(Error::BuildMessages)?;
     if !status.success() {
         return Err(Error::BuildFailed { status });

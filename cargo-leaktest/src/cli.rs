@@ -11,7 +11,7 @@ use crate::partition::Partition;
 use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 use leaktest_core::attribution::AttributionPolicy;
 use leaktest_core::config::{add_budget_argument, Layer, RunSettings};
-use leaktest_core::protocol::{MAX_ITERATIONS, MIN_ITERATIONS};
+use leaktest_core::protocol::{MAX_ITERATIONS, MIN_ITERATIONS, MIN_MEMORY_LIMIT_BYTES};
 use leaktest_core::render::format_count;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -191,7 +191,8 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Run Options")]
     pub timeout: Option<Duration>,
 
-    /// Run every test for this many iterations, overriding its own (4 to 10,000,000).
+    /// Run every test for this many iterations, overriding its own (4 to
+    /// 10,000,000) [default: each test's own; or `LEAKTEST_ITERATIONS`].
     #[arg(
         long,
         value_name = "N",
@@ -215,6 +216,18 @@ pub struct Args {
         help_heading = "Run Options"
     )]
     pub budgets: Vec<String>,
+
+    /// Stop every test whose live heap passes this size as out of memory,
+    /// overriding the tests' own `memory_limit` (e.g. `4GiB`, `512MiB`; at
+    /// least 16 MiB) [default: each test's own, 2 GiB unless set; or
+    /// `LEAKTEST_MEMORY_LIMIT`].
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_memory_limit,
+        help_heading = "Run Options"
+    )]
+    pub memory_limit: Option<u64>,
 
     /// Keep starting tests after one fails (by default no new test starts
     /// after the first failure; the ones already running are still reported).
@@ -601,6 +614,18 @@ pub fn parse_iterations(text: &str) -> Result<u64, String> {
         ));
     }
     Ok(iterations)
+}
+
+/// Parses `--memory-limit`: a size (`4GiB`, `512 MiB`, `1.5GB`, bytes) of
+/// at least [`MIN_MEMORY_LIMIT_BYTES`].
+pub fn parse_memory_limit(text: &str) -> Result<u64, String> {
+    let bytes = parse_size(text)?;
+    if bytes < MIN_MEMORY_LIMIT_BYTES {
+        return Err(format!(
+            "`{text}` is too small: a test's process needs at least 16 MiB"
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Parses `90s`, `1.5s`, `500ms`, `2m`, `1h`, or a bare number of seconds,

@@ -6,12 +6,15 @@
 //! that budgets hold whichever runner runs the test.
 
 use crate::cli::Args;
+use crate::output::Override;
 use crate::select::PlannedTest;
 use leaktest_core::config::{
     add_budget_argument, discover, environment_layer, process_env, Config, ConfigError, ConfigFile,
     Layer, ProfileChoice, Resolved, RunSettings, Sourced, TestIdentity,
 };
 use leaktest_core::model::ConfigSource;
+use leaktest_core::render::format_bytes;
+use leaktest_core::summary::format_duration_ms;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -30,6 +33,11 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
+    /// What the command line and the environment override for every test.
+    pub fn overrides(&self) -> Vec<Override> {
+        overrides_of([&self.command_line, &self.environment])
+    }
+
     /// Reads the command line's and the environment's layers and the
     /// workspace's `Leaktest.toml` (errors come before anything is built).
     pub fn load(args: &Args, workspace_root: &Path) -> Result<RunConfig, ConfigError> {
@@ -72,7 +80,7 @@ impl RunConfig {
     }
 }
 
-/// `--iterations`, `--timeout` and `--budget` as the top layer.
+/// `--iterations`, `--timeout`, `--memory-limit` and `--budget` as the top layer.
 fn command_line_layer(args: &Args) -> Result<Layer, ConfigError> {
     let mut layer = Layer::default();
     for budget in &args.budgets {
@@ -94,5 +102,62 @@ fn command_line_layer(args: &Args) -> Result<Layer, ConfigError> {
             },
         )
     });
+    layer.memory_limit_bytes = args.memory_limit.map(|limit| {
+        Sourced::new(
+            limit,
+            ConfigSource::CommandLine {
+                argument: "--memory-limit".to_owned(),
+            },
+        )
+    });
     Ok(layer)
+}
+
+/// Every setting the command line or the environment gives every test, with
+/// where it came from, for the header and `--list`.
+pub fn overrides_of(layers: [&Layer; 2]) -> Vec<Override> {
+    let mut overrides = Vec::new();
+    for layer in layers {
+        let mut push = |setting: &'static str, value: String, source: &ConfigSource| {
+            overrides.push(Override {
+                setting,
+                value,
+                source: match source {
+                    ConfigSource::CommandLine { argument } => argument.clone(),
+                    ConfigSource::Environment { variable } => variable.clone(),
+                    other => other.to_string(),
+                },
+            });
+        };
+        if let Some(iterations) = &layer.iterations {
+            push(
+                "iterations",
+                iterations.value.to_string(),
+                &iterations.source,
+            );
+        }
+        if let Some(timeout) = &layer.timeout_ms {
+            push(
+                "timeout",
+                format_duration_ms(timeout.value),
+                &timeout.source,
+            );
+        }
+        if let Some(limit) = &layer.memory_limit_bytes {
+            push("memory_limit", bytes(limit.value), &limit.source);
+        }
+        for (budget, limit) in &layer.budgets {
+            let value = if budget.is_bytes() {
+                bytes(limit.value)
+            } else {
+                limit.value.to_string()
+            };
+            push(budget.key(), value, &limit.source);
+        }
+    }
+    overrides
+}
+
+fn bytes(value: u64) -> String {
+    format_bytes(i64::try_from(value).unwrap_or(i64::MAX))
 }

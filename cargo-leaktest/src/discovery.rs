@@ -29,7 +29,7 @@ pub struct Selection {
 }
 
 /// Why a test target is not run as a leaktest harness.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SkipReason {
     /// It uses libtest's harness (no `harness = false`).
     LibtestHarness,
@@ -39,16 +39,20 @@ pub enum SkipReason {
     NotLeaktestHarness,
     /// cargo built no executable for it (for example unmet `required-features`).
     NotBuilt,
+    /// It was built, but could not describe its tests: it hung past the
+    /// describe timeout, or wrote a description leaktest cannot read.
+    CannotDescribe(String),
 }
 
 impl SkipReason {
     /// A stable identifier for machine-readable output.
-    pub fn code(self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             SkipReason::LibtestHarness => "libtest_harness",
             SkipReason::NoLeaktestDependency => "no_leaktest_dependency",
             SkipReason::NotLeaktestHarness => "not_a_leaktest_harness",
             SkipReason::NotBuilt => "not_built",
+            SkipReason::CannotDescribe(_) => "cannot_describe",
         }
     }
 }
@@ -67,6 +71,9 @@ impl fmt::Display for SkipReason {
             }
             SkipReason::NotBuilt => {
                 "not built by cargo (are its `required-features` enabled?)"
+            }
+            SkipReason::CannotDescribe(why) => {
+                return write!(f, "could not be described, so none of its tests run: {why}");
             }
         })
     }

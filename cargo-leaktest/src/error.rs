@@ -2,6 +2,7 @@
 //! to a documented exit code and rendered once, in `main`.
 
 use crate::exit_codes;
+use crate::interrupt::StopSignal;
 use std::path::PathBuf;
 use std::process::ExitStatus;
 
@@ -73,7 +74,8 @@ pub enum Error {
         /// cargo's exit status.
         status: ExitStatus,
     },
-    /// A harness binary could not describe its tests (crashed, or speaks another schema).
+    /// A test target named with `--test` could not describe its tests (it
+    /// hung, or speaks another schema); unnamed ones are skipped instead.
     #[error("could not list the leak tests of {package}::{target}: {source}")]
     Describe {
         /// The package.
@@ -83,9 +85,9 @@ pub enum Error {
         /// What went wrong.
         source: leaktest_core::protocol::ProtocolError,
     },
-    /// The Ctrl-C handler could not be installed.
-    #[error("could not install the Ctrl-C handler: {0}")]
-    InterruptHandler(#[from] ctrlc::Error),
+    /// The handler of Ctrl-C and SIGTERM could not be installed.
+    #[error("could not install the handler of Ctrl-C and SIGTERM: {0}")]
+    InterruptHandler(std::io::Error),
     /// The `--report` directory cannot be written.
     #[error(transparent)]
     Report(#[from] crate::output::html::ReportError),
@@ -98,9 +100,10 @@ pub enum Error {
     /// A baseline could not be read, written, merged, or does not compare.
     #[error(transparent)]
     Baseline(#[from] crate::baseline::BaselineError),
-    /// Ctrl-C before any test ran (during the build or discovery).
-    #[error("interrupted")]
-    Interrupted,
+    /// Interrupted (Ctrl-C, SIGTERM) before any test ran: during the build or
+    /// while the binaries described their tests.
+    #[error("interrupted by {}", .0.name())]
+    Interrupted(StopSignal),
 }
 
 impl Error {
@@ -119,7 +122,7 @@ impl Error {
     /// The exit code this error ends the process with.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Interrupted => exit_codes::INTERRUPTED,
+            Error::Interrupted(signal) => signal.exit_code(),
             _ => exit_codes::SETUP_ERROR,
         }
     }

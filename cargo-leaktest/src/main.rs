@@ -14,6 +14,7 @@ mod describe;
 mod discovery;
 mod error;
 mod exit_codes;
+mod interrupt;
 mod no_tests;
 mod output;
 mod partition;

@@ -8,10 +8,11 @@ use crate::build::{self, BuildOptions};
 use crate::ci;
 use crate::cli::{self, Args, ColorChoice, MessageFormat};
 use crate::config::RunConfig;
-use crate::describe;
+use crate::describe::{self, Described};
 use crate::discovery::{self, Selection, TestTarget};
 use crate::error::Error;
 use crate::exit_codes;
+use crate::interrupt::Interrupt;
 use crate::no_tests;
 use crate::output::html::{self, HtmlReporter};
 use crate::output::human::{self, HumanReporter, Verbosity};
@@ -22,24 +23,30 @@ use crate::select::{self, Filter, IgnoredMode, PlannedTest};
 use crate::test_key::TestKey;
 use leaktest_core::config::Resolved;
 use leaktest_core::isolation::{ChildSpec, IsolationError};
-use leaktest_core::model::{Outcome, TestRecord};
+use leaktest_core::model::{warmup_for, Outcome, TestDescription, TestRecord};
+use leaktest_core::protocol::{self, SettingsOverride};
 use std::ffi::OsString;
 use std::io::{self, IsTerminal};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
 /// Runs `cargo leaktest` with `args` and returns the exit code of the verdict
-/// (0 all passed, 1 a failure, 3 a regression, 4 no tests, 130
-/// interrupted; see [`exit_codes`]); errors before any verdict are returned
-/// as [`Error`].
+/// (0 all passed, 1 a failure, 3 a regression, 4 no tests, 128 + the signal
+/// when interrupted; see [`exit_codes`]); errors before any verdict are
+/// returned as [`Error`].
 pub fn run(args: Args) -> Result<i32, Error> {
     let harness_args = cli::parse_harness_args(&args.harness_args).map_err(Error::HarnessArgs)?;
     let attribution = args
         .attribution_policy()
         .map_err(Error::AttributionSetting)?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    install_interrupt_handler(Arc::clone(&cancel))?;
+    remove_internal_variables();
+    let interrupt = Interrupt::install()?;
+    let cancel = Arc::clone(interrupt.cancel_flag());
+    let interrupted = || match interrupt.signal() {
+        Some(signal) => Err(Error::Interrupted(signal)),
+        None => Ok(()),
+    };
     let cargo_color = configure_colors(args.color);
 
     let mut cargo_flags = Vec::new();
@@ -100,15 +107,19 @@ pub fn run(args: Args) -> Result<i32, Error> {
         quiet: args.quiet,
         verbose: args.verbose,
     };
-    let executables = build::build(&build_options, &candidates);
-    // Ctrl-C reaches cargo too, which then fails: that is an interrupt, not a build error.
-    if cancel.load(Ordering::SeqCst) {
-        return Err(Error::Interrupted);
-    }
-    let described = describe::describe(discovered.targets, &executables?)?;
-    if cancel.load(Ordering::SeqCst) {
-        return Err(Error::Interrupted);
-    }
+    interrupted()?;
+    let executables = build::build(&build_options, &candidates, &interrupt);
+    // The interruption reaches cargo too, which then fails: that is an
+    // interrupt, not a build error.
+    interrupted()?;
+    let mut described = describe::describe(
+        discovered.targets,
+        &executables?,
+        &args.test_targets,
+        &cancel,
+    )?;
+    interrupted()?;
+    let overrides = config.overrides();
 
     let filter = Filter {
         patterns: args
@@ -134,10 +145,11 @@ pub fn run(args: Args) -> Result<i32, Error> {
     };
     let mut stdout = io::stdout().lock();
     if listing {
+        show_resolved_settings(&mut described, &mut config)?;
         let listed = listed_targets(&described, &filter, args.partition.as_ref());
         match args.message_format {
-            MessageFormat::Human => human::write_list(&mut stdout, &listed)?,
-            MessageFormat::Json => json::write_list(&mut stdout, &listed)?,
+            MessageFormat::Human => human::write_list(&mut stdout, &listed, &overrides)?,
+            MessageFormat::Json => json::write_list(&mut stdout, &listed, &overrides)?,
         }
         return Ok(exit_codes::SUCCESS);
     }
@@ -212,6 +224,7 @@ pub fn run(args: Args) -> Result<i32, Error> {
         partition: args.partition,
         partitioned_out: plan.partitioned_out,
         baseline: gate.as_ref().and_then(Gate::info),
+        overrides: &overrides,
     })?;
     let mut tally = Tally {
         filtered_out: plan.filtered_out,
@@ -256,12 +269,12 @@ pub fn run(args: Args) -> Result<i32, Error> {
     })?;
     tally.not_run = progress.not_started.len() + progress.cancelled.len();
     tally.stopped_after_failure = progress.stopped_after_failure;
-    tally.interrupted = cancel.load(Ordering::SeqCst);
+    tally.interrupted_by = interrupt.signal();
     tally.duration = started.elapsed();
     tally.baseline = gate.as_ref().and_then(Gate::counts).cloned();
     reporter.run_finished(&tally)?;
     if let Some(gate) = &mut gate {
-        if let Some(saved) = gate.save(tally.interrupted, args.partition.as_ref())? {
+        if let Some(saved) = gate.save(tally.interrupted(), args.partition.as_ref())? {
             ci::announce_saved(&saved);
         }
     }
@@ -276,7 +289,7 @@ fn child_spec(
     cancel: &Arc<AtomicBool>,
 ) -> ChildSpec {
     let mut description = test.test.clone();
-    description.settings.timeout_ms = resolved.timeout_ms.value;
+    apply_resolved(&mut description, resolved);
     let target = &test.harness.target;
     // What `cargo test` gives a test at run time, so tests reading them work the same.
     let env: Vec<(OsString, OsString)> = vec![
@@ -291,15 +304,20 @@ fn child_spec(
         ),
     ];
     ChildSpec {
-        binary: test.harness.binary.clone(),
+        binary: test.harness.binary.exec_path(),
+        arg0: Some(test.harness.binary.path().as_os_str().to_owned()),
         test: description,
         timeout: resolved.timeout(),
-        iterations_override: resolved.iterations_override(),
+        overrides: SettingsOverride::new(
+            resolved.iterations_override(),
+            resolved.memory_limit_override(),
+        ),
         capture_output,
         env,
         current_dir: Some(target.package_root.clone()),
         cancel: Some(Arc::clone(cancel)),
         budgets: resolved.budgets.clone(),
+        attribution_dir: None,
     }
 }
 
@@ -330,19 +348,45 @@ fn ignored_record(test: &PlannedTest<'_>, reason: Option<String>) -> TestRecord 
     TestRecord::without_run(test.test, Outcome::Ignored { reason }, 0)
 }
 
-/// The first Ctrl-C sets `cancel` (running children are killed, what finished
-/// is reported, exit 130); a second one exits at once, abandoning the running
-/// children, which die with us (`PR_SET_PDEATHSIG` in leaktest-core).
-fn install_interrupt_handler(cancel: Arc<AtomicBool>) -> Result<(), Error> {
-    // ctrlc calls this on an ordinary thread, not in the signal handler, so
-    // printing here is safe.
-    ctrlc::set_handler(move || {
-        if cancel.swap(true, Ordering::SeqCst) {
-            eprintln!("cargo leaktest: interrupted again; abandoning the running tests");
-            std::process::exit(exit_codes::INTERRUPTED);
+/// Shows each test's settings as it will run them: resolved from the command
+/// line, the environment and `Leaktest.toml` over its attribute.
+fn show_resolved_settings(described: &mut Described, config: &mut RunConfig) -> Result<(), Error> {
+    for index in 0..described.harnesses.len() {
+        for test_index in 0..described.harnesses[index].tests.len() {
+            let resolved = {
+                let harness = &described.harnesses[index];
+                config.resolve(&PlannedTest {
+                    harness,
+                    test: &harness.tests[test_index],
+                })?
+            };
+            apply_resolved(&mut described.harnesses[index].tests[test_index], &resolved);
         }
-    })?;
+    }
     Ok(())
+}
+
+/// `description`'s settings with `resolved` in place of its own: the
+/// iterations (and the warm-up that follows them), the timeout and the
+/// memory limit.
+fn apply_resolved(description: &mut TestDescription, resolved: &Resolved) {
+    let settings = &mut description.settings;
+    if let Some(iterations) = &resolved.iterations {
+        settings.iterations = iterations.value;
+        settings.warmup = warmup_for(iterations.value, description.attribute.warmup);
+    }
+    settings.timeout_ms = resolved.timeout_ms.value;
+    settings.memory_limit_bytes = resolved.memory_limit_bytes.value;
+}
+
+/// Removes leaktest's internal variables (left in the shell, or inherited
+/// from a harness that runs `cargo leaktest`) from this process's
+/// environment, so cargo, build scripts and tests never see them. Called
+/// while this process has a single thread.
+fn remove_internal_variables() {
+    for variable in protocol::INTERNAL_ENV {
+        std::env::remove_var(variable);
+    }
 }
 
 /// Decides colors for our output and returns the `--color` to give cargo

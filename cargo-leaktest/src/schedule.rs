@@ -139,8 +139,10 @@ mod tests {
     use std::path::Path;
     use std::time::Duration;
 
-    /// A fake harness: `pass` delivers a passing record, `fail` exits 1 without
-    /// one (a crash), `hang` sleeps until it is killed (or its 20 s timeout).
+    /// A fake harness: `pass` delivers a passing record into the directory
+    /// it is handed (by descriptor: `LEAKTEST_RECORD` is `<fd>:<device>:<inode>`),
+    /// `fail` exits 1 without one (a crash), `hang` sleeps until it is killed
+    /// (or its 20 s timeout).
     fn fake_harness(dir: &Path) -> std::path::PathBuf {
         let test = TestDescription::new("pass", "fake.rs:1", settings());
         let mut record = TestRecord::without_run(&test, Outcome::Passed, 1);
@@ -151,7 +153,8 @@ mod tests {
         std::fs::write(
             &script,
             format!(
-                "#!/bin/sh\ncase \"$LEAKTEST_CHILD\" in\n  pass) cp '{}' \"$LEAKTEST_RECORD\" ;;\n  \
+                "#!/bin/sh\ncase \"$LEAKTEST_CHILD\" in\n  \
+                 pass) cp '{}' \"/proc/self/fd/${{LEAKTEST_RECORD%%:*}}/record-$$.json\" ;;\n  \
                  fail) exit 1 ;;\n  hang) exec sleep 100000 ;;\nesac\n",
                 record_path.display()
             ),
@@ -175,14 +178,16 @@ mod tests {
             .iter()
             .map(|name| ChildSpec {
                 binary: binary.to_owned(),
+                arg0: None,
                 test: TestDescription::new(*name, "fake.rs:1", settings()),
                 timeout: Duration::from_secs(20),
-                iterations_override: None,
+                overrides: Default::default(),
                 capture_output: true,
                 env: Vec::new(),
                 current_dir: None,
                 cancel: Some(Arc::clone(cancel)),
                 budgets: Vec::new(),
+                attribution_dir: None,
             })
             .collect()
     }

@@ -192,6 +192,13 @@ static REDIRECT_TARGET: OnceLock<&'static (dyn GlobalAlloc + Sync)> = OnceLock::
 /// claim a slot (sequentially consistent on both sides, so that a thread
 /// claiming a slot while the redirect runs either is found by it or sees it).
 static REDIRECTED: AtomicBool = AtomicBool::new(false);
+/// Flushed live bytes above which [`LIMIT_HOOK`] runs; `i64::MAX` while no
+/// limit is set. Checked only where a thread publishes its net bytes.
+static LIVE_BYTES_LIMIT: AtomicI64 = AtomicI64::new(i64::MAX);
+/// Called once when the limit is exceeded (see [`set_live_bytes_limit`]).
+static LIMIT_HOOK: std::sync::OnceLock<fn(i64)> = std::sync::OnceLock::new();
+/// Set by the first thread that found the limit exceeded.
+static LIMIT_EXCEEDED: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     /// This thread's own slot, or null while it has none (or after
@@ -320,7 +327,33 @@ fn publish_net(delta: i64) {
     let live = FLUSHED_LIVE_BYTES.fetch_add(delta, Relaxed) + delta;
     if delta > 0 {
         PEAK_LIVE_BYTES.fetch_max(live, Relaxed);
+        if live > LIVE_BYTES_LIMIT.load(Relaxed) {
+            limit_exceeded(live);
+        }
     }
+}
+
+/// The live bytes passed the limit: the first thread to see it runs the hook.
+#[cold]
+#[inline(never)]
+fn limit_exceeded(live_bytes: i64) {
+    if LIMIT_EXCEEDED.swap(true, Relaxed) {
+        return;
+    }
+    if let Some(hook) = LIMIT_HOOK.get() {
+        hook(live_bytes);
+    }
+}
+
+/// Calls `on_exceeded` with the live bytes once they exceed `limit_bytes`
+/// (to within [`PEAK_GRANULARITY_BYTES`] per running thread). It runs once,
+/// from inside the allocator, on the thread whose allocation passed the
+/// limit: it may allocate (the counters are consistent there and the inner
+/// allocator is not in a call), but must not take locks the interrupted code
+/// may hold. Only the first hook set in a process is kept.
+pub(crate) fn set_live_bytes_limit(limit_bytes: u64, on_exceeded: fn(i64)) {
+    let _ = LIMIT_HOOK.set(on_exceeded);
+    LIVE_BYTES_LIMIT.store(i64::try_from(limit_bytes).unwrap_or(i64::MAX), Relaxed);
 }
 
 /// Publishes a slot's unpublished net bytes and gives it its full room back.

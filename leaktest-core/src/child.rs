@@ -1,67 +1,118 @@
 //! The child side of isolation: run one test in this process and write its record.
+//!
+//! The process the runner started first becomes the test's keeper (see
+//! [`crate::keeper`]) and forks the process that runs the test. Only that
+//! process delivers a record, named after its process id and written whole
+//! (to a temporary name, then renamed): a process the test forked that runs
+//! on through the body delivers nothing.
 
 use crate::driver::Driver;
-use crate::model::{Outcome, TestRecord};
-use crate::protocol::{self, ENV_PARENT_PID, ENV_RECORD_PATH};
+use crate::model::{Outcome, TestDescription, TestRecord};
+use crate::protocol::{self, SettingsOverride};
 use crate::registry::LeakTest;
-use std::path::PathBuf;
-use std::time::Instant;
+use std::fs::File;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// Exit code of a child asked for a test the binary does not have, or given
 /// an unusable environment.
 pub const EXIT_UNKNOWN_TEST: i32 = 3;
-/// Exit code of a child whose parent was gone before it started the test.
-pub const EXIT_PARENT_GONE: i32 = 5;
 /// Exit code of a child that could not write its record.
 pub const EXIT_RECORD_UNWRITABLE: i32 = 4;
 
-/// Runs the test named by [`crate::protocol::ENV_CHILD_TEST`] and exits: its
-/// verdict run, or its attribution run when the parent set
-/// [`crate::protocol::ENV_ATTRIBUTION_PROFILE`]. `allocator` is the type name
-/// of the allocator the counting allocator wraps, as `main!` reported it.
-pub fn run_child_and_exit(test_name: &str, allocator: Option<&str>) -> ! {
-    die_with_parent();
-    let Some(test) = find_test(test_name) else {
-        eprintln!("leaktest: this binary has no leak test named `{test_name}` (run it with --list to see them)");
+/// What the runner asked a child process to do, read from the environment
+/// once the record directory was proved to be the runner's.
+pub(crate) struct ChildRequest {
+    /// The full name of the test to run.
+    pub(crate) test_name: String,
+    /// The directory to write the record into.
+    pub(crate) record_dir: File,
+    /// The runner's process id.
+    pub(crate) parent: Option<u32>,
+    /// The timeout the runner kills the test after.
+    pub(crate) timeout: Option<Duration>,
+    /// The settings overridden for the run, or why they are unusable.
+    pub(crate) overrides: Result<SettingsOverride, String>,
+    /// For an attribution run, the directory to write dhat's profile into
+    /// (proved to be the runner's like the record directory).
+    pub(crate) attribution_dir: Option<File>,
+}
+
+impl ChildRequest {
+    /// The request for `test_name`, its other values read from the
+    /// environment; `attribution_dir` makes it an attribution run.
+    pub(crate) fn from_env(
+        test_name: String,
+        record_dir: File,
+        attribution_dir: Option<File>,
+    ) -> ChildRequest {
+        let number = |name: &str| std::env::var(name).ok()?.trim().parse::<u64>().ok();
+        ChildRequest {
+            test_name,
+            record_dir,
+            parent: number(protocol::ENV_PARENT_PID).and_then(|pid| u32::try_from(pid).ok()),
+            timeout: number(protocol::ENV_TIMEOUT_MS).map(Duration::from_millis),
+            overrides: SettingsOverride::from_env(),
+            attribution_dir,
+        }
+    }
+}
+
+/// Runs the requested test and exits: its verdict run, or its attribution
+/// run when the request names a profile directory. `allocator` is the type
+/// name of the allocator the counting allocator wraps, as `main!` reported it.
+pub(crate) fn run_child_and_exit(request: ChildRequest, allocator: Option<&str>) -> ! {
+    #[cfg(target_os = "linux")]
+    crate::keeper::fork_test_process(
+        &request.record_dir,
+        request.attribution_dir.as_ref(),
+        request.parent,
+    );
+    let test_pid = std::process::id();
+    let Some(test) = find_test(&request.test_name) else {
+        eprintln!(
+            "leaktest: this binary has no leak test named `{}` (run it with --list to see them)",
+            request.test_name
+        );
         std::process::exit(EXIT_UNKNOWN_TEST);
     };
-    let iterations_override = match protocol::iterations_override_from_env() {
-        Ok(iterations) => iterations,
+    let overrides = match request.overrides {
+        Ok(overrides) => overrides,
         Err(message) => {
             eprintln!("leaktest: {message}");
             std::process::exit(EXIT_UNKNOWN_TEST);
         }
     };
-    let record = match std::env::var_os(protocol::ENV_ATTRIBUTION_PROFILE) {
-        Some(profile) => crate::attribution::run_test(
+    let description = test.description_with(&overrides);
+    crate::panic_capture::install();
+    let started = Instant::now();
+    limit_memory(&description, &request.record_dir, started);
+    let record = match &request.attribution_dir {
+        Some(profile_dir) => crate::attribution::run_test(
             test,
-            iterations_override,
-            std::path::Path::new(&profile),
+            description,
+            profile_dir,
             allocator,
+            request.timeout,
+            started,
         ),
-        None => run_test(test, iterations_override),
+        None => run_test(test, description, request.timeout, started),
     };
-    let Some(path) = std::env::var_os(ENV_RECORD_PATH).map(PathBuf::from) else {
-        eprintln!("leaktest: {ENV_RECORD_PATH} is not set; printing the record instead");
-        println!("{}", serde_json::to_string(&record).unwrap_or_default());
-        std::process::exit(0);
-    };
-    let written = serde_json::to_vec(&record)
-        .map_err(std::io::Error::other)
-        .and_then(|json| std::fs::write(&path, json));
-    if let Err(error) = written {
-        eprintln!(
-            "leaktest: could not write the record to {}: {error}",
-            path.display()
-        );
-        std::process::exit(EXIT_RECORD_UNWRITABLE);
+    if std::process::id() != test_pid {
+        // A process the test forked, come back from the body: its record is
+        // not the test's. It ends here, silently.
+        // SAFETY: _exit ends the process without running anything more.
+        unsafe { libc::_exit(0) };
     }
-    std::process::exit(0);
+    match deliver(&request.record_dir, &record) {
+        Ok(()) => std::process::exit(0),
+        Err(error) => {
+            eprintln!("leaktest: could not write the test's record: {error}");
+            std::process::exit(EXIT_RECORD_UNWRITABLE);
+        }
+    }
 }
 
-/// The test of this binary named `full_name`. Found without sorting the
-/// tests or building their names: a child process does this once, in
-/// binaries that may hold hundreds of tests.
 fn find_test(full_name: &str) -> Option<&'static LeakTest> {
     inventory::iter::<LeakTest>
         .into_iter()
@@ -81,82 +132,104 @@ fn is_named(test: &LeakTest, full_name: &str) -> bool {
     }
 }
 
+/// Writes `record` into the record directory under this process's name.
+fn deliver(record_dir: &File, record: &TestRecord) -> std::io::Result<()> {
+    let json = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+    protocol::write_file_atomically(
+        record_dir,
+        &protocol::record_file_name(std::process::id()),
+        &json,
+    )
+}
+
 /// Runs one test in this process and returns its record.
-pub fn run_test(test: &LeakTest, iterations_override: Option<u64>) -> TestRecord {
-    let started = Instant::now();
-    let settings = test.config.settings_with(iterations_override);
+fn run_test(
+    test: &LeakTest,
+    description: TestDescription,
+    timeout: Option<Duration>,
+    started: Instant,
+) -> TestRecord {
+    let mut driver = Driver::new(description.settings);
     if !crate::alloc::is_installed() {
-        let mut driver = Driver::new(settings);
         driver.record_failure(
             "the counting allocator is not installed: end the test file with \
              `leaktest_core::main!();` (or `main!(allocator = YourAlloc)` if you have \
              your own global allocator)"
                 .to_owned(),
         );
-        return driver.into_record(test.full_name(), test.location(), started.elapsed());
+        return driver.into_record(description.name, description.location, started.elapsed());
     }
-    let mut driver = Driver::new(settings);
-    if let Some(deadline) = timeout_from_env().and_then(|timeout| started.checked_add(timeout)) {
+    if let Some(deadline) = timeout.and_then(|timeout| started.checked_add(timeout)) {
         driver = driver.with_deadline(deadline);
     }
     (test.run)(&mut driver);
-    let record = driver.into_record(test.full_name(), test.location(), started.elapsed());
+    let record = driver.into_record(description.name, description.location, started.elapsed());
     debug_assert!(!matches!(record.outcome, Outcome::Ignored { .. }));
     record
 }
 
-/// The timeout the parent will kill this process after, if it said.
-pub(crate) fn timeout_from_env() -> Option<std::time::Duration> {
-    std::env::var(protocol::ENV_TIMEOUT_MS)
-        .ok()?
-        .parse()
-        .ok()
-        .map(std::time::Duration::from_millis)
+/// What the memory limit's report needs, set before the test starts: it runs
+/// inside the allocator, on whichever thread passed the limit.
+struct OutOfMemoryReport {
+    test: TestDescription,
+    record_dir: std::os::fd::RawFd,
+    test_pid: u32,
+    started: Instant,
 }
 
-/// Ends this process when the parent dies, so an interrupted run leaves no
-/// test running on: the parent's death sends SIGTERM, and when this process
-/// leads its own process group (as every child the parent starts does), the
-/// handler takes the whole group down with it, processes the test started
-/// included.
-fn die_with_parent() {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: getpgrp and getpid have no preconditions.
-        let leads_own_group = unsafe { libc::getpgrp() == libc::getpid() };
-        let death_signal = if leads_own_group {
-            let handler: extern "C" fn(libc::c_int) = kill_own_group;
-            // SAFETY: the handler only calls kill, which is async-signal-safe.
-            unsafe {
-                libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
-            }
-            libc::SIGTERM
-        } else {
-            libc::SIGKILL
-        };
-        // SAFETY: prctl with PR_SET_PDEATHSIG takes a plain signal number.
+static OUT_OF_MEMORY_REPORT: OnceLock<OutOfMemoryReport> = OnceLock::new();
+
+/// Stops the test when its live heap passes its memory limit.
+fn limit_memory(test: &TestDescription, record_dir: &File, started: Instant) {
+    use std::os::fd::AsRawFd;
+    let report = OutOfMemoryReport {
+        test: test.clone(),
+        record_dir: record_dir.as_raw_fd(),
+        test_pid: std::process::id(),
+        started,
+    };
+    if OUT_OF_MEMORY_REPORT.set(report).is_ok() {
+        crate::alloc::set_live_bytes_limit(test.settings.memory_limit_bytes, out_of_memory);
+    }
+}
+
+/// Runs inside the allocator once the live heap passed the limit: delivers
+/// an out-of-memory record and ends the process at once (nothing of the test
+/// may run on, and no destructor either: the heap is over its limit).
+fn out_of_memory(live_bytes: i64) {
+    let Some(report) = OUT_OF_MEMORY_REPORT.get() else {
+        return;
+    };
+    if std::process::id() == report.test_pid {
+        let limit_bytes = report.test.settings.memory_limit_bytes;
+        let iteration = crate::driver::iteration_in_progress();
+        let mut record = TestRecord::without_run(
+            &report.test,
+            Outcome::OutOfMemory {
+                limit_bytes,
+                iteration,
+            },
+            u64::try_from(report.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+        record.iterations_run = iteration.unwrap_or(0);
+        record.peak_heap_bytes = crate::alloc::peak_live_bytes().max(live_bytes.max(0) as u64);
+        let note = format!(
+            "leaktest: {}: stopping the test\n",
+            crate::summary::out_of_memory_sentence(limit_bytes, iteration)
+        );
+        // SAFETY: write reads `note`'s bytes; fd 2 may be closed, which is harmless.
         unsafe {
-            libc::prctl(libc::PR_SET_PDEATHSIG, death_signal);
+            libc::write(2, note.as_ptr().cast(), note.len());
         }
-        let expected_parent = std::env::var(ENV_PARENT_PID)
-            .ok()
-            .and_then(|pid| pid.parse::<i32>().ok());
-        // SAFETY: getppid has no preconditions.
-        let parent = unsafe { libc::getppid() };
-        if expected_parent.is_some_and(|expected| expected != parent) {
-            std::process::exit(EXIT_PARENT_GONE);
-        }
+        use std::os::fd::FromRawFd;
+        // SAFETY: the record directory stays open for the life of the process;
+        // ManuallyDrop keeps this copy of the handle from closing it.
+        let record_dir =
+            std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(report.record_dir) });
+        let _ = deliver(&record_dir, &record);
     }
-}
-
-/// SIGTERM handler of a child leading its own process group: kills the group
-/// (this process and whatever the test started in it).
-#[cfg(target_os = "linux")]
-extern "C" fn kill_own_group(_signal: libc::c_int) {
-    // SAFETY: kill is async-signal-safe; 0 means this process's group.
-    unsafe {
-        libc::kill(0, libc::SIGKILL);
-    }
+    // SAFETY: _exit ends the process without running anything more.
+    unsafe { libc::_exit(0) };
 }
 
 #[cfg(test)]
@@ -181,6 +254,7 @@ mod tests {
                 worker_threads: None,
                 has_setup: false,
                 budgets: &[],
+                memory_limit_bytes: None,
             },
             run: |_| {},
         }

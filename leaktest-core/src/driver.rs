@@ -19,6 +19,7 @@ use crate::sampling::{Sample, SampleLog, SampledResources};
 use std::any::Any;
 use std::fmt::Debug;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// What one iteration of a body returns: `Err` carries the failure message.
@@ -52,16 +53,42 @@ const SETTLE_INTERVAL: Duration = Duration::from_millis(5);
 /// Readings that must not fall further before the counters count as settled
 /// (with [`SETTLE_INTERVAL`], a quiet period of 25 ms).
 const SETTLE_QUIET_READINGS: usize = 5;
-/// Most live heap an extension may take a test to, at the pace of its
-/// growth: half of the 2 GiB a test may hold by default, so that a leak is
-/// judged before it could exhaust memory.
-const EXTENSION_HEAP_LIMIT_BYTES: i64 = 1 << 30;
-
 /// A failure of the body, with the iteration it happened in.
 #[derive(Debug, Clone)]
 struct BodyFailure {
     message: String,
     iteration: Option<u64>,
+    /// For a panic, the heap's peak before it was reported: printing its
+    /// backtrace allocates, and that is no part of the test.
+    peak_heap_bytes: Option<u64>,
+}
+
+impl BodyFailure {
+    /// The failure of a panic caught with `payload`, told as the panic's hook
+    /// saw it (message and location) when it did.
+    fn panicked(payload: &(dyn Any + Send), prefix: &str, iteration: Option<u64>) -> BodyFailure {
+        match crate::panic_capture::take() {
+            Some(captured) => BodyFailure {
+                message: format!("{prefix}{}", captured.describe()),
+                iteration,
+                peak_heap_bytes: Some(captured.peak_heap_bytes),
+            },
+            None => BodyFailure {
+                message: format!("{prefix}panicked: {}", panic_message(payload)),
+                iteration,
+                peak_heap_bytes: None,
+            },
+        }
+    }
+}
+
+/// The iteration the body is running, `u64::MAX` while none is: read by the
+/// memory limit's report, which runs inside the allocator.
+static ITERATION_IN_PROGRESS: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// The iteration (0-based) the body of this process's test is running, if any.
+pub(crate) fn iteration_in_progress() -> Option<u64> {
+    Some(ITERATION_IN_PROGRESS.load(Ordering::Relaxed)).filter(|&iteration| iteration != u64::MAX)
 }
 
 /// Drives one leak test. Created by the harness; the `#[leak_test]` expansion
@@ -226,11 +253,9 @@ impl Driver {
         drop(state);
     }
 
-    fn fail_setup(&mut self, payload: Box<dyn Any + Send>) {
-        self.failure = Some(BodyFailure {
-            message: format!("setup panicked: {}", panic_message(&*payload)),
-            iteration: None,
-        });
+    /// Records that the setup panicked with `payload`.
+    pub(crate) fn fail_setup(&mut self, payload: Box<dyn Any + Send>) {
+        self.failure = Some(BodyFailure::panicked(&*payload, "setup ", None));
     }
 
     /// The iteration loop shared by every body kind.
@@ -258,6 +283,7 @@ impl Driver {
                 self.failure = Some(BodyFailure {
                     message: message.clone(),
                     iteration: Some(*iteration),
+                    peak_heap_bytes: None,
                 });
             }
             self.windows_run = Some(run);
@@ -295,17 +321,19 @@ impl Driver {
         'run: loop {
             while self.iterations_run < target {
                 let iteration = self.iterations_run;
+                ITERATION_IN_PROGRESS.store(iteration, Ordering::Relaxed);
                 let outcome = catch_unwind(AssertUnwindSafe(&mut *step));
-                let error = match outcome {
+                let failure = match outcome {
                     Ok(Ok(())) => None,
-                    Ok(Err(message)) => Some(message),
-                    Err(payload) => Some(format!("panicked: {}", panic_message(&*payload))),
-                };
-                if let Some(message) = error {
-                    self.failure = Some(BodyFailure {
+                    Ok(Err(message)) => Some(BodyFailure {
                         message,
                         iteration: Some(iteration),
-                    });
+                        peak_heap_bytes: None,
+                    }),
+                    Err(payload) => Some(BodyFailure::panicked(&*payload, "", Some(iteration))),
+                };
+                if failure.is_some() {
+                    self.failure = failure;
                     return;
                 }
                 record_handles_after(self.iterations_run + 1);
@@ -516,7 +544,7 @@ impl Driver {
     ) -> Option<ExtensionEnd> {
         let now = self.iterations_run.max(1);
         analyses.iter().find_map(|(resource, analysed)| {
-            let limit = extension_limit(*resource)?;
+            let limit = extension_limit(*resource, self.settings.memory_limit_bytes)?;
             let level = self.log.series(*resource).latest()?;
             let late_span = (now / 2).max(1);
             let growth = i128::from(analysed.late_growth.max(0))
@@ -601,6 +629,11 @@ impl Driver {
             },
         };
         let allocation_per_iteration = self.log.allocation_per_iteration();
+        let peak_heap_bytes = self
+            .failure
+            .as_ref()
+            .and_then(|failure| failure.peak_heap_bytes)
+            .unwrap_or_else(alloc::peak_live_bytes);
         TestRecord {
             schema_version: SCHEMA_VERSION,
             name,
@@ -611,12 +644,13 @@ impl Driver {
             extension: self.extension,
             resources: self.reports,
             unmeasured: self.unmeasured,
-            peak_heap_bytes: alloc::peak_live_bytes(),
+            peak_heap_bytes,
             heap_bytes_at_start: self.heap_bytes_at_start,
             allocation_per_iteration,
             duration_ms: duration.as_millis() as u64,
             budgets: Vec::new(),
             leaked_handles: self.leaked_handles,
+            leaked_processes: Vec::new(),
             stdout_tail: String::new(),
             stderr_tail: String::new(),
             attribution: None,
@@ -632,6 +666,7 @@ impl Driver {
         self.failure = Some(BodyFailure {
             message,
             iteration: None,
+            peak_heap_bytes: None,
         });
     }
 }
@@ -639,12 +674,15 @@ impl Driver {
 /// How far an extension may take `resource`, at the pace of its growth,
 /// before the test is judged where it is: half of what the test may hold,
 /// so a leak is reported before it exhausts memory or handles. The heap, and
-/// the native heap, are each held to [`EXTENSION_HEAP_LIMIT_BYTES`]; file descriptors to half the soft
-/// `RLIMIT_NOFILE`; threads and child processes to half the soft
-/// `RLIMIT_NPROC`. Blocks and tokio tasks are covered by the heap.
-fn extension_limit(resource: Resource) -> Option<i64> {
+/// the native heap, are each held to half the test's memory limit (so the
+/// limit never ends a leaking test that an extension made grow); file
+/// descriptors to half the soft `RLIMIT_NOFILE`; threads and child processes
+/// to half the soft `RLIMIT_NPROC`. Blocks and tokio tasks are covered by the heap.
+fn extension_limit(resource: Resource, memory_limit_bytes: u64) -> Option<i64> {
     match resource {
-        Resource::HeapBytes | Resource::NativeHeapBytes => Some(EXTENSION_HEAP_LIMIT_BYTES),
+        Resource::HeapBytes | Resource::NativeHeapBytes => {
+            Some(i64::try_from(memory_limit_bytes / 2).unwrap_or(i64::MAX))
+        }
         #[cfg(unix)]
         Resource::Fds => half_soft_limit(libc::RLIMIT_NOFILE),
         #[cfg(unix)]

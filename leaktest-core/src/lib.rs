@@ -109,8 +109,12 @@ mod driver;
 pub mod handle_names;
 mod harness;
 pub mod isolation;
+#[cfg(target_os = "linux")]
+mod keeper;
 pub mod model;
 pub mod native_heap;
+mod panic_capture;
+mod process;
 pub mod protocol;
 mod registry;
 pub mod render;

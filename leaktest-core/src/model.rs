@@ -421,6 +421,14 @@ pub enum Outcome {
         /// The timeout that was exceeded, in milliseconds.
         timeout_ms: u64,
     },
+    /// The test's live heap grew past its memory limit and the test was
+    /// stopped there (the record's `peak_heap_bytes` is the heap at that point).
+    OutOfMemory {
+        /// The limit that was exceeded, in bytes ([`Settings::memory_limit_bytes`]).
+        limit_bytes: u64,
+        /// The iteration (0-based) that was running, when known.
+        iteration: Option<u64>,
+    },
     /// The test was not run (`ignore`).
     Ignored {
         /// The reason given in `ignore = "..."`, if any.
@@ -444,6 +452,7 @@ impl Outcome {
             Outcome::Failed { .. } => "failed",
             Outcome::Crashed { .. } => "crashed",
             Outcome::TimedOut { .. } => "timed out",
+            Outcome::OutOfMemory { .. } => "out of memory",
             Outcome::Ignored { .. } => "ignored",
         }
     }
@@ -498,6 +507,14 @@ pub struct Settings {
     pub worker_threads: Option<usize>,
     /// Whether the body runs against state built by `setup`.
     pub has_setup: bool,
+    /// Most live heap bytes the test may hold before it is stopped as out of
+    /// memory (`memory_limit = "2 GiB"`, `--memory-limit`, `LEAKTEST_MEMORY_LIMIT`).
+    #[serde(default = "default_memory_limit_bytes")]
+    pub memory_limit_bytes: u64,
+}
+
+fn default_memory_limit_bytes() -> u64 {
+    DEFAULT_MEMORY_LIMIT_BYTES
 }
 
 impl Default for Settings {
@@ -513,6 +530,7 @@ impl Default for Settings {
             runtime: None,
             worker_threads: None,
             has_setup: false,
+            memory_limit_bytes: DEFAULT_MEMORY_LIMIT_BYTES,
         }
     }
 }
@@ -523,6 +541,11 @@ pub const DEFAULT_ITERATIONS: u64 = 100;
 pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
 /// Default longest settle window after the last iteration, in milliseconds.
 pub const DEFAULT_SETTLE_MS: u64 = 200;
+/// Default memory limit of a test: 2 GiB of live heap. A leak test runs a
+/// small body many times; one that holds more is far more likely to grow
+/// without bound than to need it, and stopping it here reports the growth
+/// instead of leaving the machine to the kernel's out-of-memory killer.
+pub const DEFAULT_MEMORY_LIMIT_BYTES: u64 = 2 << 30;
 
 /// Default warm-up for `iterations`: a tenth of the run, at least 1 and at most 50,
 /// and always fewer than `iterations`.
@@ -536,6 +559,22 @@ pub fn default_warmup(iterations: u64) -> u64 {
     (iterations / 10)
         .clamp(1, 50)
         .min(iterations.saturating_sub(1))
+}
+
+/// The warm-up of a test run for `iterations`: the attribute's `warmup`
+/// while it is below them, else [`default_warmup`].
+///
+/// ```
+/// use leaktest_core::model::warmup_for;
+/// assert_eq!(warmup_for(1000, None), 50);
+/// assert_eq!(warmup_for(1000, Some(30)), 30);
+/// assert_eq!(warmup_for(20, Some(30)), 2);
+/// ```
+pub fn warmup_for(iterations: u64, attribute_warmup: Option<u64>) -> u64 {
+    match attribute_warmup {
+        Some(warmup) if warmup < iterations => warmup,
+        _ => default_warmup(iterations),
+    }
 }
 
 /// Allocation churn of a test: how much one judged iteration allocates,
@@ -603,6 +642,11 @@ pub struct TestRecord {
     /// Empty when no fds, threads or child processes leaked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leaked_handles: Vec<LeakedHandles>,
+    /// Processes the test left running: still alive when the test's own
+    /// process ended (daemons, children never waited for). leaktest killed
+    /// them; any makes the test [`Outcome::Leaked`] (filled in by the parent).
+    #[serde(default)]
+    pub leaked_processes: Vec<LeakedProcess>,
     /// The last lines the test printed to stdout (filled in by the parent).
     #[serde(default)]
     pub stdout_tail: String,
@@ -637,6 +681,7 @@ impl TestRecord {
             duration_ms,
             budgets: Vec::new(),
             leaked_handles: Vec::new(),
+            leaked_processes: Vec::new(),
             stdout_tail: String::new(),
             stderr_tail: String::new(),
             attribution: None,
@@ -832,6 +877,27 @@ impl LeakedHandles {
             omitted_groups: 0,
             omitted_handles: 0,
             unnamed: Some(why),
+        }
+    }
+}
+
+/// A process a test left running after its own process ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LeakedProcess {
+    /// Its process id (it has been killed since).
+    pub pid: u32,
+    /// Its command line, arguments separated by spaces (its name in
+    /// parentheses when the command line could not be read).
+    pub command: String,
+}
+
+impl LeakedProcess {
+    /// Process `pid`, running `command`.
+    pub fn new(pid: u32, command: impl Into<String>) -> LeakedProcess {
+        LeakedProcess {
+            pid,
+            command: command.into(),
         }
     }
 }

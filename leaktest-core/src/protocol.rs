@@ -1,52 +1,96 @@
 //! How a parent process talks to a leaktest harness binary.
 //!
 //! Both the harness under `cargo test` and `cargo leaktest` start the test
-//! binary again with environment variables saying what to do:
+//! binary again, saying what to do in environment variables. A variable alone
+//! proves nothing (it may be left over in a shell, or inherited by a process a
+//! test starts), so each internal request names an open file descriptor the
+//! parent passed down together with the identity (device and inode) of what it
+//! must refer to, `<fd>:<device>:<inode>`; a binary whose descriptor does not
+//! match ignores the request, says so on stderr and runs as an ordinary harness.
 //!
-//! - [`ENV_DESCRIBE`]`=1`: print [`DESCRIBE_MARKER`] followed by a JSON
-//!   [`HarnessDescription`] on one stdout line, then exit 0. A binary that is
-//!   not a leaktest harness prints no such line: that is how harnesses are told
-//!   apart from ordinary test binaries.
-//! - [`ENV_CHILD_TEST`]`=<test name>` and [`ENV_RECORD_PATH`]`=<file>`: run that
-//!   one test in this process and write its [`TestRecord`] as JSON to the file.
-//! - [`ENV_ITERATIONS`]`=<n>` (optional): run every test for `n` iterations.
-//! - [`ENV_ATTRIBUTION_PROFILE`]`=<file>` (with [`ENV_CHILD_TEST`]): instead of
-//!   judging the test, profile it under dhat to find the allocation sites of
-//!   its heap growth, keep the profile at that path, and write a record whose
-//!   `attribution` holds them (see [`crate::attribution`]).
+//! - [`ENV_DESCRIBE`]`=<fd>:<device>:<inode>` of a pipe: write one JSON
+//!   [`HarnessDescription`] to the pipe and exit 0. A binary that is not a
+//!   leaktest harness writes nothing there: that is how harnesses are told
+//!   apart from ordinary test binaries (which are also given `--list`, so a
+//!   libtest binary only lists its tests).
+//! - [`ENV_CHILD_TEST`]`=<test name>` and [`ENV_RECORD_DIR`]`=<fd>:<device>:<inode>`
+//!   of a private directory: run that one test and write its [`TestRecord`]
+//!   into the directory as `record-<pid>.json` (written to a temporary name,
+//!   then renamed), `<pid>` being the process that ran the test. On Linux the
+//!   process started first supervises the test's process and writes its own
+//!   report, `supervisor.json` (see `leaktest_core::isolation`).
+//! - [`ENV_ITERATIONS`]`=<n>` and [`ENV_MEMORY_LIMIT`]`=<size>` (optional):
+//!   override every test's iterations and memory limit. Under `cargo test`
+//!   they are also the user's way to override them; the harness prints them
+//!   in its header.
+//! - [`ENV_ATTRIBUTION_PROFILE`]`=<fd>:<device>:<inode>` of a directory (with
+//!   the two above): instead of judging the test, profile it under dhat to
+//!   find the allocation sites of its heap growth, write the profile into that
+//!   directory as [`ATTRIBUTION_PROFILE_FILE`], and deliver a record whose
+//!   `attribution` holds the sites (see [`crate::attribution`]). Like the
+//!   record directory, the variable counts only with its descriptor: a stale
+//!   one cannot turn a verdict run into an attribution run.
 //!
-//! Records carry [`SCHEMA_VERSION`], checked on read.
+//! Records and descriptions carry [`SCHEMA_VERSION`], checked on read.
 
-use crate::model::{HarnessDescription, TestRecord, SCHEMA_VERSION};
-use std::io::Read;
+use crate::model::{HarnessDescription, LeakedProcess, TestRecord, SCHEMA_VERSION};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// Set to `1` to make a harness binary describe its tests and exit.
+/// Asks a harness binary to describe its tests into the pipe it names.
 pub const ENV_DESCRIBE: &str = "LEAKTEST_DESCRIBE";
 /// The full name of the one test a child process runs.
 pub const ENV_CHILD_TEST: &str = "LEAKTEST_CHILD";
-/// Where the child writes its record.
-pub const ENV_RECORD_PATH: &str = "LEAKTEST_RECORD";
+/// The directory the child writes its record into.
+pub const ENV_RECORD_DIR: &str = "LEAKTEST_RECORD";
 /// Overrides the iterations of every test.
 pub const ENV_ITERATIONS: &str = "LEAKTEST_ITERATIONS";
+/// Overrides the memory limit of every test (`512 MiB`, `4GiB`, bytes).
+pub const ENV_MEMORY_LIMIT: &str = "LEAKTEST_MEMORY_LIMIT";
 /// The child's timeout in milliseconds, so it can keep its run within it.
 pub const ENV_TIMEOUT_MS: &str = "LEAKTEST_TIMEOUT_MS";
 /// The process id of the parent, so a child dies with it.
 pub const ENV_PARENT_PID: &str = "LEAKTEST_PARENT_PID";
-/// Set by the parent, with [`ENV_CHILD_TEST`], to make the child an
-/// attribution run that keeps dhat's profile at this path.
+/// Set by the parent, with [`ENV_CHILD_TEST`] and [`ENV_RECORD_DIR`], to make
+/// the child an attribution run: `<fd>:<device>:<inode>` of the directory it
+/// writes dhat's profile into, as [`ATTRIBUTION_PROFILE_FILE`].
 pub const ENV_ATTRIBUTION_PROFILE: &str = "LEAKTEST_ATTRIBUTION_PROFILE";
+/// The name of the profile an attribution run writes into the directory of
+/// [`ENV_ATTRIBUTION_PROFILE`].
+pub const ATTRIBUTION_PROFILE_FILE: &str = "profile.dhat.json";
 /// Read by the parent (the harness under `cargo test`, and `cargo leaktest`
 /// when given no flag): when to run attribution (`off`, `failures`, `all`; see
 /// [`crate::attribution::AttributionPolicy`]).
 pub const ENV_ATTRIBUTE: &str = "LEAKTEST_ATTRIBUTE";
-/// Prefix of the description line printed under [`ENV_DESCRIBE`].
-pub const DESCRIBE_MARKER: &str = "leaktest-describe:";
+
+/// The variables only leaktest's runners set, for their own child processes.
+/// A runner removes them (and [`OVERRIDE_ENV`]) from every process it starts
+/// and sets only those it means.
+pub const INTERNAL_ENV: [&str; 6] = [
+    ENV_DESCRIBE,
+    ENV_CHILD_TEST,
+    ENV_RECORD_DIR,
+    ENV_TIMEOUT_MS,
+    ENV_PARENT_PID,
+    ENV_ATTRIBUTION_PROFILE,
+];
+/// The variables a user may set to override every test's settings.
+pub const OVERRIDE_ENV: [&str; 2] = [ENV_ITERATIONS, ENV_MEMORY_LIMIT];
+
+/// The name of the record the test's process `pid` writes in the record directory.
+pub fn record_file_name(pid: u32) -> String {
+    format!("record-{pid}.json")
+}
+
+/// The name of the supervisor's report in the record directory.
+pub const SUPERVISOR_REPORT_FILE: &str = "supervisor.json";
 
 /// What went wrong talking to a harness binary.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProtocolError {
     /// The binary could not be started.
     #[error("could not run {binary}: {source}")]
@@ -67,6 +111,12 @@ pub enum ProtocolError {
         binary: PathBuf,
         /// How long it was given.
         timeout: Duration,
+    },
+    /// Describing was cancelled (Ctrl-C); the binary was killed.
+    #[error("cancelled while {binary} described its tests")]
+    DescribeCancelled {
+        /// The binary.
+        binary: PathBuf,
     },
     /// A record or description file could not be read.
     #[error("could not read {path}: {source}")]
@@ -154,8 +204,130 @@ pub const MAX_ITERATIONS: u64 = 10_000_000;
 
 /// Reads [`ENV_ITERATIONS`] from the environment (see [`parse_iterations_override`]).
 pub fn iterations_override_from_env() -> Result<Option<u64>, String> {
-    let value = std::env::var_os(ENV_ITERATIONS).map(|v| v.to_string_lossy().into_owned());
-    parse_iterations_override(value.as_deref())
+    parse_iterations_override(env_text(ENV_ITERATIONS).as_deref())
+}
+
+/// The smallest memory limit accepted: below it even an empty test's process
+/// (the runtime, the sample log) would not fit.
+pub const MIN_MEMORY_LIMIT_BYTES: u64 = 16 << 20;
+
+/// Parses a size: a whole or decimal number, optionally followed by a unit
+/// (`B`; `KiB`, `MiB`, `GiB`, `TiB` counting in 1024s; `KB`, `MB`, `GB`, `TB`
+/// in 1000s), spaces allowed between; a bare number is bytes. `None` when the
+/// text has another form or the size does not fit in 64 bits.
+///
+/// ```
+/// use leaktest_core::protocol::parse_size;
+/// assert_eq!(parse_size("2 GiB"), Some(2 << 30));
+/// assert_eq!(parse_size("512MiB"), Some(512 << 20));
+/// assert_eq!(parse_size("1.5 KB"), Some(1500));
+/// assert_eq!(parse_size("4096"), Some(4096));
+/// assert_eq!(parse_size("2 GB of RAM"), None);
+/// ```
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let number_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(number_end);
+    if number.is_empty() || number.starts_with('.') || number.ends_with('.') {
+        return None;
+    }
+    let multiplier: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "TiB" => 1 << 40,
+        "KB" | "kB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        "TB" => 1_000_000_000_000,
+        _ => return None,
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let whole_bytes = whole.parse::<u64>().ok()?.checked_mul(multiplier)?;
+    if fraction.is_empty() {
+        return Some(whole_bytes);
+    }
+    // Fractions of a unit, exactly: digits / 10^len scaled by the multiplier.
+    let digits = fraction.parse::<u128>().ok()?;
+    let scale = 10u128.checked_pow(u32::try_from(fraction.len()).ok()?)?;
+    let fraction_bytes = u64::try_from(digits * u128::from(multiplier) / scale).ok()?;
+    whole_bytes.checked_add(fraction_bytes)
+}
+
+/// The memory limit override in [`ENV_MEMORY_LIMIT`]: `Ok(None)` when unset,
+/// an error naming the variable when it is not a size of at least
+/// [`MIN_MEMORY_LIMIT_BYTES`].
+///
+/// ```
+/// use leaktest_core::protocol::parse_memory_limit_override;
+/// assert_eq!(parse_memory_limit_override(Some("1 GiB")), Ok(Some(1 << 30)));
+/// assert_eq!(parse_memory_limit_override(None), Ok(None));
+/// assert!(parse_memory_limit_override(Some("lots")).is_err());
+/// assert!(parse_memory_limit_override(Some("1 KiB")).is_err());
+/// ```
+pub fn parse_memory_limit_override(value: Option<&str>) -> Result<Option<u64>, String> {
+    let Some(text) = value else { return Ok(None) };
+    match parse_size(text) {
+        Some(bytes) if bytes >= MIN_MEMORY_LIMIT_BYTES => Ok(Some(bytes)),
+        _ => Err(format!(
+            "{ENV_MEMORY_LIMIT} must be a size of at least 16 MiB, like `512 MiB` or `4 GiB`, \
+             not `{text}`: set it to e.g. `4 GiB`, or unset it"
+        )),
+    }
+}
+
+/// Reads [`ENV_MEMORY_LIMIT`] from the environment (see [`parse_memory_limit_override`]).
+pub fn memory_limit_override_from_env() -> Result<Option<u64>, String> {
+    parse_memory_limit_override(env_text(ENV_MEMORY_LIMIT).as_deref())
+}
+
+/// Settings a runner overrides for one test (resolved from the command
+/// line, the environment and `Leaktest.toml`): given to the child process in
+/// [`ENV_ITERATIONS`] and [`ENV_MEMORY_LIMIT`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SettingsOverride {
+    /// Iterations of every test.
+    pub iterations: Option<u64>,
+    /// Memory limit of every test, in bytes.
+    pub memory_limit_bytes: Option<u64>,
+}
+
+impl SettingsOverride {
+    /// Overrides of the iterations and the memory limit (`None`: each test's own).
+    pub fn new(iterations: Option<u64>, memory_limit_bytes: Option<u64>) -> SettingsOverride {
+        SettingsOverride {
+            iterations,
+            memory_limit_bytes,
+        }
+    }
+
+    /// The overrides the environment sets, or why one is unusable.
+    pub fn from_env() -> Result<SettingsOverride, String> {
+        Ok(SettingsOverride {
+            iterations: iterations_override_from_env()?,
+            memory_limit_bytes: memory_limit_override_from_env()?,
+        })
+    }
+
+    /// Sets (or removes) the variables of these overrides on `command`.
+    pub(crate) fn apply_to(&self, command: &mut Command) {
+        match self.iterations {
+            Some(iterations) => command.env(ENV_ITERATIONS, iterations.to_string()),
+            None => command.env_remove(ENV_ITERATIONS),
+        };
+        match self.memory_limit_bytes {
+            Some(limit) => command.env(ENV_MEMORY_LIMIT, limit.to_string()),
+            None => command.env_remove(ENV_MEMORY_LIMIT),
+        };
+    }
+}
+
+fn env_text(name: &str) -> Option<String> {
+    std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
 }
 
 /// Parses a record, checking its schema version first.
@@ -177,18 +349,16 @@ pub fn read_record(path: &Path) -> Result<TestRecord, ProtocolError> {
     parse_record(&json, &path.display().to_string())
 }
 
-/// Finds the description line in a binary's stdout; `Ok(None)` when there is
-/// none (not a leaktest harness).
+/// Parses what a binary wrote to the describe pipe: `Ok(None)` when it wrote
+/// nothing (not a leaktest harness).
 pub fn parse_description(
-    stdout: &str,
+    written: &str,
     origin: &str,
 ) -> Result<Option<HarnessDescription>, ProtocolError> {
-    let Some(json) = stdout
-        .lines()
-        .find_map(|line| line.strip_prefix(DESCRIBE_MARKER))
-    else {
+    let json = written.trim();
+    if json.is_empty() {
         return Ok(None);
-    };
+    }
     check_version(json, origin)?;
     serde_json::from_str(json)
         .map(Some)
@@ -199,54 +369,383 @@ pub fn parse_description(
         })
 }
 
+/// What the supervisor of a test's process reports once it ended: which
+/// process ran the test, how it ended, and what it left running.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SupervisorReport {
+    /// Always [`SCHEMA_VERSION`].
+    pub(crate) schema_version: u32,
+    /// The process that ran the test: only its record counts.
+    pub(crate) test_pid: u32,
+    /// How it ended.
+    pub(crate) exit: crate::process::ExitStatus,
+    /// Processes still running when it ended (killed since).
+    pub(crate) leaked_processes: Vec<LeakedProcess>,
+}
+
+/// An open file a parent hands down to a child process, named in an
+/// environment variable as `<fd>:<device>:<inode>`. The child trusts the
+/// variable only when descriptor `fd` is open on that very file: a stale or
+/// inherited variable names a descriptor that is closed, or open on something else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct InheritedFd {
+    pub(crate) fd: i32,
+    device: u64,
+    inode: u64,
+}
+
+#[cfg(unix)]
+impl InheritedFd {
+    /// The descriptor of `file`, with the identity of what it is open on.
+    pub(crate) fn of(file: &impl std::os::fd::AsRawFd) -> std::io::Result<InheritedFd> {
+        let (device, inode) = identity(file.as_raw_fd())?;
+        Ok(InheritedFd {
+            fd: file.as_raw_fd(),
+            device,
+            inode,
+        })
+    }
+
+    /// `<fd>:<device>:<inode>`.
+    pub(crate) fn to_env_value(self) -> String {
+        format!("{}:{}:{}", self.fd, self.device, self.inode)
+    }
+
+    /// Reads `<fd>:<device>:<inode>`; `None` for any other text.
+    pub(crate) fn parse(text: &str) -> Option<InheritedFd> {
+        let mut parts = text.trim().splitn(3, ':');
+        let fd = parts.next()?.parse().ok()?;
+        let device = parts.next()?.parse().ok()?;
+        let inode = parts.next()?.parse().ok()?;
+        Some(InheritedFd { fd, device, inode })
+    }
+
+    /// Takes descriptor `fd` for this process when it is open on the file the
+    /// variable names, closing it on `exec` from now on (processes the test
+    /// starts do not inherit it). `None` when it is not.
+    pub(crate) fn claim(self) -> Option<File> {
+        use std::os::fd::FromRawFd;
+        if self.fd <= 2 || identity(self.fd).ok()? != (self.device, self.inode) {
+            return None;
+        }
+        // SAFETY: fcntl on a descriptor that is open (identity succeeded).
+        unsafe {
+            libc::fcntl(self.fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+        // SAFETY: the descriptor is open and nothing else in this process
+        // owns it: it was inherited for this purpose, and is claimed once.
+        Some(unsafe { File::from_raw_fd(self.fd) })
+    }
+}
+
+#[cfg(unix)]
+fn identity(fd: i32) -> std::io::Result<(u64, u64)> {
+    // SAFETY: fstat writes only into the stat buffer we pass.
+    let stat = unsafe {
+        let mut stat: libc::stat = std::mem::zeroed();
+        if libc::fstat(fd, &mut stat) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        stat
+    };
+    #[allow(clippy::unnecessary_cast)]
+    Ok((stat.st_dev as u64, stat.st_ino as u64))
+}
+
+/// A copy of `file`'s descriptor numbered 3 or above (a child's standard
+/// streams are set up on 0 to 2 before it runs, and would replace it there),
+/// closed on `exec` like every descriptor this process opens.
+#[cfg(unix)]
+pub(crate) fn above_standard_streams(file: &File) -> std::io::Result<File> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor that we own.
+    let fd = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just created and is owned by nothing else.
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// Makes `command`'s process inherit descriptor `fd` (open in this process)
+/// under the same number, while every other descriptor stays closed on `exec`.
+#[cfg(unix)]
+pub(crate) fn pass_descriptor(command: &mut Command, fd: i32) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs between fork and exec and calls only fcntl,
+    // which is async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Writes `bytes` to `name` in directory `dir` so that a reader sees either
+/// nothing or all of it: to a temporary name first, then renamed.
+#[cfg(unix)]
+pub(crate) fn write_file_atomically(dir: &File, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::io::Write;
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let temporary = format!(".{name}.{}.tmp", std::process::id());
+    let temporary_c = CString::new(temporary).map_err(std::io::Error::other)?;
+    let name_c = CString::new(name).map_err(std::io::Error::other)?;
+    // SAFETY: openat with a valid directory descriptor and C string; the new
+    // descriptor is owned by the File made from it.
+    let mut file = unsafe {
+        let fd = libc::openat(
+            dir.as_raw_fd(),
+            temporary_c.as_ptr(),
+            libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
+            0o600 as libc::c_uint,
+        );
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        File::from_raw_fd(fd)
+    };
+    file.write_all(bytes)?;
+    drop(file);
+    // SAFETY: renameat with valid descriptors and C strings.
+    let renamed = unsafe {
+        libc::renameat(
+            dir.as_raw_fd(),
+            temporary_c.as_ptr(),
+            dir.as_raw_fd(),
+            name_c.as_ptr(),
+        )
+    };
+    if renamed != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The path of the directory `dir` is open on: on Linux, what
+/// `/proc/self/fd` says; elsewhere `/dev/fd/<n>`, which reaches it through the
+/// descriptor.
+#[cfg(unix)]
+pub(crate) fn directory_path(dir: &File) -> std::io::Result<PathBuf> {
+    use std::os::fd::AsRawFd;
+    #[cfg(target_os = "linux")]
+    {
+        std::fs::read_link(format!("/proc/self/fd/{}", dir.as_raw_fd()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Ok(PathBuf::from(format!("/dev/fd/{}", dir.as_raw_fd())))
+    }
+}
+
+/// A test binary opened once, so that every process started from it runs the
+/// very file that was opened, even when a rebuild replaces the file at its
+/// path meanwhile (cargo's linkers write a new file and rename it over the old).
+#[derive(Debug)]
+pub struct PinnedBinary {
+    path: PathBuf,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    file: File,
+}
+
+impl PinnedBinary {
+    /// Opens the binary at `path`.
+    pub fn open(path: &Path) -> std::io::Result<PinnedBinary> {
+        Ok(PinnedBinary {
+            path: path.to_owned(),
+            file: File::open(path)?,
+        })
+    }
+
+    /// The path it was opened at (for reports).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What to execute to run the opened file: on Linux its descriptor in
+    /// this process, `/proc/<pid>/fd/<n>` (valid as long as this value lives);
+    /// elsewhere its path.
+    pub fn exec_path(&self) -> PathBuf {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            PathBuf::from(format!(
+                "/proc/{}/fd/{}",
+                std::process::id(),
+                self.file.as_raw_fd()
+            ))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            self.path.clone()
+        }
+    }
+
+    /// A command running the opened file, whose `argv[0]` is its path.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(self.exec_path());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            command.arg0(&self.path);
+        }
+        command
+    }
+}
+
 /// How long a binary may take to describe itself before it is killed.
 pub const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often a describing parent checks for cancellation and for the
+/// binary's exit.
+const DESCRIBE_POLL: Duration = Duration::from_millis(20);
 
 /// Asks `binary` to describe its leak tests. `Ok(None)` when it is not a
 /// leaktest harness. The binary runs with `--list` too, so an ordinary libtest
-/// binary only lists its tests instead of running them; one that does not stop
-/// within [`DESCRIBE_TIMEOUT`] is killed and reported.
-pub fn describe_harness(binary: &Path) -> Result<Option<HarnessDescription>, ProtocolError> {
+/// binary only lists its tests instead of running them, in a process group of
+/// its own that is killed when it exits (processes it left holding the pipe
+/// go with it).
+///
+/// The whole exchange ends within `timeout`, or as soon as `cancel` is set:
+/// the binary is killed and [`ProtocolError::DescribeTimedOut`] or
+/// [`ProtocolError::DescribeCancelled`] returned. The description is read
+/// while the binary runs and what is left in the pipe once it exited, so a
+/// process that inherited the pipe and lives on cannot make the read wait.
+#[cfg(unix)]
+pub fn describe_harness(
+    binary: &PinnedBinary,
+    timeout: Duration,
+    cancel: Option<&AtomicBool>,
+) -> Result<Option<HarnessDescription>, ProtocolError> {
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
     let spawn_error = |source| ProtocolError::Spawn {
-        binary: binary.to_owned(),
+        binary: binary.path().to_owned(),
         source,
     };
-    let mut child = Command::new(binary)
-        .arg("--list")
-        .env(ENV_DESCRIBE, "1")
+    let (mut reading, writing) = pipe().map_err(spawn_error)?;
+    let writing = above_standard_streams(&writing).map_err(spawn_error)?;
+    let channel = InheritedFd::of(&writing).map_err(spawn_error)?;
+    let mut command = binary.command();
+    command.arg("--list");
+    for variable in INTERNAL_ENV.iter().chain(&OVERRIDE_ENV) {
+        command.env_remove(variable);
+    }
+    command
+        .env(ENV_DESCRIBE, channel.to_env_value())
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
-        .map_err(spawn_error)?;
-    let mut stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        if let Some(stdout) = stdout.as_mut() {
-            let _ = stdout.read_to_end(&mut text);
-        }
-        text
-    });
-    let deadline = Instant::now() + DESCRIBE_TIMEOUT;
+        .process_group(0);
+    pass_descriptor(&mut command, writing.as_raw_fd());
+    let mut child = command.spawn().map_err(spawn_error)?;
+    drop(writing);
+    let pid = child.id();
+    let give_up = |child: &mut std::process::Child| {
+        crate::process::signal_group(pid, libc::SIGKILL);
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    let deadline = Instant::now().checked_add(timeout);
+    let mut written = Vec::new();
+    let mut buffer = [0u8; 8192];
+    let mut pipe_closed = false;
     loop {
-        match child.try_wait().map_err(spawn_error)? {
-            Some(_) => break,
-            None if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(ProtocolError::DescribeTimedOut {
-                    binary: binary.to_owned(),
-                    timeout: DESCRIBE_TIMEOUT,
-                });
+        if cancel.is_some_and(|flag| flag.load(Ordering::SeqCst)) {
+            give_up(&mut child);
+            return Err(ProtocolError::DescribeCancelled {
+                binary: binary.path().to_owned(),
+            });
+        }
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+            give_up(&mut child);
+            return Err(ProtocolError::DescribeTimedOut {
+                binary: binary.path().to_owned(),
+                timeout,
+            });
+        }
+        if has_exited(&mut child) {
+            // Whatever it left in its group goes now; what it wrote before
+            // exiting is in the pipe already.
+            crate::process::signal_group(pid, libc::SIGKILL);
+            let _ = child.wait();
+            while !pipe_closed && readable(reading.as_raw_fd(), Duration::ZERO) {
+                match reading.read(&mut buffer) {
+                    Ok(0) | Err(_) => pipe_closed = true,
+                    Ok(read) => written.extend_from_slice(&buffer[..read]),
+                }
             }
-            None => std::thread::sleep(Duration::from_millis(5)),
+            break;
+        }
+        if pipe_closed {
+            std::thread::sleep(DESCRIBE_POLL);
+        } else if readable(reading.as_raw_fd(), DESCRIBE_POLL) {
+            match reading.read(&mut buffer) {
+                Ok(0) | Err(_) => pipe_closed = true,
+                Ok(read) => written.extend_from_slice(&buffer[..read]),
+            }
         }
     }
-    let stdout = reader.join().unwrap_or_default();
     parse_description(
-        &String::from_utf8_lossy(&stdout),
-        &binary.display().to_string(),
+        &String::from_utf8_lossy(&written),
+        &binary.path().display().to_string(),
     )
+}
+
+/// Whether `child` has exited; on Linux it is left unreaped, so its process
+/// group can still be signalled safely.
+#[cfg(unix)]
+fn has_exited(child: &mut std::process::Child) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        crate::process::exited_unreaped(child.id(), false)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        !matches!(child.try_wait(), Ok(None))
+    }
+}
+
+/// A pipe, both ends closed on `exec`: `(read end, write end)`.
+#[cfg(unix)]
+fn pipe() -> std::io::Result<(File, File)> {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe writes two new descriptors into `fds`, which we then own.
+    unsafe {
+        #[cfg(target_os = "linux")]
+        let created = libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC);
+        #[cfg(not(target_os = "linux"))]
+        let created = {
+            let created = libc::pipe(fds.as_mut_ptr());
+            if created == 0 {
+                libc::fcntl(fds[0], libc::F_SETFD, libc::FD_CLOEXEC);
+                libc::fcntl(fds[1], libc::F_SETFD, libc::FD_CLOEXEC);
+            }
+            created
+        };
+        if created != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok((File::from_raw_fd(fds[0]), File::from_raw_fd(fds[1])))
+    }
+}
+
+/// Whether `fd` has data (or its end) to read within `wait`.
+#[cfg(unix)]
+fn readable(fd: i32, wait: Duration) -> bool {
+    let mut poll = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let wait_ms = libc::c_int::try_from(wait.as_millis()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: poll reads and writes only the one pollfd we pass.
+    let ready = unsafe { libc::poll(&mut poll, 1, wait_ms) };
+    ready > 0 && poll.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
 }
 
 #[cfg(test)]
@@ -262,17 +761,111 @@ mod tests {
     }
 
     #[test]
-    fn output_without_the_marker_is_not_a_harness() {
-        let parsed = parse_description("test a ... ok\n", "bin").unwrap();
-        assert!(parsed.is_none());
+    fn nothing_written_is_not_a_harness() {
+        assert!(parse_description("", "bin").unwrap().is_none());
+        assert!(parse_description("\n", "bin").unwrap().is_none());
     }
 
     #[test]
-    fn the_marker_line_is_parsed() {
-        let line = format!(
-            "noise\n{DESCRIBE_MARKER}{{\"schema_version\":{SCHEMA_VERSION},\"leaktest_version\":\"0.1.0\",\"tests\":[]}}\n"
+    fn a_description_is_parsed() {
+        let json = format!(
+            "{{\"schema_version\":{SCHEMA_VERSION},\"leaktest_version\":\"0.1.0\",\"tests\":[]}}\n"
         );
-        let parsed = parse_description(&line, "bin").unwrap().unwrap();
+        let parsed = parse_description(&json, "bin").unwrap().unwrap();
         assert_eq!(parsed.tests.len(), 0);
+        assert!(parse_description("{\"schema_version\":", "bin").is_err());
+    }
+
+    #[test]
+    fn sizes_take_binary_and_decimal_units() {
+        assert_eq!(parse_size("0"), Some(0));
+        assert_eq!(parse_size("64 B"), Some(64));
+        assert_eq!(parse_size("24 MiB"), Some(24 << 20));
+        assert_eq!(parse_size(" 2GiB "), Some(2 << 30));
+        assert_eq!(parse_size("1TiB"), Some(1 << 40));
+        assert_eq!(parse_size("3 MB"), Some(3_000_000));
+        assert_eq!(parse_size("0.5 GiB"), Some(512 << 20));
+        for bad in [
+            "", "GiB", "2 gigs", "1..5 MiB", ".5 MiB", "5. MiB", "-1 MiB",
+        ] {
+            assert_eq!(parse_size(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_size("99999999999 TiB"), None, "overflow");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_inherited_descriptor_is_trusted_only_on_its_own_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = File::open(dir.path()).unwrap();
+        let copy = above_standard_streams(&file).unwrap();
+        let channel = InheritedFd::of(&copy).unwrap();
+        let parsed = InheritedFd::parse(&channel.to_env_value()).unwrap();
+        assert_eq!(parsed, channel);
+        let other = tempfile::tempfile().unwrap();
+        let wrong_file = InheritedFd {
+            fd: std::os::fd::AsRawFd::as_raw_fd(&other),
+            ..channel
+        };
+        assert!(wrong_file.claim().is_none(), "another file's descriptor");
+        let stale = InheritedFd { fd: 987, ..channel };
+        assert!(stale.claim().is_none(), "a closed descriptor");
+        assert!(InheritedFd::parse("1").is_none(), "the old `=1` form");
+        std::mem::forget(copy);
+        assert!(channel.claim().is_some());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_written_whole_under_their_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let handle = File::open(dir.path()).unwrap();
+        write_file_atomically(&handle, "record-1.json", b"{}").unwrap();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["record-1.json"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("record-1.json")).unwrap(),
+            "{}"
+        );
+    }
+
+    #[cfg(unix)]
+    fn script(dir: &Path, name: &str, body: &str) -> PinnedBinary {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        PinnedBinary::open(&path).unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_binary_that_hangs_is_given_up_in_time_or_when_cancelled() {
+        let dir = tempfile::tempdir().unwrap();
+        let sleeper = script(dir.path(), "sleeper", "exec sleep 600");
+        let error = describe_harness(&sleeper, Duration::from_millis(200), None).unwrap_err();
+        assert!(
+            matches!(error, ProtocolError::DescribeTimedOut { .. }),
+            "{error}"
+        );
+        let cancel = AtomicBool::new(true);
+        let error = describe_harness(&sleeper, DESCRIBE_TIMEOUT, Some(&cancel)).unwrap_err();
+        assert!(
+            matches!(error, ProtocolError::DescribeCancelled { .. }),
+            "{error}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_binary_leaving_a_process_on_its_output_is_not_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        // The background sleep inherits every descriptor, the pipe included.
+        let binary = script(dir.path(), "leaves-a-sleeper", "sleep 600 &\nexit 0");
+        let described = describe_harness(&binary, DESCRIBE_TIMEOUT, None).unwrap();
+        assert!(described.is_none());
     }
 }

@@ -2,9 +2,10 @@
 
 use crate::driver::Driver;
 use crate::model::{
-    default_warmup, AttributeSettings, Budget, Flavor, Settings, TestDescription,
-    DEFAULT_ITERATIONS, DEFAULT_SETTLE_MS, DEFAULT_TIMEOUT_MS,
+    warmup_for, AttributeSettings, Budget, Flavor, Settings, TestDescription, DEFAULT_ITERATIONS,
+    DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_SETTLE_MS, DEFAULT_TIMEOUT_MS,
 };
+use crate::protocol::SettingsOverride;
 
 /// The attribute's arguments, as the macro wrote them (unset values are `None`).
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +30,8 @@ pub struct TestConfig {
     pub has_setup: bool,
     /// Budgets given as `max_peak = "24 MiB"` and the like, in bytes or counts.
     pub budgets: &'static [(Budget, u64)],
+    /// `memory_limit = "2 GiB"`, in bytes.
+    pub memory_limit_bytes: Option<u64>,
 }
 
 impl TestConfig {
@@ -46,10 +49,7 @@ impl TestConfig {
             .or(self.iterations)
             .unwrap_or(DEFAULT_ITERATIONS)
             .max(1);
-        let warmup = match self.warmup {
-            Some(warmup) if warmup < iterations => warmup,
-            _ => default_warmup(iterations),
-        };
+        let warmup = warmup_for(iterations, self.warmup);
         Settings {
             iterations,
             warmup,
@@ -59,6 +59,9 @@ impl TestConfig {
             runtime: self.runtime,
             worker_threads: self.worker_threads,
             has_setup: self.has_setup,
+            memory_limit_bytes: self
+                .memory_limit_bytes
+                .unwrap_or(DEFAULT_MEMORY_LIMIT_BYTES),
         }
     }
 
@@ -69,6 +72,7 @@ impl TestConfig {
             self.timeout_ms,
             self.budgets.iter().copied(),
         )
+        .with_memory_limit_and_warmup(self.memory_limit_bytes, self.warmup)
     }
 }
 
@@ -106,10 +110,19 @@ impl LeakTest {
 
     /// The description shown by `--list` and the describe handshake.
     pub fn description(&self) -> TestDescription {
+        self.description_with(&SettingsOverride::default())
+    }
+
+    /// The description with `overrides` applied to its settings: what runs.
+    pub fn description_with(&self, overrides: &SettingsOverride) -> TestDescription {
+        let mut settings = self.config.settings_with(overrides.iterations);
+        if let Some(limit) = overrides.memory_limit_bytes {
+            settings.memory_limit_bytes = limit;
+        }
         TestDescription {
             name: self.full_name(),
             location: self.location(),
-            settings: self.config.settings(),
+            settings,
             ignored: self.config.ignore.map(str::to_owned),
             attribute: self.config.attribute_settings(),
         }
@@ -126,6 +139,7 @@ pub fn all_tests() -> Vec<&'static LeakTest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::default_warmup;
 
     /// The config `#[leak_test(iterations = N, warmup = W)]` expands to.
     fn config(iterations: Option<u64>, warmup: Option<u64>) -> TestConfig {
@@ -140,6 +154,7 @@ mod tests {
             worker_threads: None,
             has_setup: false,
             budgets: &[],
+            memory_limit_bytes: None,
         }
     }
 

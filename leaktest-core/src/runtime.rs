@@ -1,7 +1,7 @@
 //! Async bodies on a tokio runtime built once per test and kept across
 //! iterations, so tasks leaked by one iteration are still alive in the next.
 
-use crate::driver::{panic_message, Driver, TestResult};
+use crate::driver::{Driver, TestResult};
 use crate::model::{Flavor, Settings};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -82,7 +82,7 @@ impl Driver {
         let mut state = match built {
             Ok(state) => state,
             Err(payload) => {
-                self.record_failure(format!("setup panicked: {}", panic_message(&*payload)));
+                self.fail_setup(payload);
                 shutdown(runtime);
                 return;
             }

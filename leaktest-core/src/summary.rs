@@ -34,6 +34,9 @@ pub fn failure_details(record: &TestRecord) -> String {
         Outcome::Passed => {
             let _ = writeln!(text, "passed");
         }
+        Outcome::Leaked if record.leaking_resources().next().is_none() => {
+            let _ = writeln!(text, "leak: the test left processes running");
+        }
         Outcome::Leaked => {
             let _ = writeln!(
                 text,
@@ -99,6 +102,17 @@ pub fn failure_details(record: &TestRecord) -> String {
                 format_duration_ms(*timeout_ms)
             );
         }
+        Outcome::OutOfMemory {
+            limit_bytes,
+            iteration,
+        } => {
+            let _ = writeln!(
+                text,
+                "{}. Raise it with #[leak_test(memory_limit = \"...\")], `cargo leaktest \
+                 --memory-limit` or LEAKTEST_MEMORY_LIMIT if the test needs more.",
+                out_of_memory_sentence(*limit_bytes, *iteration)
+            );
+        }
         Outcome::Ignored { reason } => {
             let _ = writeln!(
                 text,
@@ -117,6 +131,13 @@ pub fn failure_details(record: &TestRecord) -> String {
     });
     for check in named_budgets {
         let _ = writeln!(text, "  {}", render::budget_line(check));
+    }
+    if !record.leaked_processes.is_empty() {
+        let _ = writeln!(
+            text,
+            "  left running after the test's process ended (killed): {}",
+            leaked_processes_list(record)
+        );
     }
     if record.peak_heap_bytes > 0 {
         let above_start = record
@@ -150,6 +171,27 @@ fn plural_budgets(count: usize) -> String {
     } else {
         format!("{count} budgets")
     }
+}
+
+/// `out of memory: exceeded the 2.0 GiB limit at iteration 17`.
+pub fn out_of_memory_sentence(limit_bytes: u64, iteration: Option<u64>) -> String {
+    let limit = render::format_bytes(i64::try_from(limit_bytes).unwrap_or(i64::MAX));
+    match iteration {
+        Some(iteration) => {
+            format!("out of memory: exceeded the {limit} limit at iteration {iteration}")
+        }
+        None => format!("out of memory: exceeded the {limit} limit"),
+    }
+}
+
+/// The processes a test left running, e.g. `pid 4242 (sleep 3600)`, comma separated.
+pub fn leaked_processes_list(record: &TestRecord) -> String {
+    record
+        .leaked_processes
+        .iter()
+        .map(|process| format!("pid {} ({})", process.pid, process.command))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The line saying how far the run was extended, when it was.
@@ -263,6 +305,18 @@ mod tests {
         assert_eq!(
             lines[growth + 2],
             "      fds +90: 90 x tcp 127.0.0.1:* LISTEN"
+        );
+    }
+
+    #[test]
+    fn out_of_memory_says_the_limit_and_the_iteration() {
+        assert_eq!(
+            out_of_memory_sentence(2 << 30, Some(17)),
+            "out of memory: exceeded the 2.0 GiB limit at iteration 17"
+        );
+        assert_eq!(
+            out_of_memory_sentence(512 << 20, None),
+            "out of memory: exceeded the 512.0 MiB limit"
         );
     }
 

@@ -18,7 +18,7 @@ pub(crate) const DEFAULT_ITERATIONS: u64 = 100;
 
 /// Every key the attribute accepts besides the budgets, in the order the
 /// error message lists them (the budget keys, [`budgets::BUDGETS`], follow).
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "iterations",
     "warmup",
     "should_leak",
@@ -28,6 +28,7 @@ const KEYS: [&str; 9] = [
     "flavor",
     "worker_threads",
     "setup",
+    "memory_limit",
 ];
 
 /// Every key the attribute accepts, budgets included, in the order error messages list them.
@@ -35,6 +36,8 @@ fn all_keys() -> impl Iterator<Item = &'static str> {
     KEYS.into_iter()
         .chain(budgets::BUDGETS.iter().map(|(key, _, _)| *key))
 }
+/// The smallest `memory_limit`; mirrors `leaktest_core::protocol::MIN_MEMORY_LIMIT_BYTES`.
+const MIN_MEMORY_LIMIT_BYTES: u64 = 16 << 20;
 
 /// How each key is written, for error messages.
 fn example(key: &str) -> String {
@@ -47,6 +50,7 @@ fn example(key: &str) -> String {
         "settle" => "settle = \"200ms\"",
         "flavor" => "flavor = \"multi_thread\"",
         "worker_threads" => "worker_threads = 2",
+        "memory_limit" => "memory_limit = \"4 GiB\"",
         "setup" => "setup = make_state",
         budget => return budgets::example(budget),
     }
@@ -96,6 +100,8 @@ pub(crate) struct LeakTestArgs {
     /// Budgets (`max_peak = "24 MiB"`, `max_fds_growth = 1`, ...): key and
     /// limit in bytes or a count, in the order written.
     pub(crate) budgets: Vec<(&'static str, u64)>,
+    /// `memory_limit = "4 GiB"`, in bytes, at least 16 MiB.
+    pub(crate) memory_limit_bytes: Option<u64>,
     /// Keys written so far, valid or not, to catch duplicates.
     given: Vec<&'static str>,
 }
@@ -178,6 +184,7 @@ impl LeakTestArgs {
                 self.timeout_ms = Some(timeout_ms);
             }
             "settle" => self.settle_ms = Some(duration_ms(key, &meta)?.0),
+            "memory_limit" => self.memory_limit_bytes = Some(memory_limit(&meta)?),
             "flavor" => {
                 let value = flavor(&meta)?;
                 self.flavor = Some(Keyed {
@@ -343,6 +350,25 @@ fn size(key: &str, meta: &Meta) -> syn::Result<u64> {
             )
         }),
     }
+}
+
+/// `memory_limit = "4 GiB"` (or a whole number of bytes): at least 16 MiB.
+fn memory_limit(meta: &Meta) -> syn::Result<u64> {
+    let bytes = size("memory_limit", meta)?;
+    if bytes < MIN_MEMORY_LIMIT_BYTES {
+        let at = match value("memory_limit", meta) {
+            Ok(expr) => syn::Error::new_spanned(
+                expr,
+                format!(
+                    "`memory_limit` must be at least 16 MiB: even an empty test's process holds more, like `{}`",
+                    example("memory_limit")
+                ),
+            ),
+            Err(error) => error,
+        };
+        return Err(at);
+    }
+    Ok(bytes)
 }
 
 fn flavor(meta: &Meta) -> syn::Result<Flavor> {

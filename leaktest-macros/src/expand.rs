@@ -195,6 +195,7 @@ fn config(args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream {
         let limit = Literal::u64_suffixed(*limit);
         quote!((#budget, #limit))
     });
+    let memory_limit_bytes = option(args.memory_limit_bytes.map(Literal::u64_suffixed));
     quote! {
         ::leaktest_core::__private::TestConfig {
             iterations: #iterations,
@@ -207,6 +208,7 @@ fn config(args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream {
             worker_threads: #worker_threads,
             has_setup: #has_setup,
             budgets: &[#(#budgets),*],
+            memory_limit_bytes: #memory_limit_bytes,
         }
     }
 }

@@ -56,6 +56,7 @@ use proc_macro::TokenStream;
 /// | `flavor = "current_thread"` / `"multi_thread"` | tokio runtime of an `async fn` (default current-thread) |
 /// | `worker_threads = N` | workers of the `multi_thread` runtime |
 /// | `setup = path` | function (sync or async) called once; its value is passed as `&mut` to every iteration |
+/// | `memory_limit = "4 GiB"` | stop the test as out of memory when its live heap passes this (default 2 GiB, at least 16 MiB) |
 /// | `max_peak = "24 MiB"` | fail when the peak live heap rises this far above its level before the first iteration |
 /// | `max_growth = "64 B"` | heap bytes per iteration a leak may grow and still pass (default 0: every leak fails) |
 /// | `max_native_growth = "1 KiB"`, `max_blocks_growth`, `max_fds_growth`, `max_threads_growth`, `max_children_growth`, `max_tasks_growth` `= N` | the same for the other resources |

@@ -174,7 +174,7 @@ fn unknown_key_lists_the_valid_ones() {
         errors[0]
     );
     assert!(
-        errors[0].contains("setup, max_peak, max_growth, max_blocks_growth"),
+        errors[0].contains("setup, memory_limit, max_peak, max_growth, max_blocks_growth"),
         "{}",
         errors[0]
     );

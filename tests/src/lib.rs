@@ -6,8 +6,11 @@
 //! This library holds the helpers those tests share: where the workspace and
 //! the shared fixture target directory are, the checked-in fixture crates of
 //! `tests/fixtures` and fixture workspaces written to a temporary directory,
-//! the `cargo-leaktest` binary built once per test process, and the insta
-//! settings that snapshots of what users read are taken with.
+//! the `cargo-leaktest` binary built once per test process, the insta
+//! settings that snapshots of what users read are taken with, and [`Scope`],
+//! which gives every run a test starts its own temporary directory and a
+//! marker, and checks that the run left no process and no `leaktest-record-*`
+//! behind (other people's runs on the same machine are not looked at).
 //!
 //! Snapshots live in `tests/tests/snapshots/`. After a deliberate change of wording
 //! or of a JSON field, review and accept them with `cargo insta review` (or
@@ -17,8 +20,167 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The environment variable that marks every process a [`Scope`] started
+/// (processes inherit it, down to daemons).
+pub const SCOPE_MARKER: &str = "E2E_RUN_SCOPE";
+
+/// What one run started by a test may touch: its own `TMPDIR`, and a marker
+/// in the environment of every process it starts, so that what it left
+/// behind can be found without looking at anybody else's processes or files.
+pub struct Scope {
+    tmpdir: tempfile::TempDir,
+    marker: String,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Scope::new()
+    }
+}
+
+impl Scope {
+    /// A new scope with an empty temporary directory of its own.
+    pub fn new() -> Scope {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let tmpdir = tempfile::Builder::new()
+            .prefix("leaktest-e2e-scope-")
+            .tempdir()
+            .expect("create a scope directory");
+        let marker = format!(
+            "{}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_nanos())
+                .unwrap_or_default()
+        );
+        Scope { tmpdir, marker }
+    }
+
+    /// Puts `command` (and everything it starts) in this scope.
+    pub fn apply(&self, command: &mut Command) {
+        command
+            .env("TMPDIR", self.tmpdir.path())
+            .env(SCOPE_MARKER, &self.marker);
+    }
+
+    /// The scope's temporary directory.
+    pub fn tmpdir(&self) -> &Path {
+        self.tmpdir.path()
+    }
+
+    /// The process ids of the processes of this scope still running.
+    fn pids(&self) -> Vec<String> {
+        let needle = format!("{SCOPE_MARKER}={}", self.marker);
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|entry| {
+                let pid = entry.file_name().to_str()?.to_owned();
+                pid.bytes().all(|byte| byte.is_ascii_digit()).then_some(pid)
+            })
+            .filter(|pid| {
+                let process = Path::new("/proc").join(pid);
+                let environ = std::fs::read(process.join("environ")).unwrap_or_default();
+                let ended = std::fs::read_to_string(process.join("stat"))
+                    .ok()
+                    .and_then(|stat| {
+                        let state = stat.rsplit_once(')')?.1.trim_start().chars().next()?;
+                        Some(state == 'Z' || state == 'X')
+                    })
+                    .unwrap_or(true);
+                !ended
+                    && environ
+                        .split(|&byte| byte == 0)
+                        .any(|variable| variable == needle.as_bytes())
+            })
+            .collect()
+    }
+
+    /// The command lines of the processes of this scope still running.
+    pub fn processes(&self) -> Vec<String> {
+        self.pids()
+            .into_iter()
+            .map(|pid| {
+                let cmdline = std::fs::read(Path::new("/proc").join(&pid).join("cmdline"))
+                    .unwrap_or_default();
+                format!(
+                    "{pid} {}",
+                    String::from_utf8_lossy(&cmdline).replace('\0', " ")
+                )
+            })
+            .collect()
+    }
+
+    /// What the processes of this scope hold open whose file name starts
+    /// with `prefix` (e.g. `.attribution-`, the profile directory of an
+    /// attribution run), wherever it is: for files a run keeps outside its
+    /// `TMPDIR`, found while the run holds them.
+    pub fn open_files_named(&self, prefix: &str) -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = self
+            .pids()
+            .into_iter()
+            .filter_map(|pid| std::fs::read_dir(Path::new("/proc").join(pid).join("fd")).ok())
+            .flat_map(|descriptors| descriptors.flatten())
+            .filter_map(|descriptor| std::fs::read_link(descriptor.path()).ok())
+            .filter(|target| {
+                target
+                    .file_name()
+                    .is_some_and(|name| name.to_string_lossy().starts_with(prefix))
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    /// The `leaktest-record-*` entries left in the scope's temporary directory.
+    pub fn record_files(&self) -> Vec<String> {
+        std::fs::read_dir(self.tmpdir.path())
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.starts_with("leaktest-record-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Panics unless, within a few seconds (what was killed may take a
+    /// moment to be gone), no process of this scope runs and no record file
+    /// is left in its temporary directory.
+    pub fn assert_nothing_left(&self, context: &dyn std::fmt::Display) {
+        let gone = wait_until(Duration::from_secs(10), || {
+            self.processes().is_empty() && self.record_files().is_empty()
+        });
+        assert!(
+            gone,
+            "left behind: processes {:?}, record files {:?}\n{context}",
+            self.processes(),
+            self.record_files()
+        );
+    }
+}
+
+/// Polls `done` every 20 ms until it holds or `limit` has passed; its last answer.
+pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    done()
+}
 
 /// The leaktest workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
@@ -226,20 +388,21 @@ impl Fixture {
     }
 
     /// The `cargo leaktest ARGS` command in the fixture, building into the
-    /// shared fixture target directory.
-    pub fn cargo_leaktest_command(&self, args: &[&str]) -> Command {
-        cargo_leaktest_command_in(self.path(), args)
+    /// shared fixture target directory, in `scope`.
+    pub fn cargo_leaktest_command(&self, args: &[&str], scope: &Scope) -> Command {
+        cargo_leaktest_command_in(self.path(), args, scope)
     }
 
-    /// Runs `cargo leaktest ARGS` in the fixture and waits for it.
+    /// Runs `cargo leaktest ARGS` in the fixture, waits for it, and checks
+    /// that it left nothing behind.
     pub fn cargo_leaktest(&self, args: &[&str]) -> Run {
         cargo_leaktest_in(self.path(), args)
     }
 }
 
 /// The `cargo leaktest ARGS` command in `dir`, building into the shared
-/// fixture target directory.
-pub fn cargo_leaktest_command_in(dir: &Path, args: &[&str]) -> Command {
+/// fixture target directory, in `scope`.
+pub fn cargo_leaktest_command_in(dir: &Path, args: &[&str], scope: &Scope) -> Command {
     let mut command = Command::new(cargo_leaktest_binary());
     command
         .arg("leaktest")
@@ -252,16 +415,21 @@ pub fn cargo_leaktest_command_in(dir: &Path, args: &[&str]) -> Command {
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_WORKSPACE")
         .current_dir(dir);
+    scope.apply(&mut command);
     command
 }
 
-/// Runs `cargo leaktest ARGS` in `dir` and waits for it.
+/// Runs `cargo leaktest ARGS` in `dir`, waits for it, and checks that it
+/// left no process and no record file behind.
 pub fn cargo_leaktest_in(dir: &Path, args: &[&str]) -> Run {
-    let started = std::time::Instant::now();
-    let output = cargo_leaktest_command_in(dir, args)
+    let scope = Scope::new();
+    let started = Instant::now();
+    let output = cargo_leaktest_command_in(dir, args, &scope)
         .output()
         .expect("run cargo-leaktest");
-    Run::new(output, started.elapsed())
+    let run = Run::new(output, started.elapsed());
+    scope.assert_nothing_left(&run);
+    run
 }
 
 /// What one `cargo leaktest` run did.
@@ -335,14 +503,17 @@ const VARYING_TEXT: &[(&str, &str)] = &[
     (r"thread '([^']*)' \(\d+\)", "thread '${1}' ([TID])"),
     // Build hashes in binary names: `leaks-460e9edf662ab5c0`.
     (r"-[0-9a-f]{16}\b", "-[HASH]"),
+    // Processes a test left running: `pid 4242 (sleep 60)`.
+    (r"\bpid \d+ \(", "pid [PID] ("),
 ];
 
 /// insta settings for snapshots of what users read: the paths of this
 /// checkout and of the fixture target directory, durations, peak heap
-/// figures, thread ids and build hashes are replaced (in text and in JSON),
-/// and in JSON records the fields whose values vary (`binary`, `src_path`,
-/// `duration_ms` (the attribution run's too), `peak_heap_bytes`, the `series`
-/// of samples, shown as their length) are redacted.
+/// figures, thread ids, process ids and build hashes are replaced (in text
+/// and in JSON), and in JSON records the fields whose values vary (`binary`,
+/// `src_path`, `duration_ms` (the attribution run's too), `peak_heap_bytes`,
+/// the pids of `leaked_processes`, the `series` of samples, shown as their
+/// length) are redacted.
 pub fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_omit_expression(true);
@@ -371,6 +542,7 @@ pub fn snapshot_settings() -> insta::Settings {
     ] {
         settings.add_redaction(field, "[DURATION_MS]");
     }
+    settings.add_redaction(".record.leaked_processes[].pid", "[PID]");
     settings.add_redaction(".record.peak_heap_bytes", "[PEAK_HEAP_BYTES]");
     settings.add_redaction(".record.heap_bytes_at_start", "[HEAP_BYTES_AT_START]");
     settings.add_dynamic_redaction(".record.resources[].series", |series, _path| {

@@ -12,7 +12,7 @@
 //! precedence), `tight` (an override the harness must find on its own) and
 //! `reported` (the HTML report's directory).
 
-use leaktest_e2e::{cargo, fixture_cargo, leaktest_core_dependency, Fixture, Run};
+use leaktest_e2e::{cargo, fixture_cargo, leaktest_core_dependency, Fixture, Run, Scope};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -142,11 +142,14 @@ fn fixture() -> &'static Fixture {
 /// `LEAKTEST_*` variable from outside).
 fn leaktest(args: &[&str], env: &[(&str, &str)]) -> Run {
     let started = std::time::Instant::now();
-    let mut command = fixture().cargo_leaktest_command(args);
+    let scope = Scope::new();
+    let mut command = fixture().cargo_leaktest_command(args, &scope);
     clear_leaktest_env(&mut command);
     command.envs(env.iter().copied());
     let output = command.output().expect("run cargo-leaktest");
-    Run::new(output, started.elapsed())
+    let run = Run::new(output, started.elapsed());
+    scope.assert_nothing_left(&run);
+    run
 }
 
 fn clear_leaktest_env(command: &mut Command) {

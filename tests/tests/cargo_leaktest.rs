@@ -17,6 +17,7 @@
 use leaktest_e2e::{
     cargo_leaktest_command_in, checked_in_fixture_manifest, leaktest_core_dependency,
     raise_open_file_limit, redact_durations, redact_heap_figures, snapshot_settings, Fixture, Run,
+    Scope,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -557,7 +558,7 @@ fn usage_errors_exit_2_and_help_documents_the_exit_codes() {
     }
     let help = fixture.cargo_leaktest(&["--help"]);
     assert_eq!(help.code, Some(0), "{help}");
-    for code in ["0 ", "1 ", "2 ", "3 ", "4 ", "130"] {
+    for code in ["0 ", "1 ", "2 ", "3 ", "4 ", "129", "130", "143"] {
         assert!(
             help.stdout.contains(&format!("\n  {code}")),
             "exit code {code}: {help}"
@@ -571,19 +572,23 @@ fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
     let started = Instant::now();
     let reports = tempfile::tempdir().expect("a temporary directory");
     let junit = reports.path().join("junit.xml");
+    let scope = Scope::new();
     let mut child = workspace()
-        .cargo_leaktest_command(&[
-            "-p",
-            "alpha",
-            "--include-ignored",
-            "--no-fail-fast",
-            "--message-format",
-            "json",
-            "--junit",
-            junit.to_str().expect("a UTF-8 path"),
-            "clean_vec",
-            "hangs",
-        ])
+        .cargo_leaktest_command(
+            &[
+                "-p",
+                "alpha",
+                "--include-ignored",
+                "--no-fail-fast",
+                "--message-format",
+                "json",
+                "--junit",
+                junit.to_str().expect("a UTF-8 path"),
+                "clean_vec",
+                "hangs",
+            ],
+            &scope,
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -643,6 +648,7 @@ fn ctrl_c_kills_the_running_tests_reports_and_exits_130() {
     let xml = std::fs::read_to_string(&junit).expect("the JUnit report after Ctrl-C");
     assert!(xml.contains("<testcase name=\"clean_vec\""), "{xml}");
     assert!(!xml.contains("name=\"hangs\""), "{xml}");
+    scope.assert_nothing_left(&run);
 }
 
 /// The directory of the checked-in fixture crate with one leak test per way a
@@ -664,9 +670,11 @@ const VARYING_HEAP_TEST: &str = "async_task_leak_fails";
 fn run_every_outcome(args: &[&str]) -> Run {
     raise_open_file_limit();
     let started = Instant::now();
+    let scope = Scope::new();
     let output = cargo_leaktest_command_in(
         &outcomes_fixture_dir(),
         &[&["--no-fail-fast", "-j", "1", "--color", "never"], args].concat(),
+        &scope,
     )
     // A panic's report (kept in the failure details) without a backtrace,
     // whatever the environment asks for.
@@ -675,6 +683,7 @@ fn run_every_outcome(args: &[&str]) -> Run {
     .output()
     .expect("run cargo-leaktest");
     let run = Run::new(output, started.elapsed());
+    scope.assert_nothing_left(&run);
     assert_eq!(run.code, Some(1), "{run}");
     run
 }
@@ -788,7 +797,7 @@ fn the_json_lines_of_each_outcome_are_pinned() {
 #[test]
 fn help_is_pinned() {
     for (flag, name) in [("--help", "help_long"), ("-h", "help_short")] {
-        let run = cargo_leaktest_command_in(&outcomes_fixture_dir(), &[flag])
+        let run = cargo_leaktest_command_in(&outcomes_fixture_dir(), &[flag], &Scope::new())
             .env_remove("COLUMNS")
             .output()
             .expect("run cargo-leaktest");

@@ -10,7 +10,7 @@
 //! iteration, `GATE_LEAK` makes `maybe_leaks` leak, `GATE_FAIL` makes
 //! `fails_loudly` print and panic.
 
-use leaktest_e2e::{fixture_target_dir, leaktest_core_dependency, Fixture, Run};
+use leaktest_e2e::{fixture_target_dir, leaktest_core_dependency, Fixture, Run, Scope};
 use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -87,15 +87,19 @@ fn gate() -> &'static Fixture {
     })
 }
 
-/// `cargo leaktest ARGS` in the gate fixture with `env` set.
+/// `cargo leaktest ARGS` in the gate fixture with `env` set; it must leave
+/// nothing behind.
 fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     let started = std::time::Instant::now();
-    let mut command = gate().cargo_leaktest_command(args);
+    let scope = Scope::new();
+    let mut command = gate().cargo_leaktest_command(args, &scope);
     for (name, value) in env {
         command.env(name, value);
     }
     let output = command.output().expect("run cargo-leaktest");
-    Run::new(output, started.elapsed())
+    let run = Run::new(output, started.elapsed());
+    scope.assert_nothing_left(&run);
+    run
 }
 
 /// The line of `fn NAME` in the fixture's test file (where annotations point).
@@ -663,10 +667,15 @@ fn junit_annotations_and_step_summary_describe_a_failing_run() {
     assert_eq!(annotations.len(), 1, "{run}");
     let expected_start = format!(
         "::error file=gate/tests/leaks.rs,line={line},title=gate%3A%3Aleaks fails_loudly%3A \
-         failed in iteration 0%3A panicked%3A boom%2C with a comma::"
+         failed in iteration 0%3A panicked at gate/tests/leaks.rs%3A"
     );
     assert!(
         annotations[0].starts_with(&expected_start),
+        "{}",
+        annotations[0]
+    );
+    assert!(
+        annotations[0].contains("%3A boom%2C with a comma::"),
         "{}",
         annotations[0]
     );

@@ -5,15 +5,17 @@
 
 use leaktest_e2e::{
     build_checked_in_fixture, cargo, checked_in_fixture_manifest, fixture_cargo,
-    raise_open_file_limit, redact_heap_figures, snapshot_settings,
+    raise_open_file_limit, redact_heap_figures, snapshot_settings, wait_until, Scope,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 struct HarnessRun {
     exit_code: Option<i32>,
+    stderr: String,
     /// Test name to libtest status (`ok`, `FAILED`, `ignored`).
     statuses: BTreeMap<String, String>,
     /// Test name to the failure text printed under `---- name ----`.
@@ -21,16 +23,63 @@ struct HarnessRun {
     stdout: String,
 }
 
+/// Runs `command` to its end, killing it (and failing the test) if it has
+/// not ended within `limit`: a harness that hangs on a regression (such as
+/// `--test-threads 0` starting no worker) fails instead of hanging the suite.
+fn output_within(mut command: Command, limit: Duration) -> std::process::Output {
+    let mut child = command.spawn().expect("run the harness");
+    let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = read(child.stdout.take().map(|pipe| Box::new(pipe) as _));
+    let stderr = read(child.stderr.take().map(|pipe| Box::new(pipe) as _));
+    let ended = wait_until(limit, || matches!(child.try_wait(), Ok(Some(_))));
+    if !ended {
+        let _ = child.kill();
+    }
+    let status = child.wait().expect("wait for the harness");
+    let output = std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
+    assert!(
+        ended,
+        "the harness hung and was killed:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    output
+}
+
 fn run_harness(binary: &Path, args: &[&str]) -> HarnessRun {
-    let output = Command::new(binary)
+    run_harness_with(binary, args, &[])
+}
+
+/// Runs the harness with `args` and the environment variables `env`, in a
+/// scope of its own: it must leave no process and no record file behind. A
+/// panic's report (kept in the failure details) comes without a backtrace,
+/// unless `env` asks for one.
+fn run_harness_with(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> HarnessRun {
+    let scope = Scope::new();
+    let mut command = Command::new(binary);
+    command
         .args(args)
-        // A panic's report (kept in the failure details) without a backtrace,
-        // whatever the environment asks for.
         .env("RUST_BACKTRACE", "0")
         .env_remove("RUST_LIB_BACKTRACE")
-        .output()
-        .expect("run the harness");
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    scope.apply(&mut command);
+    let output = output_within(command, Duration::from_secs(300));
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    scope.assert_nothing_left(&format!("{stdout}\n{stderr}"));
     let statuses: BTreeMap<String, String> = stdout
         .lines()
         .filter_map(|line| line.strip_prefix("test "))
@@ -60,6 +109,7 @@ fn run_harness(binary: &Path, args: &[&str]) -> HarnessRun {
     }
     HarnessRun {
         exit_code: output.status.code(),
+        stderr,
         statuses,
         failures,
         stdout,
@@ -98,6 +148,9 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
         "clean_passes",
         "expected_leak_passes",
         "async_clean_passes",
+        // Its fork runs on through the body and fails there: only the
+        // record of the process the harness started counts.
+        "forking_into_the_body_passes",
         "cache_larger_than_the_run_passes",
         "descriptor_leak_is_judged_before_the_limit",
     ] {
@@ -105,7 +158,7 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
     }
     for ignored in [
         "ignored_is_skipped",
-        "leaves_a_grandchild_and_hangs",
+        "leaves_processes_and_hangs",
         "slow_single_late_step_is_left_unconfirmed",
     ] {
         assert_eq!(status(ignored), "ignored", "{ignored}:\n{}", run.stdout);
@@ -130,7 +183,16 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
         ),
         (
             "panicking_fails",
-            "failed in iteration 0: panicked: the body panicked",
+            "failed in iteration 0: panicked at tests/leaks.rs:",
+        ),
+        ("panicking_deep_down_fails", ": panicked 300 calls down"),
+        (
+            "leaving_a_daemon_fails",
+            "left running after the test's process ended (killed): pid ",
+        ),
+        (
+            "exceeding_the_memory_limit_fails",
+            "out of memory: exceeded the 64.0 MiB limit at iteration 0",
         ),
         (
             "aborting_crashes",
@@ -194,6 +256,68 @@ fn every_way_a_test_ends_is_reported_and_the_others_still_run() {
         failure("overflowing_the_stack_crashes").contains("has overflowed its stack"),
         "the child's stderr tail explains the crash"
     );
+    assert!(
+        failure("leaving_a_daemon_fails").contains("(sleep 4321.7)"),
+        "the leaked process is named:\n{}",
+        failure("leaving_a_daemon_fails")
+    );
+    let out_of_memory = failure("exceeding_the_memory_limit_fails");
+    let peak = peak_heap_mib(out_of_memory);
+    assert!(
+        (64.0..80.0).contains(&peak),
+        "the peak is the heap at the limit:\n{out_of_memory}"
+    );
+}
+
+/// A panic under `RUST_BACKTRACE=1`, as CI runs tests: the backtrace is far
+/// longer than the output tail a report keeps, and printing it allocates tens
+/// of MiB. The message and location still come from the panic, and the peak
+/// is the test's own.
+#[test]
+fn a_panic_is_reported_from_the_panic_itself_even_under_rust_backtrace() {
+    let binary = build_checked_in_fixture("harness-outcomes");
+    let run = run_harness_with(
+        &binary,
+        &["--exact", "panicking_deep_down_fails"],
+        &[("RUST_BACKTRACE", "1")],
+    );
+    let details = run
+        .failures
+        .get("panicking_deep_down_fails")
+        .unwrap_or_else(|| panic!("no failure:\n{}", run.stdout));
+    assert!(
+        details.contains("failed in iteration 0: panicked at tests/leaks.rs:")
+            && details.contains(": panicked 300 calls down"),
+        "{details}"
+    );
+    assert!(
+        details.contains("leaks::panic_deep_down")
+            && !details.contains("---- stderr (last lines) ----\nthread"),
+        "a backtrace was printed, longer than the tail (which misses its start):\n{details}"
+    );
+    assert!(
+        peak_heap_mib(details) < 8.0,
+        "the failure path is not the test's peak:\n{details}"
+    );
+}
+
+/// The `peak heap: 12.5 MiB` of failure details, in MiB.
+fn peak_heap_mib(details: &str) -> f64 {
+    let peak = details
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("peak heap: "))
+        .unwrap_or_else(|| panic!("no peak heap in:\n{details}"));
+    // `14.8 KiB`, or `14.8 KiB (36 B above the start)`.
+    let mut words = peak.split_whitespace();
+    let number: f64 = words.next().and_then(|n| n.parse().ok()).expect("a number");
+    let unit = words.next().expect("a unit");
+    match unit {
+        "B" => number / (1024.0 * 1024.0),
+        "KiB" => number / 1024.0,
+        "MiB" => number,
+        "GiB" => number * 1024.0,
+        other => panic!("unknown unit {other}"),
+    }
 }
 
 /// What `cargo test` prints for each way a leak test can end, pinned: the
@@ -241,11 +365,8 @@ fn what_cargo_test_prints_for_each_outcome_is_pinned() {
 fn libtest_filters_and_list_work_on_the_harness() {
     let binary = build_checked_in_fixture("harness-outcomes");
 
-    let listed = Command::new(&binary)
-        .args(["--list"])
-        .output()
-        .expect("list");
-    let listed = String::from_utf8_lossy(&listed.stdout);
+    let run = run_harness(&binary, &["--list"]);
+    let listed = run.stdout.clone();
     assert!(listed.contains("clean_passes: test"), "{listed}");
     assert!(listed.contains("hanging_times_out: test"), "{listed}");
 
@@ -260,15 +381,42 @@ fn libtest_filters_and_list_work_on_the_harness() {
         vec!["expected_leak_passes"]
     );
 
-    let bad_override = Command::new(&binary)
-        .env("LEAKTEST_ITERATIONS", "many")
-        .output()
-        .expect("run with a bad override");
-    assert_eq!(bad_override.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&bad_override.stderr);
+    let bad_override = run_harness_with(&binary, &[], &[("LEAKTEST_ITERATIONS", "many")]);
+    assert_eq!(bad_override.exit_code, Some(2));
     assert!(
-        stderr.contains("LEAKTEST_ITERATIONS=\"many\": expected a number of iterations from 4 to"),
-        "{stderr}"
+        bad_override
+            .stderr
+            .contains("LEAKTEST_ITERATIONS=\"many\": expected a number of iterations from 4 to"),
+        "{}",
+        bad_override.stderr
+    );
+
+    let several = run_harness(&binary, &["clean_passes", "expected_leak_passes"]);
+    assert_eq!(several.exit_code, Some(0), "{}", several.stdout);
+    assert_eq!(
+        several.statuses.keys().collect::<Vec<_>>(),
+        ["async_clean_passes", "clean_passes", "expected_leak_passes"],
+        "several filters, as `cargo test -- a b` gives them, each a substring"
+    );
+    let filtered_out = several
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("test result:"))
+        .unwrap_or_default();
+    let total = listed.lines().filter(|l| l.ends_with(": test")).count();
+    assert!(
+        filtered_out.contains(&format!("{} filtered out", total - 3)),
+        "{filtered_out}"
+    );
+
+    let no_threads = run_harness(&binary, &["--test-threads", "0"]);
+    assert_eq!(no_threads.exit_code, Some(101), "rejected as libtest does");
+    assert!(
+        no_threads
+            .stderr
+            .contains("--test-threads must be a number > 0"),
+        "{}",
+        no_threads.stderr
     );
 
     let ignored = run_harness(&binary, &["--ignored", "--exact", "ignored_is_skipped"]);
@@ -313,7 +461,8 @@ fn cargo_nextest_runs_the_harness_unchanged() {
     }
     build_checked_in_fixture("harness-outcomes");
     let manifest = checked_in_fixture_manifest("harness-outcomes");
-    let output = fixture_cargo(
+    let scope = Scope::new();
+    let mut command = fixture_cargo(
         &[
             "nextest",
             "run",
@@ -326,10 +475,11 @@ fn cargo_nextest_runs_the_harness_unchanged() {
             "not test(hanging_times_out)",
         ],
         &manifest,
-    )
-    .output()
-    .expect("run cargo nextest");
+    );
+    scope.apply(&mut command);
+    let output = command.output().expect("run cargo nextest");
     let stderr = String::from_utf8_lossy(&output.stderr);
+    scope.assert_nothing_left(&stderr);
     assert_eq!(
         output.status.code(),
         Some(100),
@@ -343,11 +493,18 @@ fn cargo_nextest_runs_the_harness_unchanged() {
             .unwrap_or_else(|| panic!("no result line for {name}:\n{stderr}"))
             .to_owned()
     };
-    for passing in ["clean_passes", "expected_leak_passes", "async_clean_passes"] {
+    for passing in [
+        "clean_passes",
+        "expected_leak_passes",
+        "async_clean_passes",
+        "forking_into_the_body_passes",
+    ] {
         assert_eq!(verdict_of(passing), "PASS", "{passing}:\n{stderr}");
     }
     for failing in [
         "leaking_fails",
+        "leaving_a_daemon_fails",
+        "exceeding_the_memory_limit_fails",
         "async_task_leak_fails",
         "aborting_crashes",
         "exiting_early_crashes",
@@ -382,18 +539,27 @@ fn an_async_test_without_the_tokio_feature_says_to_enable_it() {
     );
 }
 
-/// The record a child writes for one test, as a parent would read it.
+/// The record of one test, run in a child process as a runner runs it.
 fn child_record(binary: &Path, test: &str) -> serde_json::Value {
-    let record = tempfile::NamedTempFile::new().expect("temp file");
-    let status = Command::new(binary)
-        .env("LEAKTEST_CHILD", test)
-        .env("LEAKTEST_RECORD", record.path())
-        .env("LEAKTEST_TIMEOUT_MS", "3000")
-        .status()
-        .expect("run the child");
-    assert!(status.success(), "the child of {test} failed: {status}");
-    let json = std::fs::read_to_string(record.path()).expect("read the record");
-    serde_json::from_str(&json).expect("parse the record")
+    use leaktest_core::isolation::{run_isolated, ChildSpec};
+    use leaktest_core::model::{Settings, TestDescription};
+    let mut settings = Settings::default();
+    settings.timeout_ms = 3000;
+    let spec = ChildSpec {
+        binary: binary.to_owned(),
+        arg0: None,
+        test: TestDescription::new(test, "tests/leaks.rs", settings),
+        timeout: Duration::from_secs(3),
+        overrides: Default::default(),
+        capture_output: true,
+        env: Vec::new(),
+        current_dir: None,
+        cancel: None,
+        budgets: Vec::new(),
+        attribution_dir: None,
+    };
+    let record = run_isolated(&spec).expect("run the child");
+    serde_json::to_value(&record).expect("a record is JSON")
 }
 
 #[test]
@@ -454,51 +620,153 @@ fn a_growing_run_is_extended_until_it_is_judged_and_no_further_than_the_limits()
     assert_eq!(fds["judgement"]["cause"]["kind"], "kept_rising", "{fds}");
 }
 
-/// Processes whose command line contains `marker`.
-fn processes_with(marker: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
-        .map(|cmdline| String::from_utf8_lossy(&cmdline).replace('\0', " "))
-        .filter(|cmdline| cmdline.contains(marker))
-        .collect()
+/// Runs the harness on `leaves_processes_and_hangs` (it ignores SIGTERM,
+/// starts a child and a daemon, and hangs), sends the harness `signal` once
+/// the daemon runs, and checks that the test's process, its child and the
+/// daemon all go, and the record directory with them.
+#[cfg(target_os = "linux")]
+fn stop_the_harness_with(signal: i32) {
+    let binary = build_checked_in_fixture("harness-outcomes");
+    let scope = Scope::new();
+    let mut command = Command::new(&binary);
+    command
+        .args(["--ignored", "--exact", "leaves_processes_and_hangs"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    scope.apply(&mut command);
+    let mut harness = command.spawn().expect("start the harness");
+    let started = wait_until(Duration::from_secs(60), || {
+        let processes = scope.processes();
+        ["sleep 4321.5", "sleep 4321.6"]
+            .iter()
+            .all(|marker| processes.iter().any(|process| process.contains(marker)))
+    });
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe {
+        libc::kill(harness.id() as libc::pid_t, signal);
+    }
+    harness.wait().expect("reap the harness");
+    assert!(started, "the test never started its processes");
+    scope.assert_nothing_left(&format!("after signal {signal} to the harness"));
 }
 
-fn wait_until(limit: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + limit;
-    while std::time::Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    done()
+/// Ctrl-C under `cargo test` kills the harness; the test, which ignores
+/// SIGTERM, must still go, with what it started.
+#[cfg(target_os = "linux")]
+#[test]
+fn interrupting_the_harness_takes_down_the_test_and_everything_it_started() {
+    stop_the_harness_with(libc::SIGINT);
 }
 
 #[cfg(target_os = "linux")]
 #[test]
-fn killing_the_harness_takes_down_the_test_and_what_it_started() {
-    let binary = build_checked_in_fixture("harness-outcomes");
-    let marker = "4321.5";
-    let mut harness = Command::new(&binary)
-        .args(["--ignored", "--exact", "leaves_a_grandchild_and_hangs"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start the harness");
-    let started = wait_until(std::time::Duration::from_secs(30), || {
-        !processes_with(marker).is_empty()
+fn killing_the_harness_takes_down_the_test_and_everything_it_started() {
+    stop_the_harness_with(libc::SIGKILL);
+}
+
+/// Ctrl-C under `cargo test` while a heap leak's attribution run hangs under
+/// dhat's profiler (its timeout raised, so only the interruption ends it):
+/// the attribution run goes like any test, and the directory it profiles
+/// into (next to the kept profiles, outside `TMPDIR`) with its record
+/// directory.
+#[cfg(target_os = "linux")]
+#[test]
+fn interrupting_the_harness_during_an_attribution_run_leaves_nothing_behind() {
+    let binary = build_checked_in_fixture("attribution");
+    let scope = Scope::new();
+    let mut command = Command::new(&binary);
+    command
+        .args(["--exact", "leaks_then_hangs_under_the_profiler"])
+        .env("LEAKTEST_TIMEOUT", "10m")
+        .env_remove("LEAKTEST_ATTRIBUTE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    scope.apply(&mut command);
+    let mut harness = command.spawn().expect("start the harness");
+    let mut profile_dirs = Vec::new();
+    let started = wait_until(Duration::from_secs(120), || {
+        profile_dirs = scope.open_files_named(".attribution-");
+        !profile_dirs.is_empty()
     });
-    harness.kill().expect("kill the harness");
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe {
+        libc::kill(harness.id() as libc::pid_t, libc::SIGINT);
+    }
     harness.wait().expect("reap the harness");
-    assert!(started, "the test never started its grandchild");
-    let gone = wait_until(std::time::Duration::from_secs(10), || {
-        processes_with(marker).is_empty()
-    });
-    assert!(gone, "left running: {:?}", processes_with(marker));
+    assert!(started, "the attribution run never started");
+    scope.assert_nothing_left(&"after Ctrl-C during the attribution run");
+    for dir in &profile_dirs {
+        assert!(!dir.exists(), "{} is left behind", dir.display());
+    }
+}
+
+#[test]
+fn stale_protocol_variables_are_ignored_and_overrides_are_announced() {
+    let binary = build_checked_in_fixture("harness-outcomes");
+    for stale in [
+        ("LEAKTEST_CHILD", "clean_passes"),
+        ("LEAKTEST_DESCRIBE", "1"),
+        // Followed, it would make the verdict run an attribution run, which
+        // passes with the sites.
+        ("LEAKTEST_ATTRIBUTION_PROFILE", "3:1:1"),
+    ] {
+        let run = run_harness_with(
+            &binary,
+            &["--exact", "leaking_fails"],
+            &[stale, ("LEAKTEST_RECORD", "/nowhere")],
+        );
+        assert_eq!(
+            run.exit_code,
+            Some(101),
+            "{stale:?} must not turn the harness into a passing child:\n{}",
+            run.stdout
+        );
+        assert_eq!(
+            run.statuses.get("leaking_fails").map(String::as_str),
+            Some("FAILED"),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stderr.contains(&format!("ignoring {}", stale.0)),
+            "{}",
+            run.stderr
+        );
+    }
+
+    let iterations = [("LEAKTEST_ITERATIONS", "12")];
+    let run = run_harness_with(&binary, &["--exact", "clean_passes"], &iterations);
+    assert_eq!(run.exit_code, Some(0), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("LEAKTEST_ITERATIONS sets iterations = 12 for every test"),
+        "the header says so:\n{}",
+        run.stdout
+    );
+    let listed = run_harness_with(&binary, &["--list", "--format", "terse"], &iterations);
+    assert!(
+        listed
+            .stderr
+            .contains("LEAKTEST_ITERATIONS sets iterations = 12"),
+        "{}",
+        listed.stderr
+    );
+    assert!(
+        listed.stdout.lines().all(|line| line.ends_with(": test")),
+        "stdout stays a list cargo nextest reads:\n{}",
+        listed.stdout
+    );
+
+    let run = run_harness_with(
+        &binary,
+        &["--exact", "exceeding_the_memory_limit_fails"],
+        &[("LEAKTEST_MEMORY_LIMIT", "32MiB")],
+    );
+    let details = run
+        .failures
+        .get("exceeding_the_memory_limit_fails")
+        .unwrap_or_else(|| panic!("no failure:\n{}", run.stdout));
+    assert!(details.contains("exceeded the 32.0 MiB limit"), "{details}");
 }
 
 #[test]

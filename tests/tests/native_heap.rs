@@ -6,13 +6,14 @@
 
 #![cfg(all(target_os = "linux", target_env = "gnu"))]
 
-use leaktest_core::model::{Resource, TestRecord};
+use leaktest_core::isolation::{run_isolated, ChildSpec};
+use leaktest_core::model::{Outcome, Resource, Settings, TestDescription, TestRecord};
 use leaktest_core::protocol;
 use leaktest_e2e::{checked_in_fixture_manifest, executable_in_cargo_messages, fixture_cargo};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// The fixture's test targets: `main!()`, `main!(allocator = MmapAlloc)`,
 /// and a hand-installed `CountingAlloc<System>`.
@@ -40,17 +41,29 @@ fn harness(target: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("cargo reported no executable for {target}"))
 }
 
-/// The record the child process of `test` writes, as a parent reads it.
+/// The record of `test`, run in a child process as a runner runs it.
 fn record(binary: &Path, test: &str) -> TestRecord {
-    let file = tempfile::NamedTempFile::new().expect("temp file");
-    let status = Command::new(binary)
-        .env(protocol::ENV_CHILD_TEST, test)
-        .env(protocol::ENV_RECORD_PATH, file.path())
-        .env(protocol::ENV_TIMEOUT_MS, "30000")
-        .status()
-        .expect("run the child");
-    assert!(status.success(), "the child of {test} failed: {status}");
-    protocol::read_record(file.path()).expect("read the record")
+    let mut settings = Settings::default();
+    settings.timeout_ms = 30_000;
+    let spec = ChildSpec {
+        binary: binary.to_owned(),
+        arg0: None,
+        test: TestDescription::new(test, "tests/leaks.rs", settings),
+        timeout: Duration::from_secs(30),
+        overrides: Default::default(),
+        capture_output: true,
+        env: Vec::new(),
+        current_dir: None,
+        cancel: None,
+        budgets: Vec::new(),
+        attribution_dir: None,
+    };
+    let record = run_isolated(&spec).expect("run the child");
+    assert!(
+        !matches!(record.outcome, Outcome::Crashed { .. }),
+        "the child of {test} crashed: {record:?}"
+    );
+    record
 }
 
 fn leaking(record: &TestRecord) -> BTreeSet<Resource> {
@@ -141,7 +154,8 @@ fn rust_allocations_through_malloc_make_the_native_heap_unmeasured_with_the_fix(
 fn the_fixture_has_the_targets_these_tests_run() {
     for target in TARGETS {
         let binary = harness(target);
-        let description = protocol::describe_harness(&binary)
+        let binary = protocol::PinnedBinary::open(&binary).expect("open the harness");
+        let description = protocol::describe_harness(&binary, protocol::DESCRIBE_TIMEOUT, None)
             .expect("describe")
             .expect("a leaktest harness");
         let names: Vec<_> = description

@@ -6,7 +6,7 @@
 //! Two of the fixture's tests have budgets, which the table and the plots
 //! show (the `report` key of Leaktest.toml is tested in `budgets.rs`).
 
-use leaktest_e2e::{leaktest_core_dependency, Fixture, Run};
+use leaktest_e2e::{leaktest_core_dependency, Fixture, Run, Scope};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
@@ -418,17 +418,21 @@ fn an_unwritable_report_directory_fails_before_the_run() {
 #[test]
 fn ctrl_c_writes_the_report_of_the_tests_that_finished() {
     let report = tempfile::tempdir().expect("a report directory");
+    let scope = Scope::new();
     let mut child = fixture()
-        .cargo_leaktest_command(&[
-            "--include-ignored",
-            "--no-fail-fast",
-            "--message-format",
-            "json",
-            "--report",
-            &report.path().display().to_string(),
-            "clean_vec",
-            "hangs",
-        ])
+        .cargo_leaktest_command(
+            &[
+                "--include-ignored",
+                "--no-fail-fast",
+                "--message-format",
+                "json",
+                "--report",
+                &report.path().display().to_string(),
+                "clean_vec",
+                "hangs",
+            ],
+            &scope,
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -453,6 +457,7 @@ fn ctrl_c_writes_the_report_of_the_tests_that_finished() {
         let _ = pipe.read_to_string(&mut stderr);
     }
     let status = child.wait().expect("wait for cargo-leaktest");
+    scope.assert_nothing_left(&format!("{lines}\n{stderr}"));
     assert_eq!(status.code(), Some(130), "{lines}\n{stderr}");
     let page = std::fs::read_to_string(report.path().join("index.html"))
         .unwrap_or_else(|error| panic!("no report ({error}): {stderr}"));

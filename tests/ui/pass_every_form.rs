@@ -65,6 +65,9 @@ fn e() {}
 #[leak_test(timeout = "2m", settle = "0ms", warmup = 99)]
 fn e_minutes() {}
 
+#[leak_test(memory_limit = "512 MiB")]
+fn e_memory_limit() {}
+
 #[leak_test(iterations = 100)]
 async fn f() {
     tokio_free_yield().await;
@@ -154,6 +157,7 @@ fn main() {
             "d_bare",
             "driver",
             "e",
+            "e_memory_limit",
             "e_minutes",
             "f",
             "g",
@@ -182,6 +186,8 @@ fn main() {
     let e = config("e");
     assert_eq!((e.timeout_ms, e.settle_ms), (Some(30_000), Some(200)));
     assert_eq!(config("e_minutes").timeout_ms, Some(120_000));
+    assert_eq!(config("e_memory_limit").memory_limit_bytes, Some(512 << 20));
+    assert_eq!(config("e").settings().memory_limit_bytes, 2 << 30, "the default");
     assert_eq!(config("a").runtime, None);
     assert_eq!(config("f").runtime, Some(Flavor::CurrentThread));
     let g = config("g");

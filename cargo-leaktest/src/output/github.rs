@@ -141,7 +141,7 @@ impl<W: Write> GithubReporter<W> {
             .saturating_sub(step_summary::STEP_SUMMARY_MARGIN_BYTES)
             .saturating_sub(existing);
         let mut notes = self.notes.clone();
-        if tally.interrupted {
+        if tally.interrupted() {
             notes.push(format!(
                 "Interrupted: {} did not finish.",
                 plural(tally.not_run, "test")

@@ -2,9 +2,10 @@
 //! per test with its verdict, the details of every failure, and a summary
 //! ending with the line `N passed, N failed, N skipped`.
 
-use super::{ListedTarget, Reporter, RunStart, Tally};
+use super::{ListedTarget, Override, Reporter, RunStart, Tally};
 use crate::baseline::compare::format_percent;
 use crate::baseline::{Comparison, Status};
+use crate::discovery::SkipReason;
 use crate::select::PlannedTest;
 use console::{style, StyledObject};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -122,8 +123,30 @@ impl<W: Write> Reporter for HumanReporter<W> {
                 width = VERDICT_WIDTH,
             ));
         }
+        for item in start.overrides {
+            text.push_str(&format!(
+                "{:>width$} {}\n",
+                style("Override").yellow().bold(),
+                item.describe(),
+                width = VERDICT_WIDTH,
+            ));
+        }
+        // Targets that could not be described are named always: their tests
+        // were meant to run.
+        let (undescribed, others): (Vec<_>, Vec<_>) = start
+            .skipped_targets
+            .iter()
+            .partition(|(_, reason)| matches!(reason, SkipReason::CannotDescribe(_)));
+        for (target, reason) in &undescribed {
+            text.push_str(&format!(
+                "{:>width$} {}: {reason}\n",
+                style("Skipping").yellow().bold(),
+                target.id(),
+                width = VERDICT_WIDTH,
+            ));
+        }
         if self.verbosity == Verbosity::Verbose {
-            for (target, reason) in start.skipped_targets {
+            for (target, reason) in others {
                 text.push_str(&format!(
                     "{:>width$} {}: {reason}\n",
                     style("Skipping").yellow().bold(),
@@ -131,12 +154,12 @@ impl<W: Write> Reporter for HumanReporter<W> {
                     width = VERDICT_WIDTH,
                 ));
             }
-        } else if !start.skipped_targets.is_empty() {
+        } else if !others.is_empty() {
             text.push_str(&format!(
                 "{:>width$} {} that {} (--list says why)\n",
                 style("Skipping").yellow().bold(),
-                plural(start.skipped_targets.len(), "test target"),
-                if start.skipped_targets.len() == 1 {
+                plural(others.len(), "test target"),
+                if others.len() == 1 {
                     "is not a leaktest harness"
                 } else {
                     "are not leaktest harnesses"
@@ -283,7 +306,7 @@ impl<W: Write> Reporter for HumanReporter<W> {
             text.push_str(&format!("{line}\n"));
         }
         let counts = tally.counts_line();
-        let counts = if tally.failed > 0 || tally.interrupted || tally.regressed() > 0 {
+        let counts = if tally.failed > 0 || tally.interrupted() || tally.regressed() > 0 {
             style(counts).red().bold()
         } else {
             style(counts).green().bold()
@@ -297,10 +320,11 @@ impl<W: Write> Reporter for HumanReporter<W> {
 fn finish_line(tally: &Tally) -> String {
     let took = format!("{:.1}s", tally.duration.as_secs_f64());
     let ran = tally.passed + tally.failed;
-    let mut line = if tally.interrupted {
+    let mut line = if let Some(signal) = tally.interrupted_by {
         format!(
-            "{:>width$} after {took}: {} finished, {} did not",
+            "{:>width$} after {took} by {}: {} finished, {} did not",
             style("Interrupted").red().bold(),
+            signal.name(),
             plural(ran, "test"),
             tally.not_run,
             width = VERDICT_WIDTH,
@@ -313,7 +337,7 @@ fn finish_line(tally: &Tally) -> String {
             width = VERDICT_WIDTH,
         )
     };
-    if tally.stopped_after_failure && tally.not_run > 0 && !tally.interrupted {
+    if tally.stopped_after_failure && tally.not_run > 0 && !tally.interrupted() {
         line.push_str(&format!(
             "; {} not started after the first failure (--no-fail-fast runs them all)",
             tally.not_run
@@ -326,6 +350,7 @@ fn plural(count: usize, noun: &str) -> String {
     match (count, noun) {
         (1, _) => format!("1 {noun}"),
         (_, "binary") => format!("{count} binaries"),
+        (_, "process") => format!("{count} processes"),
         _ => format!("{count} {noun}s"),
     }
 }
@@ -369,6 +394,19 @@ fn outcome_details(record: &TestRecord) -> String {
     match &record.outcome {
         Outcome::Passed | Outcome::Leaked | Outcome::LeakNotFound | Outcome::OverBudget => {
             measurements(record)
+        }
+        Outcome::OutOfMemory {
+            limit_bytes,
+            iteration,
+        } => {
+            let limit = format_bytes(i64::try_from(*limit_bytes).unwrap_or(i64::MAX));
+            let peak = format_bytes(i64::try_from(record.peak_heap_bytes).unwrap_or(i64::MAX));
+            match iteration {
+                Some(iteration) => {
+                    format!("exceeded the {limit} limit at iteration {iteration}, peak {peak}")
+                }
+                None => format!("exceeded the {limit} limit, peak {peak}"),
+            }
         }
         Outcome::Failed { message, iteration } => {
             let first_line = message.lines().next().unwrap_or_default();
@@ -414,6 +452,13 @@ fn measurements(record: &TestRecord) -> String {
             )
         })
         .collect();
+    let mut growth = growth;
+    if !record.leaked_processes.is_empty() {
+        growth.push(format!(
+            "left {} running",
+            plural(record.leaked_processes.len(), "process")
+        ));
+    }
     if !growth.is_empty() {
         let mut growth = growth.join(", ");
         if record.settings.should_leak && record.outcome == Outcome::Passed {
@@ -470,18 +515,32 @@ pub fn settings_summary(settings: &Settings) -> String {
     if settings.has_setup {
         text.push_str(" setup");
     }
+    if settings.memory_limit_bytes != leaktest_core::model::DEFAULT_MEMORY_LIMIT_BYTES {
+        let limit = i64::try_from(settings.memory_limit_bytes).unwrap_or(i64::MAX);
+        text.push_str(&format!(
+            " memory_limit={}",
+            format_bytes(limit).replace(' ', "")
+        ));
+    }
     text
 }
 
 /// Writes a `--list`: each harness with its tests and their settings, then
 /// the skipped test targets with the reason.
-pub fn write_list(out: &mut impl Write, targets: &[ListedTarget<'_>]) -> io::Result<()> {
+pub fn write_list(
+    out: &mut impl Write,
+    targets: &[ListedTarget<'_>],
+    overrides: &[Override],
+) -> io::Result<()> {
+    for item in overrides {
+        writeln!(out, "{} {}", style("override:").yellow(), item.describe())?;
+    }
     let mut tests = 0;
     let mut harnesses = 0;
     let mut skipped = 0;
     for listed in targets {
         let id = listed.target.id();
-        match listed.skip {
+        match &listed.skip {
             Some(reason) => {
                 skipped += 1;
                 writeln!(out, "{id}: {} {reason}", style("skipped,").yellow())?;

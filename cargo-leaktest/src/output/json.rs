@@ -2,7 +2,7 @@
 //! `type` and the `schema_version` of [`leaktest_core::model::SCHEMA_VERSION`].
 //! The README section `cargo leaktest --message-format json` documents it.
 
-use super::{ListedTarget, Reporter, RunStart, Tally};
+use super::{ListedTarget, Override, Reporter, RunStart, Tally};
 use crate::baseline::compare::{Change, Status};
 use crate::baseline::gate::{BaselineCounts, BaselineInfo};
 use crate::baseline::Comparison;
@@ -21,6 +21,25 @@ struct SkippedTarget<'a> {
     message: String,
 }
 
+/// A setting overridden for every test, in `run_started` and `target_listed`.
+#[derive(Debug, Serialize)]
+struct OverrideLine<'a> {
+    setting: &'a str,
+    value: &'a str,
+    source: &'a str,
+}
+
+fn override_lines(overrides: &[Override]) -> Vec<OverrideLine<'_>> {
+    overrides
+        .iter()
+        .map(|item| OverrideLine {
+            setting: item.setting,
+            value: &item.value,
+            source: &item.source,
+        })
+        .collect()
+}
+
 /// One line of output.
 #[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -32,6 +51,7 @@ enum Line<'a> {
         binaries: usize,
         filtered_out: usize,
         jobs: usize,
+        overrides: Vec<OverrideLine<'a>>,
         skipped_targets: Vec<SkippedTarget<'a>>,
         partition: Option<String>,
         partitioned_out: usize,
@@ -67,6 +87,7 @@ enum Line<'a> {
         regressed: usize,
         baseline: Option<&'a BaselineCounts>,
         no_tests: bool,
+        signal: Option<&'static str>,
         exit_code: i32,
     },
     TargetListed {
@@ -79,6 +100,7 @@ enum Line<'a> {
         leaktest_version: Option<&'a str>,
         skip_reason: Option<&'static str>,
         skip_message: Option<String>,
+        overrides: Vec<OverrideLine<'a>>,
         tests: &'a [&'a TestDescription],
     },
 }
@@ -122,6 +144,7 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 binaries: start.harnesses,
                 filtered_out: start.filtered_out,
                 jobs: start.jobs,
+                overrides: override_lines(start.overrides),
                 skipped_targets,
                 partition: start.partition.map(|partition| partition.to_string()),
                 partitioned_out: start.partitioned_out,
@@ -141,7 +164,7 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 schema_version: SCHEMA_VERSION,
                 package: &test.harness.target.package,
                 target: &test.harness.target.name,
-                binary: &test.harness.binary,
+                binary: test.harness.binary.path(),
                 failed: record.outcome.is_failure(),
                 record,
             },
@@ -175,10 +198,11 @@ impl<W: Write> Reporter for JsonReporter<W> {
                 not_run: tally.not_run,
                 filtered_out: tally.filtered_out,
                 duration_ms: u64::try_from(tally.duration.as_millis()).unwrap_or(u64::MAX),
-                interrupted: tally.interrupted,
+                interrupted: tally.interrupted(),
                 regressed: tally.regressed(),
                 baseline: tally.baseline.as_ref(),
                 no_tests: tally.no_tests,
+                signal: tally.interrupted_by.map(|signal| signal.name()),
                 exit_code: tally.exit_code(),
             },
         )
@@ -186,7 +210,11 @@ impl<W: Write> Reporter for JsonReporter<W> {
 }
 
 /// Writes a `--list` as one `target_listed` line per test target.
-pub fn write_list(out: &mut impl Write, targets: &[ListedTarget<'_>]) -> io::Result<()> {
+pub fn write_list(
+    out: &mut impl Write,
+    targets: &[ListedTarget<'_>],
+    overrides: &[Override],
+) -> io::Result<()> {
     for listed in targets {
         write_line(
             out,
@@ -198,8 +226,9 @@ pub fn write_list(out: &mut impl Write, targets: &[ListedTarget<'_>]) -> io::Res
                 binary: listed.binary,
                 leaktest_harness: listed.skip.is_none(),
                 leaktest_version: listed.leaktest_version,
-                skip_reason: listed.skip.map(|reason| reason.code()),
-                skip_message: listed.skip.map(|reason| reason.to_string()),
+                skip_reason: listed.skip.as_ref().map(|reason| reason.code()),
+                skip_message: listed.skip.as_ref().map(|reason| reason.to_string()),
+                overrides: override_lines(overrides),
                 tests: &listed.tests,
             },
         )?;

@@ -18,6 +18,7 @@ use crate::baseline::Comparison;
 use crate::describe::Described;
 use crate::discovery::{SkipReason, TestTarget};
 use crate::exit_codes;
+use crate::interrupt::StopSignal;
 use crate::partition::Partition;
 use crate::select::{Filter, PlannedTest, Selected};
 use crate::test_key::TestKey;
@@ -46,6 +47,26 @@ pub struct RunStart<'a> {
     pub partitioned_out: usize,
     /// The baseline the tests are compared with, if any.
     pub baseline: Option<&'a BaselineInfo>,
+    /// Settings overridden for every test, with where each override came from.
+    pub overrides: &'a [Override],
+}
+
+/// A setting overridden for every test (`--iterations 500`, `LEAKTEST_ITERATIONS=500`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// The setting, as the attribute names it: `iterations`, `timeout`, `memory_limit`.
+    pub setting: &'static str,
+    /// Its value, as given.
+    pub value: String,
+    /// Where it was given: `--iterations` or `LEAKTEST_ITERATIONS`.
+    pub source: String,
+}
+
+impl Override {
+    /// `iterations = 500 (from LEAKTEST_ITERATIONS)`.
+    pub fn describe(&self) -> String {
+        format!("{} = {} (from {})", self.setting, self.value, self.source)
+    }
 }
 
 /// The counts of a finished (or interrupted) run.
@@ -64,8 +85,8 @@ pub struct Tally {
     pub filtered_out: usize,
     /// Wall time of the run (after the build).
     pub duration: Duration,
-    /// Whether Ctrl-C ended the run.
-    pub interrupted: bool,
+    /// The signal that ended the run early (Ctrl-C, SIGTERM), if one did.
+    pub interrupted_by: Option<StopSignal>,
     /// Whether fail-fast stopped the scheduling.
     pub stopped_after_failure: bool,
     /// How the comparisons with the baseline came out, when there is one.
@@ -99,16 +120,22 @@ impl Tally {
         )
     }
 
+    /// Whether a signal ended the run early.
+    pub fn interrupted(&self) -> bool {
+        self.interrupted_by.is_some()
+    }
+
     /// Tests that regressed against the baseline.
     pub fn regressed(&self) -> usize {
         self.baseline.as_ref().map_or(0, |counts| counts.regressed)
     }
 
     /// The exit code the run ends with; when several apply, the first of
-    /// interrupted (130), a failed test (1), a regression (3), no tests (4).
+    /// interrupted (128 + the signal: 130, 143, 129), a failed test (1), a
+    /// regression (3), no tests (4).
     pub fn exit_code(&self) -> i32 {
-        if self.interrupted {
-            exit_codes::INTERRUPTED
+        if let Some(signal) = self.interrupted_by {
+            signal.exit_code()
         } else if self.failed > 0 {
             exit_codes::TESTS_FAILED
         } else if self.regressed() > 0 {
@@ -290,7 +317,7 @@ pub fn listed_targets<'a>(
         .collect();
     let harnesses = described.harnesses.iter().map(|harness| ListedTarget {
         target: &harness.target,
-        binary: Some(&harness.binary),
+        binary: Some(harness.binary.path()),
         leaktest_version: Some(&harness.leaktest_version),
         skip: None,
         tests: listed
@@ -306,7 +333,7 @@ pub fn listed_targets<'a>(
             target,
             binary: None,
             leaktest_version: None,
-            skip: Some(*reason),
+            skip: Some(reason.clone()),
             tests: Vec::new(),
         });
     harnesses.chain(skipped).collect()
@@ -322,8 +349,10 @@ mod tests {
         assert_eq!(tally.exit_code(), 0);
         tally.failed = 1;
         assert_eq!(tally.exit_code(), 1);
-        tally.interrupted = true;
+        tally.interrupted_by = Some(StopSignal::Interrupt);
         assert_eq!(tally.exit_code(), 130);
+        tally.interrupted_by = Some(StopSignal::Terminate);
+        assert_eq!(tally.exit_code(), 143);
     }
 
     #[test]

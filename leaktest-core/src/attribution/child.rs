@@ -7,31 +7,61 @@
 use crate::model::AttributionFailure;
 use crate::model::{Attribution, AttributionUnavailable, Outcome, TestDescription, TestRecord};
 use crate::registry::LeakTest;
+use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// Runs `test` as an attribution run keeping its profile at `profile`, and
-/// returns the record to write: outcome `passed` with an
-/// [`Attribution`], or the failure of the body under the profiler.
+/// Runs `test` (as `description` has it, the runner's overrides applied) as
+/// an attribution run writing its profile into `profile_dir`, the directory
+/// the runner handed down, and returns the record to write: outcome `passed`
+/// with an [`Attribution`], or the failure of the body under the profiler.
 /// `allocator` is the type name of the allocator the counting allocator
-/// wraps, as `main!` reported it.
+/// wraps, as `main!` reported it; `timeout` the runner's, counted from
+/// `started`.
 pub(crate) fn run_test(
     test: &LeakTest,
-    iterations_override: Option<u64>,
-    profile: &Path,
+    description: TestDescription,
+    profile_dir: &File,
     allocator: Option<&str>,
+    timeout: Option<Duration>,
+    started: Instant,
 ) -> TestRecord {
-    let started = Instant::now();
-    let settings = test.config.settings_with(iterations_override);
-    let description = TestDescription::new(test.full_name(), test.location(), settings);
     let (outcome, attribution) = match profilable(allocator) {
         Err(reason) => (Outcome::Passed, Some(Attribution::Unavailable { reason })),
-        Ok(()) => profile_test(test, &description, profile, started),
+        Ok(()) => match crate::protocol::directory_path(profile_dir) {
+            Ok(dir) => {
+                let profile = dir.join(crate::protocol::ATTRIBUTION_PROFILE_FILE);
+                profile_test(test, &description, &profile, timeout, started)
+            }
+            Err(error) => (Outcome::Passed, Some(unwritable(&error))),
+        },
     };
-    let mut record =
-        TestRecord::without_run(&description, outcome, started.elapsed().as_millis() as u64);
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let mut record = TestRecord::without_run(&description, outcome, elapsed_ms);
     record.attribution = attribution;
     record
+}
+
+/// The attribution of a run whose profile directory cannot be named.
+fn unwritable(error: &std::io::Error) -> Attribution {
+    #[cfg(feature = "attribution")]
+    {
+        Attribution::Failed {
+            reason: AttributionFailure::ProfileUnreadable {
+                path: crate::protocol::ATTRIBUTION_PROFILE_FILE.to_owned(),
+                message: format!(
+                    "the directory the runner handed down for it has no path here: {error}"
+                ),
+            },
+        }
+    }
+    #[cfg(not(feature = "attribution"))]
+    {
+        let _ = error;
+        Attribution::Unavailable {
+            reason: AttributionUnavailable::FeatureOff,
+        }
+    }
 }
 
 /// Whether this process can be profiled: dhat records allocations of the
@@ -67,6 +97,7 @@ fn profile_test(
     _test: &LeakTest,
     _description: &TestDescription,
     _profile: &Path,
+    _timeout: Option<Duration>,
     _started: Instant,
 ) -> (Outcome, Option<Attribution>) {
     // `profilable` refused: without the feature there is no profiler.
@@ -85,11 +116,11 @@ fn profile_test(
     test: &LeakTest,
     description: &TestDescription,
     profile: &Path,
+    timeout: Option<Duration>,
     started: Instant,
 ) -> (Outcome, Option<Attribution>) {
     use super::windows::{WindowPlan, WindowsEnd};
     use crate::driver::Driver;
-    use std::time::Duration;
 
     static DHAT: dhat::Alloc = dhat::Alloc;
     // SAFETY: `profilable` checked that the one counting allocator of this
@@ -101,8 +132,7 @@ fn profile_test(
     unsafe { crate::alloc::redirect_all(&DHAT) };
 
     let settings = &description.settings;
-    // The parent's timeout (the attribute's, or what a configuration set).
-    let timeout = crate::child::timeout_from_env();
+    // The runner's timeout (the attribute's, or what a configuration set).
     let timeout_ms = timeout.map_or(settings.timeout_ms, |timeout| {
         u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)
     });

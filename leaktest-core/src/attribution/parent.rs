@@ -4,8 +4,9 @@
 use super::AttributionPolicy;
 use crate::isolation::{run_isolated, ChildSpec, IsolationError};
 use crate::model::{Attribution, AttributionFailure, Outcome, TestRecord};
-use crate::protocol::ENV_ATTRIBUTION_PROFILE;
+use crate::protocol::ATTRIBUTION_PROFILE_FILE;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 use tempfile::TempDir;
 
@@ -21,14 +22,19 @@ const PROFILE_SUFFIX: &str = ".dhat.json";
 ///
 /// Errors are [`run_isolated`]'s for the verdict run. An attribution run that
 /// cannot even start is recorded as [`AttributionFailure::NotStarted`]; one
-/// cancelled (Ctrl-C) leaves the record without attribution, since the test
-/// itself finished.
+/// cancelled (Ctrl-C), or not started because the run was cancelled
+/// meanwhile, leaves the record without attribution, since the test itself
+/// finished.
 pub fn run_attributed(
     spec: &ChildSpec,
     policy: AttributionPolicy,
 ) -> Result<TestRecord, IsolationError> {
     let mut record = run_isolated(spec)?;
-    if policy.wants(&record) {
+    let cancelled = spec
+        .cancel
+        .as_ref()
+        .is_some_and(|cancel| cancel.load(Ordering::SeqCst));
+    if policy.wants(&record) && !cancelled {
         record.attribution = attribute(spec).ok();
     }
     Ok(record)
@@ -41,19 +47,24 @@ pub fn run_attributed(
 /// under the temporary directory, when that cannot be written).
 ///
 /// The child writes its profiles into a directory of this run's own, next to
-/// the kept profile, which is removed with whatever a killed run left there;
-/// the profile of a finished run is then moved to the kept path. So two runs
-/// of the same test at once (two `cargo test` on one target directory) never
-/// write the same file, and the kept path always holds a whole profile.
+/// the kept profile ([`ChildSpec::attribution_dir`], handed down by
+/// descriptor like the record directory), which is removed with whatever a
+/// killed run left there; the profile of a finished run is then moved to the
+/// kept path. So two runs of the same test at once (two `cargo test` on one
+/// target directory) never write the same file, and the kept path always
+/// holds a whole profile. The run is contained as every child is (see
+/// [`crate::isolation`]): a cancellation stops it with everything it
+/// started, and its directory goes with it, even when the runner dies.
 ///
 /// Only cancellation is an error; every other way the run ends is an
 /// [`Attribution`].
 pub fn attribute(spec: &ChildSpec) -> Result<Attribution, IsolationError> {
-    let kept = profile_path(&spec.binary, &spec.test.name);
+    let binary = spec.binary_path();
+    let kept = profile_path(binary, &spec.test.name);
     let (kept, run_directory) = match run_directory(&kept) {
         Ok(directory) => (kept, directory),
         Err(_) => {
-            let kept = temp_profile_path(&spec.binary, &spec.test.name);
+            let kept = temp_profile_path(binary, &spec.test.name);
             match run_directory(&kept) {
                 Ok(directory) => (kept, directory),
                 Err(error) => {
@@ -67,16 +78,12 @@ pub fn attribute(spec: &ChildSpec) -> Result<Attribution, IsolationError> {
             }
         }
     };
-    let written = run_directory
-        .path()
-        .join(kept.file_name().unwrap_or_default());
+    let written = run_directory.path().join(ATTRIBUTION_PROFILE_FILE);
     let mut attribution_spec = spec.clone();
     attribution_spec.capture_output = true;
     // A diagnosis, not a verdict: nothing to hold to budgets.
     attribution_spec.budgets = Vec::new();
-    attribution_spec
-        .env
-        .push((ENV_ATTRIBUTION_PROFILE.into(), written.clone().into()));
+    attribution_spec.attribution_dir = Some(run_directory.path().to_owned());
     let started = Instant::now();
     match run_isolated(&attribution_spec) {
         Ok(record) => {
@@ -128,6 +135,9 @@ fn attribution_of(record: TestRecord, profile: &Path) -> Attribution {
     match (record.outcome, record.attribution) {
         (Outcome::TimedOut { timeout_ms }, _) => {
             failed(AttributionFailure::TimedOut { timeout_ms })
+        }
+        (Outcome::OutOfMemory { limit_bytes, .. }, _) => {
+            failed(AttributionFailure::OutOfMemory { limit_bytes })
         }
         (Outcome::Crashed { description, .. }, _) => {
             failed(AttributionFailure::Crashed { description })
@@ -248,6 +258,18 @@ mod tests {
             Attribution::Failed {
                 reason: AttributionFailure::TestFailed {
                     message: "flaky".to_owned()
+                }
+            }
+        );
+        let out_of_memory = Outcome::OutOfMemory {
+            limit_bytes: 64 << 20,
+            iteration: Some(150),
+        };
+        assert_eq!(
+            attribution_of(record(out_of_memory, None), profile),
+            Attribution::Failed {
+                reason: AttributionFailure::OutOfMemory {
+                    limit_bytes: 64 << 20
                 }
             }
         );

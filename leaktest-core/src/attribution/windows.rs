@@ -129,7 +129,12 @@ fn run_iterations(
         let failure = match catch_unwind(AssertUnwindSafe(&mut *step)) {
             Ok(Ok(())) => None,
             Ok(Err(message)) => Some(message),
-            Err(payload) => Some(format!("panicked: {}", panic_message(&*payload))),
+            // Told as the panic's hook saw it (message and location), as
+            // in the verdict run.
+            Err(payload) => Some(match crate::panic_capture::take() {
+                Some(captured) => captured.describe(),
+                None => format!("panicked: {}", panic_message(&*payload)),
+            }),
         };
         if let Some(message) = failure {
             return Err(WindowsEnd::BodyFailed { message, iteration });

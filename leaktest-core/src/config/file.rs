@@ -228,6 +228,9 @@ impl ConfigFile {
             if folded.layer.timeout_ms.is_none() {
                 folded.layer.timeout_ms = layer.timeout_ms.clone();
             }
+            if folded.layer.memory_limit_bytes.is_none() {
+                folded.layer.memory_limit_bytes = layer.memory_limit_bytes.clone();
+            }
             for (budget, limit) in &layer.budgets {
                 folded
                     .layer
@@ -489,10 +492,7 @@ impl Parser<'_> {
                 "reason" => {
                     reason = Some(self.string(value, &dotted, "reason = \"why\"")?.to_owned())
                 }
-                _ if key_text == "iterations"
-                    || key_text == "timeout"
-                    || Budget::from_key(key_text).is_some() =>
-                {
+                _ if layer::is_test_key(key_text) => {
                     values.push((key_text.to_owned(), value, dotted));
                 }
                 _ => {
@@ -554,12 +554,10 @@ impl Parser<'_> {
         dotted: &str,
         source: ConfigSource,
     ) -> Result<bool, ConfigError> {
-        let is_per_test =
-            key == "iterations" || key == "timeout" || Budget::from_key(key).is_some();
-        if !is_per_test {
+        if !layer::is_test_key(key) {
             return Ok(false);
         }
-        let wants_string = key == "timeout" || Budget::from_key(key).is_some_and(Budget::is_bytes);
+        let wants_string = layer::takes_text(key);
         let text = match value.get_ref() {
             DeValue::Integer(integer) if integer.radix() == 10 => integer.as_str().to_owned(),
             DeValue::String(text) if wants_string => text.to_string(),

@@ -4,7 +4,7 @@
 //! layer that writes them as text.
 
 use crate::model::{Budget, ConfigSource};
-use crate::protocol::{MAX_ITERATIONS, MIN_ITERATIONS};
+use crate::protocol::{MAX_ITERATIONS, MIN_ITERATIONS, MIN_MEMORY_LIMIT_BYTES};
 use std::collections::BTreeMap;
 
 /// A value and where it came from.
@@ -30,6 +30,8 @@ pub struct Layer {
     pub iterations: Option<Sourced<u64>>,
     /// Timeout of every test, in milliseconds.
     pub timeout_ms: Option<Sourced<u64>>,
+    /// Memory limit of every test, in bytes.
+    pub memory_limit_bytes: Option<Sourced<u64>>,
     /// Budgets, in bytes or counts.
     pub budgets: BTreeMap<Budget, Sourced<u64>>,
 }
@@ -37,7 +39,10 @@ pub struct Layer {
 impl Layer {
     /// Whether the layer sets nothing.
     pub fn is_empty(&self) -> bool {
-        self.iterations.is_none() && self.timeout_ms.is_none() && self.budgets.is_empty()
+        self.iterations.is_none()
+            && self.timeout_ms.is_none()
+            && self.memory_limit_bytes.is_none()
+            && self.budgets.is_empty()
     }
 
     /// Sets `key` (`iterations`, `timeout` or a budget key) from `text`;
@@ -51,6 +56,9 @@ impl Layer {
         match key {
             "iterations" => self.iterations = Some(Sourced::new(parse_iterations(text)?, source)),
             "timeout" => self.timeout_ms = Some(Sourced::new(parse_timeout_ms(text)?, source)),
+            "memory_limit" => {
+                self.memory_limit_bytes = Some(Sourced::new(parse_memory_limit(text)?, source))
+            }
             key => match Budget::from_key(key) {
                 Some(budget) => {
                     let limit = parse_limit(budget, text)?;
@@ -65,10 +73,20 @@ impl Layer {
 
 /// The per-test keys, for messages listing the valid ones.
 pub(crate) fn test_keys() -> Vec<&'static str> {
-    ["iterations", "timeout"]
+    ["iterations", "timeout", "memory_limit"]
         .into_iter()
         .chain(Budget::all().map(Budget::key))
         .collect()
+}
+
+/// Whether `key` is a per-test key (one [`Layer::set_from_text`] sets).
+pub(crate) fn is_test_key(key: &str) -> bool {
+    matches!(key, "iterations" | "timeout" | "memory_limit") || Budget::from_key(key).is_some()
+}
+
+/// Whether `key` takes a size or a duration, written as a string.
+pub(crate) fn takes_text(key: &str) -> bool {
+    key == "timeout" || key == "memory_limit" || Budget::from_key(key).is_some_and(Budget::is_bytes)
 }
 
 /// How `key` is written, for messages.
@@ -76,6 +94,7 @@ pub(crate) fn example(key: &str) -> String {
     match (key, Budget::from_key(key)) {
         ("iterations", _) => "iterations = 500".to_owned(),
         ("timeout", _) => "timeout = \"30s\"".to_owned(),
+        ("memory_limit", _) => "memory_limit = \"4 GiB\"".to_owned(),
         (_, Some(Budget::Peak)) => "max_peak = \"24 MiB\"".to_owned(),
         (_, Some(budget)) if budget.is_bytes() => format!("{key} = \"4 KiB\""),
         _ => format!("{key} = 1"),
@@ -103,6 +122,19 @@ pub(crate) fn parse_timeout_ms(text: &str) -> Result<u64, String> {
              not `{text}`, like `timeout = \"30s\"`"
         )),
     }
+}
+
+/// A memory limit: a size (`"4 GiB"`, or bytes) of at least
+/// [`MIN_MEMORY_LIMIT_BYTES`].
+pub(crate) fn parse_memory_limit(text: &str) -> Result<u64, String> {
+    let bytes = leaktest_units::parse_size(text).map_err(|error| error.to_string())?;
+    if bytes < MIN_MEMORY_LIMIT_BYTES {
+        return Err(format!(
+            "a memory limit must be at least 16 MiB (even an empty test's process holds more), \
+             not `{text}`, like `memory_limit = \"4 GiB\"`"
+        ));
+    }
+    Ok(bytes)
 }
 
 /// A budget's limit: a size for byte budgets (`"24 MiB"`, or bytes), a whole
@@ -139,6 +171,14 @@ mod tests {
         );
         assert_eq!(layer.set_from_text("timeout", "2m", source()), Ok(true));
         assert_eq!(layer.set_from_text("iterations", "500", source()), Ok(true));
+        assert_eq!(
+            layer.set_from_text("memory_limit", "4GiB", source()),
+            Ok(true)
+        );
+        assert_eq!(
+            layer.memory_limit_bytes.clone().map(|l| l.value),
+            Some(4 << 30)
+        );
         assert_eq!(layer.set_from_text("max_peek", "1", source()), Ok(false));
         assert_eq!(layer.budgets[&Budget::Peak].value, 24 << 20);
         assert_eq!(layer.budgets[&Budget::Growth(Resource::Fds)].value, 2);
@@ -158,6 +198,7 @@ mod tests {
         assert!(error("max_fds_growth", "1 KiB").contains("expected a whole number"));
         assert!(error("timeout", "0s").contains("longer than zero"));
         assert!(error("iterations", "2").contains("from 4 to"));
+        assert!(error("memory_limit", "1 MiB").contains("at least 16 MiB"));
         assert!(layer.is_empty());
         layer.iterations = Some(Sourced::new(5, ConfigSource::Default));
         assert!(!layer.is_empty());

@@ -15,7 +15,10 @@
 use super::error::{ConfigError, Loosened};
 use super::file::{Override, Profile};
 use super::layer::{Layer, Sourced};
-use crate::model::{AttributeSettings, Budget, ConfigSource, ResolvedBudget, DEFAULT_TIMEOUT_MS};
+use crate::model::{
+    AttributeSettings, Budget, ConfigSource, ResolvedBudget, DEFAULT_MEMORY_LIMIT_BYTES,
+    DEFAULT_TIMEOUT_MS,
+};
 use std::time::Duration;
 
 /// Every layer of configuration but the test's own attribute.
@@ -45,6 +48,8 @@ pub struct Resolved {
     pub iterations: Option<Sourced<u64>>,
     /// Timeout, in milliseconds.
     pub timeout_ms: Sourced<u64>,
+    /// Memory limit, in bytes.
+    pub memory_limit_bytes: Sourced<u64>,
     /// Every budget in force, in [`Budget::all`] order: growth budgets of
     /// every resource (0 by default), the others when a layer sets them.
     pub budgets: Vec<ResolvedBudget>,
@@ -58,6 +63,20 @@ impl Resolved {
             .as_ref()
             .filter(|iterations| !matches!(iterations.source, ConfigSource::Attribute))
             .map(|iterations| iterations.value)
+    }
+
+    /// The memory limit to pass a child in place of its own, when it comes
+    /// from a layer other than the attribute and the default (which the
+    /// child applies itself).
+    pub fn memory_limit_override(&self) -> Option<u64> {
+        Some(&self.memory_limit_bytes)
+            .filter(|limit| {
+                !matches!(
+                    limit.source,
+                    ConfigSource::Attribute | ConfigSource::Default
+                )
+            })
+            .map(|limit| limit.value)
     }
 
     /// The timeout.
@@ -95,6 +114,14 @@ impl Config {
         let timeout_ms = first(&|layer| layer.timeout_ms.clone(), &above_attribute)
             .or_else(|| first(&|layer| layer.timeout_ms.clone(), &from_attribute_down))
             .unwrap_or_else(|| Sourced::new(DEFAULT_TIMEOUT_MS, ConfigSource::Default));
+        let memory_limit_bytes = first(&|layer| layer.memory_limit_bytes.clone(), &above_attribute)
+            .or_else(|| {
+                first(
+                    &|layer| layer.memory_limit_bytes.clone(),
+                    &from_attribute_down,
+                )
+            })
+            .unwrap_or_else(|| Sourced::new(DEFAULT_MEMORY_LIMIT_BYTES, ConfigSource::Default));
 
         let mut budgets = Vec::new();
         for budget in Budget::all() {
@@ -112,6 +139,7 @@ impl Config {
         Ok(Resolved {
             iterations,
             timeout_ms,
+            memory_limit_bytes,
             budgets,
         })
     }
@@ -123,6 +151,7 @@ fn attribute_layer(attribute: &AttributeSettings) -> Layer {
     Layer {
         iterations: attribute.iterations.map(sourced),
         timeout_ms: attribute.timeout_ms.map(sourced),
+        memory_limit_bytes: attribute.memory_limit_bytes.map(sourced),
         budgets: attribute
             .budgets
             .iter()

@@ -177,6 +177,12 @@ pub enum AttributionFailure {
         /// The timeout, in milliseconds.
         timeout_ms: u64,
     },
+    /// The run passed the test's memory limit (profiling three times the
+    /// test's iterations, it holds more of a leak than the verdict run did).
+    OutOfMemory {
+        /// The limit, in bytes.
+        limit_bytes: u64,
+    },
     /// The process died (a signal, an early exit).
     Crashed {
         /// How, e.g. `killed by SIGSEGV`.

@@ -276,6 +276,13 @@ pub struct AttributeSettings {
     /// `timeout = "..."`, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
+    /// `memory_limit = "..."`, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_limit_bytes: Option<u64>,
+    /// `warmup = N` (a runner recomputes the warm-up when it overrides the
+    /// iterations, as the test's process does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<u64>,
     /// Budgets given as `max_peak = "24 MiB"` and the like.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub budgets: std::collections::BTreeMap<Budget, u64>,
@@ -291,7 +298,20 @@ impl AttributeSettings {
         AttributeSettings {
             iterations,
             timeout_ms,
+            memory_limit_bytes: None,
+            warmup: None,
             budgets: budgets.into_iter().collect(),
         }
+    }
+
+    /// The same, with `memory_limit = "..."` in bytes and `warmup = N`.
+    pub fn with_memory_limit_and_warmup(
+        mut self,
+        memory_limit_bytes: Option<u64>,
+        warmup: Option<u64>,
+    ) -> AttributeSettings {
+        self.memory_limit_bytes = memory_limit_bytes;
+        self.warmup = warmup;
+        self
     }
 }

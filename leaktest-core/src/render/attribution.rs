@@ -1,7 +1,7 @@
 //! Text of an [`Attribution`]: the allocation sites of the heap growth, or
 //! why there are none, with what to do to get them.
 
-use super::format_rate;
+use super::{format_bytes, format_rate};
 use crate::model::{
     AllocationSite, Attribution, AttributionFailure, AttributionUnavailable, ProfiledSites,
     SiteFrame,
@@ -238,6 +238,12 @@ pub fn failure_sentence(reason: &AttributionFailure) -> String {
              iterations to get the sites",
             format_duration_ms(*timeout_ms)
         ),
+        AttributionFailure::OutOfMemory { limit_bytes } => format!(
+            "the attribution run, which runs the test's iterations three times over under dhat's \
+             profiler, passed the test's memory limit of {}; raise `memory_limit` or lower the \
+             iterations to get the sites",
+            format_bytes(i64::try_from(*limit_bytes).unwrap_or(i64::MAX))
+        ),
         AttributionFailure::Crashed { description } => {
             format!("the attribution run crashed: the test process {description}")
         }
@@ -350,5 +356,13 @@ mod tests {
         };
         let line = &attribution_lines(&timed_out, Some(8.0))[0];
         assert!(line.contains("timeout of 1m"), "{line}");
+        let out_of_memory = Attribution::Failed {
+            reason: AttributionFailure::OutOfMemory {
+                limit_bytes: 2 << 30,
+            },
+        };
+        let line = &attribution_lines(&out_of_memory, Some(8.0))[0];
+        assert!(line.contains("memory limit of 2.0 GiB"), "{line}");
+        assert!(line.contains("raise `memory_limit`"), "{line}");
     }
 }

@@ -130,7 +130,7 @@ fn run_header(run: &ReportedRun) -> Markup {
                 "."
             }
         }
-        @if tally.interrupted {
+        @if tally.interrupted() {
             p.notice role="status" {
                 strong { "Interrupted" } " (Ctrl-C): the tests that finished are below; "
                 (plural(tally.not_run, "test")) " did not finish."
@@ -144,7 +144,7 @@ fn run_header(run: &ReportedRun) -> Markup {
                 }
             }
         }
-        @if tally.stopped_after_failure && tally.not_run > 0 && !tally.interrupted {
+        @if tally.stopped_after_failure && tally.not_run > 0 && !tally.interrupted() {
             p.notice role="status" {
                 (plural(tally.not_run, "test")) " not started after the first failure "
                 "(" code { "--no-fail-fast" } " runs them all)."
@@ -167,7 +167,7 @@ fn run_header(run: &ReportedRun) -> Markup {
 fn finish_line(tally: &Tally) -> String {
     let ran = tally.passed + tally.failed;
     let took = format_seconds(tally.duration.as_secs_f64());
-    if tally.interrupted {
+    if tally.interrupted() {
         format!("Interrupted after {took}: {} finished", plural(ran, "test"))
     } else {
         format!("Finished {} in {took}", plural(ran, "leak test"))

@@ -11,6 +11,7 @@ iterations = 50
 
 [profile.ci]
 max_peak = "4 MiB"
+memory_limit = "1 GiB"
 
 [[profile.ci.overrides]]
 filter = "parser::*"
@@ -228,4 +229,50 @@ fn iterations_and_timeout_follow_the_same_precedence() {
         .unwrap();
     assert_eq!(default.timeout_ms.value, DEFAULT_TIMEOUT_MS);
     assert_eq!(default.iterations, None);
+}
+
+#[test]
+fn the_memory_limit_resolves_like_every_setting() {
+    let attribute =
+        AttributeSettings::default().with_memory_limit_and_warmup(Some(512 << 20), None);
+    let none = AttributeSettings::default();
+    let limit = |resolved: &Resolved| {
+        (
+            resolved.memory_limit_bytes.value,
+            resolved.memory_limit_bytes.source.to_string(),
+        )
+    };
+    let default = config("default", &[], &[])
+        .resolve(test("a"), &none)
+        .unwrap();
+    assert_eq!(limit(&default), (2 << 30, "[default]".to_owned()));
+    assert_eq!(
+        default.memory_limit_override(),
+        None,
+        "the child applies the default"
+    );
+    let profile = config("ci", &[], &[]).resolve(test("a"), &none).unwrap();
+    assert_eq!(limit(&profile).0, 1 << 30);
+    assert_eq!(profile.memory_limit_override(), Some(1 << 30));
+    let own = config("ci", &[], &[])
+        .resolve(test("a"), &attribute)
+        .unwrap();
+    assert_eq!(
+        limit(&own),
+        (512 << 20, "[attribute]".to_owned()),
+        "above the profile"
+    );
+    assert_eq!(
+        own.memory_limit_override(),
+        None,
+        "the child applies its attribute"
+    );
+    let env = config("ci", &[("LEAKTEST_MEMORY_LIMIT", "3 GiB")], &[])
+        .resolve(test("a"), &attribute)
+        .unwrap();
+    assert_eq!(
+        limit(&env),
+        (3 << 30, "[environment LEAKTEST_MEMORY_LIMIT]".to_owned())
+    );
+    assert_eq!(env.memory_limit_override(), Some(3 << 30));
 }

@@ -325,7 +325,7 @@ fn the_page_loads_nothing_from_anywhere() {
 #[test]
 fn an_interrupted_run_names_the_tests_it_cut_short() {
     let mut run = run_of(vec![ran("clean", Outcome::Passed, false)]);
-    run.tally.interrupted = true;
+    run.tally.interrupted_by = Some(crate::interrupt::StopSignal::Interrupt);
     run.tally.not_run = 2;
     run.unfinished = vec![("alpha::leaks".to_owned(), "hangs <forever>".to_owned())];
     let page = render(&run);
