@@ -137,7 +137,6 @@ mod tests {
     use leaktest_core::model::{Outcome, Settings, TestDescription};
     use std::os::unix::fs::PermissionsExt;
     use std::path::Path;
-    use std::time::Duration;
 
     /// A fake harness: `pass` delivers a passing record into the directory
     /// it is handed (by descriptor: `LEAKTEST_RECORD` is `<fd>:<device>:<inode>`),
@@ -176,18 +175,11 @@ mod tests {
     fn specs(binary: &Path, names: &[&str], cancel: &Arc<AtomicBool>) -> Vec<ChildSpec> {
         names
             .iter()
-            .map(|name| ChildSpec {
-                binary: binary.to_owned(),
-                arg0: None,
-                test: TestDescription::new(*name, "fake.rs:1", settings()),
-                timeout: Duration::from_secs(20),
-                overrides: Default::default(),
-                capture_output: true,
-                env: Vec::new(),
-                current_dir: None,
-                cancel: Some(Arc::clone(cancel)),
-                budgets: Vec::new(),
-                attribution_dir: None,
+            .map(|name| {
+                let test = TestDescription::new(*name, "fake.rs:1", settings());
+                let mut spec = ChildSpec::new(binary.to_owned(), test);
+                spec.cancel = Some(Arc::clone(cancel));
+                spec
             })
             .collect()
     }

@@ -78,6 +78,39 @@ pub struct ChildSpec {
 }
 
 impl ChildSpec {
+    /// The verdict run of `test` in `binary`, as a runner with no options
+    /// starts it: killed after the test's own timeout, output captured, no
+    /// overrides, extra environment, working directory, cancellation or
+    /// budgets. Set the public fields to change any of that.
+    ///
+    /// ```no_run
+    /// use leaktest_core::isolation::{run_isolated, ChildSpec};
+    /// use leaktest_core::model::{Settings, TestDescription};
+    ///
+    /// let test = TestDescription::new("parse_does_not_leak", "tests/leaks.rs", Settings::default());
+    /// let mut spec = ChildSpec::new("target/debug/deps/leaks-1a2b3c".into(), test);
+    /// spec.capture_output = false;
+    /// let record = run_isolated(&spec)?;
+    /// println!("{:?}", record.outcome);
+    /// # Ok::<(), leaktest_core::isolation::IsolationError>(())
+    /// ```
+    pub fn new(binary: PathBuf, test: TestDescription) -> Self {
+        let timeout = Duration::from_millis(test.settings.timeout_ms);
+        Self {
+            binary,
+            arg0: None,
+            test,
+            timeout,
+            overrides: protocol::SettingsOverride::default(),
+            capture_output: true,
+            env: Vec::new(),
+            current_dir: None,
+            cancel: None,
+            budgets: Vec::new(),
+            attribution_dir: None,
+        }
+    }
+
     /// The test binary's path, as reports show it (and as profiles are kept
     /// under): [`ChildSpec::arg0`] when set, else [`ChildSpec::binary`].
     pub fn binary_path(&self) -> &Path {

@@ -319,24 +319,16 @@ fn a_second_window_that_would_overrun_the_timeout_is_not_started() {
     let directory = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::default();
     settings.timeout_ms = 3000;
-    let spec = ChildSpec {
-        binary: binary.clone(),
-        arg0: None,
-        test: TestDescription::new(
-            "leaks_too_slowly_to_profile_in_time",
-            "tests/leaks.rs",
-            settings,
-        ),
-        timeout: Duration::from_secs(60),
-        overrides: Default::default(),
-        capture_output: true,
-        // What the child plans its run by; the runner's own timeout is above.
-        env: vec![("LEAKTEST_TIMEOUT_MS".into(), "3000".into())],
-        current_dir: None,
-        cancel: None,
-        budgets: Vec::new(),
-        attribution_dir: Some(directory.path().to_owned()),
-    };
+    let test = TestDescription::new(
+        "leaks_too_slowly_to_profile_in_time",
+        "tests/leaks.rs",
+        settings,
+    );
+    let mut spec = ChildSpec::new(binary.clone(), test);
+    spec.timeout = Duration::from_secs(60);
+    // What the child plans its run by; the runner's own timeout is above.
+    spec.env = vec![("LEAKTEST_TIMEOUT_MS".into(), "3000".into())];
+    spec.attribution_dir = Some(directory.path().to_owned());
     let record = run_isolated(&spec).expect("run the attribution child");
     assert_eq!(record.outcome, Outcome::Passed, "{record:?}");
     assert_eq!(

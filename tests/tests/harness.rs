@@ -545,19 +545,10 @@ fn child_record(binary: &Path, test: &str) -> serde_json::Value {
     use leaktest_core::model::{Settings, TestDescription};
     let mut settings = Settings::default();
     settings.timeout_ms = 3000;
-    let spec = ChildSpec {
-        binary: binary.to_owned(),
-        arg0: None,
-        test: TestDescription::new(test, "tests/leaks.rs", settings),
-        timeout: Duration::from_secs(3),
-        overrides: Default::default(),
-        capture_output: true,
-        env: Vec::new(),
-        current_dir: None,
-        cancel: None,
-        budgets: Vec::new(),
-        attribution_dir: None,
-    };
+    let spec = ChildSpec::new(
+        binary.to_owned(),
+        TestDescription::new(test, "tests/leaks.rs", settings),
+    );
     let record = run_isolated(&spec).expect("run the child");
     serde_json::to_value(&record).expect("a record is JSON")
 }

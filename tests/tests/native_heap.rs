@@ -13,7 +13,6 @@ use leaktest_e2e::{checked_in_fixture_manifest, executable_in_cargo_messages, fi
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::Duration;
 
 /// The fixture's test targets: `main!()`, `main!(allocator = MmapAlloc)`,
 /// and a hand-installed `CountingAlloc<System>`.
@@ -45,19 +44,10 @@ fn harness(target: &str) -> PathBuf {
 fn record(binary: &Path, test: &str) -> TestRecord {
     let mut settings = Settings::default();
     settings.timeout_ms = 30_000;
-    let spec = ChildSpec {
-        binary: binary.to_owned(),
-        arg0: None,
-        test: TestDescription::new(test, "tests/leaks.rs", settings),
-        timeout: Duration::from_secs(30),
-        overrides: Default::default(),
-        capture_output: true,
-        env: Vec::new(),
-        current_dir: None,
-        cancel: None,
-        budgets: Vec::new(),
-        attribution_dir: None,
-    };
+    let spec = ChildSpec::new(
+        binary.to_owned(),
+        TestDescription::new(test, "tests/leaks.rs", settings),
+    );
     let record = run_isolated(&spec).expect("run the child");
     assert!(
         !matches!(record.outcome, Outcome::Crashed { .. }),
