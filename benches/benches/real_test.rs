@@ -22,9 +22,15 @@
 //! a small document, about 22 µs) and the same ten times over (`x10`).
 //!
 //! `cargo bench -p leaktest-benches --bench real_test`; under `cargo test`
-//! (no `--bench` flag) one round runs, as a smoke test.
+//! (no `--bench` flag) one round runs, as a smoke test. With
+//! `LEAKTEST_BENCH_BEFORE=<path>` naming another build of the
+//! `leaktest_fixture` binary (say, a copy of `main`'s), its leak tests run
+//! in the same rounds as `before: ...` contenders, for a before/after
+//! comparison within one run.
 
-use leaktest_benches::process_bench::{child_mode, measuring, run_and_report, Contender};
+use leaktest_benches::process_bench::{
+    child_mode, child_mode_of, measuring, run_and_report, Contender,
+};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -117,7 +123,7 @@ fn main() {
         ),
         contender(
             "empty leak test, settle = \"0ms\"",
-            leak_test("empty_body_unsettled", records),
+            leak_test("empty_body_unsettled", records.clone()),
             1,
             false,
         ),
@@ -132,6 +138,30 @@ fn main() {
             false,
         ),
     ];
+    let before = std::env::var_os("LEAKTEST_BENCH_BEFORE").map(|path| {
+        let path: &'static std::path::Path = Box::leak(PathBuf::from(path).into_boxed_path());
+        path
+    });
+    let mut contenders = Vec::from(contenders);
+    if let Some(before) = before {
+        for (name, test, baseline) in [
+            ("before: leak test", "realistic_body", 0),
+            ("before: x10 leak test", "realistic_body_x10", 5),
+            ("before: empty leak test", "empty_body", 1),
+            (
+                "before: empty leak test, settle = \"0ms\"",
+                "empty_body_unsettled",
+                1,
+            ),
+        ] {
+            contenders.push(contender(
+                name,
+                child_mode_of(before, test, records.clone()),
+                baseline,
+                false,
+            ));
+        }
+    }
     let rounds = if measuring() { ROUNDS } else { 1 };
     run_and_report(
         "per-test cost, 100 iterations",

@@ -189,13 +189,22 @@ pub fn child_mode(
     test: &'static str,
     records: std::path::PathBuf,
 ) -> Box<dyn Fn() -> Command> {
+    child_mode_of(std::path::Path::new(binary), test, records)
+}
+
+/// [`child_mode`] of a binary given by path (another build, for a
+/// before/after comparison).
+pub fn child_mode_of(
+    binary: &'static std::path::Path,
+    test: &'static str,
+    records: std::path::PathBuf,
+) -> Box<dyn Fn() -> Command> {
     Box::new(move || {
         let dir = fresh_record_dir(&records);
-        leaktest_core::isolation::child_command(std::path::Path::new(binary), test, &dir)
-            .unwrap_or_else(|error| {
-                eprintln!("cannot prepare the child of {test}: {error}");
-                std::process::exit(1);
-            })
+        leaktest_core::isolation::child_command(binary, test, &dir).unwrap_or_else(|error| {
+            eprintln!("cannot prepare the child of {test}: {error}");
+            std::process::exit(1);
+        })
     })
 }
 

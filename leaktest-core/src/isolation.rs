@@ -215,20 +215,19 @@ impl Drop for OrphanCatcher {
     fn drop(&mut self) {
         #[cfg(target_os = "linux")]
         {
-            let this = std::process::id();
             for _ in 0..1000 {
-                let children = process::children_of(this);
+                let children = process::own_children(false);
                 if children.is_empty() {
                     break;
                 }
-                for (pid, _) in &children {
-                    process::signal_process(*pid, libc::SIGKILL);
+                for child in &children {
+                    process::signal_process(child.pid, libc::SIGKILL);
                 }
-                for (pid, _) in &children {
+                for child in &children {
                     let mut status = 0;
                     // SAFETY: waitpid writes only into `status`.
                     unsafe {
-                        libc::waitpid(*pid as libc::pid_t, &mut status, 0);
+                        libc::waitpid(child.pid as libc::pid_t, &mut status, libc::__WALL);
                     }
                 }
             }

@@ -1,7 +1,7 @@
 //! Process plumbing shared by the runner side ([`crate::isolation`],
 //! [`crate::protocol`]) and the test's supervisor ([`crate::keeper`]): signals
 //! to process groups, exits observed without reaping, and (Linux) the child
-//! processes of a process, read from `/proc`.
+//! processes of this process, found through `/proc`.
 //!
 //! Every function here is a thin, checked wrapper of one system call or one
 //! `/proc` read; the decisions live with the callers.
@@ -93,51 +93,94 @@ pub(crate) fn exited_unreaped(pid: u32, block: bool) -> bool {
     }
 }
 
-/// One line of `/proc/<pid>/stat`, the fields leaktest reads.
+/// A child process of this process, as the kernel's `waitid` sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ProcStat {
-    /// The process's state letter (`R`, `S`, `D`, `Z` for a zombie, ...).
-    pub(crate) state: u8,
-    /// Its parent's process id.
-    pub(crate) parent: u32,
+pub(crate) struct OwnChild {
+    /// Its process id.
+    pub(crate) pid: u32,
+    /// Whether it has ended (a zombie not yet reaped).
+    pub(crate) has_ended: bool,
 }
 
-impl ProcStat {
-    /// Parses `pid (comm) state ppid ...`; the command name may itself hold
-    /// spaces and parentheses, so the fields are read after its last `)`.
-    pub(crate) fn parse(stat: &[u8]) -> Option<ProcStat> {
-        let after_name = stat.iter().rposition(|&byte| byte == b')')? + 1;
-        let mut fields = stat[after_name..]
-            .split(|&byte| byte == b' ')
-            .filter(|field| !field.is_empty());
-        let state = *fields.next()?.first()?;
-        let parent = std::str::from_utf8(fields.next()?).ok()?.parse().ok()?;
-        Some(ProcStat { state, parent })
-    }
-
-    /// True for a process that has ended (a zombie not yet reaped, or dead).
-    pub(crate) fn has_ended(self) -> bool {
-        matches!(self.state, b'Z' | b'X' | b'x')
-    }
-}
-
-/// The child processes of process `parent`, found by reading the parent of
-/// every process in `/proc` (the kernel's own `children` list is not built
-/// into every kernel). Processes that end meanwhile are simply missed.
+/// The child processes of this process (of any of its threads).
+///
+/// A process that runs one thread (`single_threaded`, as the keeper does)
+/// reads that thread's `children` list, where the kernel keeps one: one
+/// file, whatever runs on the machine. A read of it that lists nothing
+/// means there was no child at that moment; one made while children come
+/// and go may miss some, which the callers' rounds (kill, reap, list again
+/// until nothing is left) find in the next round. Otherwise every process
+/// `/proc` lists is asked about with `waitid`, which fails with `ECHILD` for
+/// a process that is not our child: one system call per process on the
+/// machine, where reading each `/proc/<pid>/stat` for its parent took a path
+/// lookup, an open, several reads and a close. Processes started or ended
+/// meanwhile may be missed; a child that exists throughout is always found.
 #[cfg(target_os = "linux")]
-pub(crate) fn children_of(parent: u32) -> Vec<(u32, ProcStat)> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
+pub(crate) fn own_children(single_threaded: bool) -> Vec<OwnChild> {
+    let listed = if single_threaded {
+        this_threads_children()
+    } else {
+        None
     };
-    entries
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
-            Some((pid, ProcStat::parse(&stat)?))
-        })
-        .filter(|(_, stat)| stat.parent == parent)
+    let candidates = match listed {
+        Some(pids) => pids,
+        None => {
+            let Ok(entries) = std::fs::read_dir("/proc") else {
+                return Vec::new();
+            };
+            entries
+                .flatten()
+                .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+                .collect()
+        }
+    };
+    candidates
+        .into_iter()
+        .filter_map(|pid| child_state(pid).map(|has_ended| OwnChild { pid, has_ended }))
         .collect()
+}
+
+/// The process ids in the calling thread's `children` list; `None` where
+/// the kernel keeps no such list (built without `CONFIG_PROC_CHILDREN`).
+#[cfg(target_os = "linux")]
+fn this_threads_children() -> Option<Vec<u32>> {
+    // SAFETY: gettid has no preconditions.
+    let thread = unsafe { libc::gettid() };
+    let listed = std::fs::read_to_string(format!("/proc/self/task/{thread}/children")).ok()?;
+    Some(
+        listed
+            .split_ascii_whitespace()
+            .filter_map(|pid| pid.parse().ok())
+            .collect(),
+    )
+}
+
+/// For a child `pid` of this process, whether it has ended; `None` for a
+/// process that is not our child. Reaps nothing.
+#[cfg(target_os = "linux")]
+fn child_state(pid: u32) -> Option<bool> {
+    let id = libc::id_t::try_from(pid).ok()?;
+    loop {
+        // SAFETY: waitid writes only into the siginfo_t we pass. `__WALL`
+        // takes children whatever signal they report their end with, and
+        // WNOWAIT | WNOHANG neither reaps nor waits.
+        let (result, exited) = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            let result = libc::waitid(
+                libc::P_PID,
+                id,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT | libc::__WALL,
+            );
+            (result, info.si_pid())
+        };
+        if result == 0 {
+            return Some(exited != 0);
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return None;
+        }
+    }
 }
 
 /// The command line of process `pid`, arguments separated by spaces; its
@@ -189,21 +232,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stat_lines_are_read_after_the_command_name() {
-        let stat = b"4242 (a (weird) name) S 17 4242 4242 0 -1 4194560";
-        assert_eq!(
-            ProcStat::parse(stat),
-            Some(ProcStat {
-                state: b'S',
-                parent: 17
-            })
-        );
-        let zombie = ProcStat::parse(b"9 (sleep) Z 1 9 9").unwrap();
-        assert!(zombie.has_ended());
-        assert_eq!(ProcStat::parse(b"garbage"), None);
-    }
-
-    #[test]
     fn a_pending_sigkill_is_seen_in_either_mask() {
         let quiet = "Name:\tx\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n";
         assert!(!kill_pending(quiet));
@@ -213,19 +241,35 @@ mod tests {
         assert!(!kill_pending(terminated), "SIGTERM is not SIGKILL");
     }
 
+    /// Both ways of listing: the calling thread's `children` list (these
+    /// children were started by this test's thread) and the scan of `/proc`.
     #[cfg(target_os = "linux")]
     #[test]
-    fn the_children_of_this_process_are_found() {
-        let mut child = std::process::Command::new("sleep")
+    fn the_children_of_this_process_are_found_running_and_ended() {
+        let mut running = std::process::Command::new("sleep")
             .arg("30")
             .spawn()
             .expect("spawn sleep");
-        let children = children_of(std::process::id());
-        let found = children.iter().any(|(pid, _)| *pid == child.id());
-        let command = command_line(child.id());
-        child.kill().expect("kill");
-        child.wait().expect("reap");
-        assert!(found, "{children:?}");
+        let mut ended = std::process::Command::new("true")
+            .spawn()
+            .expect("spawn true");
+        assert!(exited_unreaped(ended.id(), true));
+        let listings = [own_children(true), own_children(false)];
+        let command = command_line(running.id());
+        running.kill().expect("kill");
+        running.wait().expect("reap");
+        ended.wait().expect("reap");
+        for listed in listings {
+            let state = |pid| {
+                listed
+                    .iter()
+                    .find(|child| child.pid == pid)
+                    .map(|child| child.has_ended)
+            };
+            assert_eq!(state(running.id()), Some(false), "{listed:?}");
+            assert_eq!(state(ended.id()), Some(true), "{listed:?}");
+            assert_eq!(state(1), None, "init is nobody's child here: {listed:?}");
+        }
         assert_eq!(command, "sleep 30");
     }
 }
