@@ -221,10 +221,12 @@ pub(crate) fn is_being_killed(pid: u32) -> bool {
 }
 
 /// Whether this process runs a single thread (a fork then copies everything
-/// it needs); `false` when that cannot be told.
+/// it needs); `false` when that cannot be told. Lists `/proc/self/task`
+/// (one entry per thread) rather than asking the census, which would open
+/// and check its kept descriptors here only to reopen them after the fork.
 #[cfg(target_os = "linux")]
 pub(crate) fn is_single_threaded() -> bool {
-    crate::census::threads() == Some(1)
+    std::fs::read_dir("/proc/self/task").is_ok_and(|threads| threads.count() == 1)
 }
 
 #[cfg(test)]
