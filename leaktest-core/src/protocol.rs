@@ -18,7 +18,11 @@
 //!   into the directory as `record-<pid>.json` (written to a temporary name,
 //!   then renamed), `<pid>` being the process that ran the test. On Linux the
 //!   process started first supervises the test's process and writes its own
-//!   report, `supervisor.json` (see `leaktest_core::isolation`).
+//!   report, `supervisor.json` (see `leaktest_core::isolation`), naming that
+//!   process; when the test's process exited with code 0 and left nothing
+//!   running, it writes no report and renames the record to its own pid
+//!   instead, so that the runner reads the record of the process it started,
+//!   as where no supervisor runs.
 //! - [`ENV_ITERATIONS`]`=<n>` and [`ENV_MEMORY_LIMIT`]`=<size>` (optional):
 //!   override every test's iterations and memory limit. Under `cargo test`
 //!   they are also the user's way to override them; the harness prints them
