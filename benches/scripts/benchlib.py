@@ -56,8 +56,13 @@ def cargo_executables(args, cwd=WORKSPACE):
             message = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if message.get("reason") == "compiler-artifact" and message.get("executable"):
-            executables[message["target"]["name"]] = message["executable"]
+        if message.get("reason") != "compiler-artifact" or not message.get("executable"):
+            continue
+        # `cargo bench` also builds each binary as a test harness (of no
+        # benches): that artifact is not the program.
+        if message["target"]["kind"] == ["bin"] and message.get("profile", {}).get("test"):
+            continue
+        executables[message["target"]["name"]] = message["executable"]
     return executables
 
 
