@@ -164,7 +164,11 @@ fn profile_test(
     let failed = |reason| Some(Attribution::Failed { reason });
     let attribution = match windows.map(|run| run.end) {
         Some(WindowsEnd::Profiled) => {
-            match super::read_sites(&plan.profiles, plan.window_iterations) {
+            let windows = super::sites::Windows {
+                warmup_iterations: plan.warmup_iterations,
+                iterations: plan.window_iterations,
+            };
+            match super::read_sites(&plan.profiles, windows) {
                 Ok(mut sites) => {
                     sites.duration_ms = started.elapsed().as_millis() as u64;
                     Some(Attribution::Profiled(sites))

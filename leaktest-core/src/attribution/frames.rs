@@ -119,6 +119,24 @@ impl ProfileFrame {
             || function.starts_with("backtrace::")
     }
 
+    /// Whether the frame is a reallocating entry point of an allocator
+    /// (`GlobalAlloc::realloc`, `__rust_realloc`, or `Allocator::grow` and
+    /// `shrink`, which call it, when dhat's backtrace starts there): a
+    /// backtrace through it grew or shrank an existing block.
+    pub fn is_reallocation(&self) -> bool {
+        let function = self.function.as_str();
+        self.is_allocator()
+            && [
+                "::realloc",
+                "_realloc",
+                "Allocator>::grow",
+                "Allocator>::grow_zeroed",
+                "Allocator>::shrink",
+            ]
+            .iter()
+            .any(|ending| function.ends_with(ending))
+    }
+
     /// The frame as an allocation site shows it.
     pub fn to_site_frame(&self) -> SiteFrame {
         SiteFrame::new(self.function.clone(), self.file.clone(), self.line)

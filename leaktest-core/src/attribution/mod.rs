@@ -161,7 +161,7 @@ pub(crate) fn window_iterations(settings: &Settings) -> [u64; 2] {
 #[cfg(feature = "attribution")]
 pub(crate) fn read_sites(
     profiles: &[PathBuf; 2],
-    window_iterations: [u64; 2],
+    windows: sites::Windows,
 ) -> Result<ProfiledSites, AttributionFailure> {
     let read = |path: &PathBuf| {
         HeapProfile::read(path).map_err(|error| AttributionFailure::ProfileUnreadable {
@@ -172,7 +172,7 @@ pub(crate) fn read_sites(
     let shorter = read(&profiles[0]);
     let _ = std::fs::remove_file(&profiles[0]);
     let (shorter, longer) = (shorter?, read(&profiles[1])?);
-    let growing = sites::growing_sites(&shorter, &longer, window_iterations);
+    let growing = sites::growing_sites(&shorter, &longer, windows);
     let unlisted = growing
         .sites
         .len()
@@ -184,7 +184,7 @@ pub(crate) fn read_sites(
         unlisted as u64,
         growing.explained_bytes_per_iteration,
         profiles[1].display().to_string(),
-        window_iterations,
+        windows.iterations,
         has_line_info(&longer),
     ))
 }

@@ -19,18 +19,35 @@
 //!
 //! A site **grows** when the longer window kept more than the shorter, and at
 //! least halfway from "as much" to "in proportion to its length":
-//! `kept_L ≥ kept_S · (1 + L/S) / 2`. Its rate is `(kept_L − kept_S) / (L − S)`
-//! bytes (and blocks) per iteration. Sites are ranked by bytes per iteration.
+//! `kept_L ≥ kept_S · (1 + L/S) / 2`. Sites are ranked by bytes per iteration.
 //!
-//! A buffer that grows by reallocation (a `Vec` or a `HashSet` never pruned)
-//! is one block that dhat counts as allocated at its last reallocation, with
-//! its whole size: each window keeps the buffer as it was at its end, so the
-//! difference is what the buffer grew by between the two ends, `L` iterations
-//! apart. Such a site (its blocks level) grows by `(kept_L − kept_S) / L`
-//! bytes per iteration, following the buffer's doublings rather than each
-//! push. The longer window spans a doubling of such a buffer whenever the
-//! warm-up is shorter than the shorter window, which the attribution run
-//! ensures.
+//! A site's **rate** never overstates what it keeps per iteration, so that
+//! the sites never explain more than the growth measured. Its program points
+//! fall in two parts, each with a rate of its own, summed:
+//!
+//! - **Blocks** allocated and kept (`B` kept by the shorter window, `C` by the
+//!   longer): `min((C − B) / (L − S), C / L)`. The difference cancels memory
+//!   in flight at both ends; `C / L`, the longer window's own average, cannot
+//!   overstate a leak that started inside the shorter window (which keeps
+//!   less than `S` iterations' worth, so the difference alone would count up
+//!   to twice its rate) or stopped inside the longer.
+//! - A **buffer growing by reallocation** (a `Vec` or a `HashSet` never
+//!   pruned): one block that dhat counts as allocated at its last
+//!   reallocation, with its whole size, holding everything pushed since the
+//!   test began. Its size runs ahead of its contents by up to twice, and the
+//!   window a doubling falls in says nothing of its rate, so it is rated by
+//!   what it surely holds: a buffer that doubles held at least half its final
+//!   size `C` when it last reallocated, pushed by at most every iteration of
+//!   the attribution run up to then (`I` = warm-up + `S` + `L`): `C / (2 I)`.
+//!   This understates a buffer by up to about twice and a hash table by up to
+//!   about three times (its load factor); it is exact for neither, and never
+//!   more. Points reached through a reallocating entry of the allocator that
+//!   gained at most one block, and points whose blocks did not grow at all,
+//!   are buffers; other reallocation points (a `Vec` shrunk into a kept
+//!   `Box<[T]>` per call) are blocks.
+//!
+//! The longer window spans a doubling of a buffer whenever the warm-up is
+//! shorter than the shorter window, which the attribution run ensures.
 
 use super::frames::ProfileFrame;
 use super::profile::HeapProfile;
@@ -57,6 +74,90 @@ pub(crate) struct Kept {
     pub bytes: u64,
     /// Blocks.
     pub blocks: u64,
+}
+
+impl Kept {
+    fn add(&mut self, bytes: u64, blocks: u64) {
+        self.bytes = self.bytes.saturating_add(bytes);
+        self.blocks = self.blocks.saturating_add(blocks);
+    }
+}
+
+/// What a site kept at the end of a window, apart by how it was allocated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SiteKept {
+    /// Through `alloc` (and `alloc_zeroed`).
+    pub allocated: Kept,
+    /// Through `realloc`: buffers grown (or shrunk) in place.
+    pub reallocated: Kept,
+}
+
+impl SiteKept {
+    /// Bytes of both parts.
+    pub fn bytes(&self) -> u64 {
+        self.allocated.bytes.saturating_add(self.reallocated.bytes)
+    }
+}
+
+/// The iterations of an attribution run: its unprofiled warm-up, then the
+/// shorter and the longer profiled window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Windows {
+    /// Iterations before the shorter window.
+    pub warmup_iterations: u64,
+    /// Iterations of the shorter and of the longer window.
+    pub iterations: [u64; 2],
+}
+
+impl Windows {
+    /// Iterations from the start of the run to the end of the longer window.
+    fn iterations_to_end(&self) -> u64 {
+        let [shorter, longer] = self.iterations;
+        self.warmup_iterations
+            .saturating_add(shorter)
+            .saturating_add(longer)
+    }
+}
+
+/// Bytes (or blocks) per iteration of a site's blocks that were kept
+/// `shorter` by the shorter window and `longer` by the longer:
+/// `min((C − B) / (L − S), C / L)`, never negative (see the module docs).
+pub(crate) fn kept_blocks_rate(shorter: u64, longer: u64, windows: Windows) -> f64 {
+    let [short, long] = windows.iterations;
+    if longer <= shorter || long <= short {
+        return 0.0;
+    }
+    let gained = (longer - shorter) as f64 / (long - short) as f64;
+    let longer_average = longer as f64 / long as f64;
+    gained.min(longer_average)
+}
+
+/// Bytes per iteration of a buffer growing by reallocation that was
+/// `longer_bytes` at the end of the longer window: `C / (2 I)`, half its size
+/// over every iteration up to then (see the module docs).
+pub(crate) fn buffer_rate(longer_bytes: u64, windows: Windows) -> f64 {
+    let iterations = windows.iterations_to_end();
+    if iterations == 0 {
+        return 0.0;
+    }
+    longer_bytes as f64 / 2.0 / iterations as f64
+}
+
+/// Bytes and blocks per iteration of one part of a site: a buffer when its
+/// blocks did not grow, or when it was reallocated and gained at most one
+/// block; kept blocks otherwise.
+fn part_rate(shorter: Kept, longer: Kept, reallocated: bool, windows: Windows) -> (f64, f64) {
+    if longer.bytes <= shorter.bytes {
+        return (0.0, 0.0);
+    }
+    let blocks_gained = longer.blocks.saturating_sub(shorter.blocks);
+    if blocks_gained == 0 || (reallocated && blocks_gained <= 1) {
+        return (buffer_rate(longer.bytes, windows), 0.0);
+    }
+    (
+        kept_blocks_rate(shorter.bytes, longer.bytes, windows),
+        kept_blocks_rate(shorter.blocks, longer.blocks, windows),
+    )
 }
 
 /// The growing sites of two windows, ranked.
@@ -110,17 +211,30 @@ pub(crate) fn site_key(frames: &[ProfileFrame]) -> SiteKey {
 }
 
 /// What each site of `profile` kept at its end.
-pub(crate) fn kept_by_site(profile: &HeapProfile) -> HashMap<SiteKey, Kept> {
-    let mut sites: HashMap<SiteKey, Kept> = HashMap::new();
+pub(crate) fn kept_by_site(profile: &HeapProfile) -> HashMap<SiteKey, SiteKept> {
+    let mut sites: HashMap<SiteKey, SiteKept> = HashMap::new();
     for point in &profile.points {
         if point.end_bytes == 0 && point.end_blocks == 0 {
             continue;
         }
         let kept = sites.entry(site_key(&point.frames)).or_default();
-        kept.bytes = kept.bytes.saturating_add(point.end_bytes);
-        kept.blocks = kept.blocks.saturating_add(point.end_blocks);
+        let part = if is_reallocation(&point.frames) {
+            &mut kept.reallocated
+        } else {
+            &mut kept.allocated
+        };
+        part.add(point.end_bytes, point.end_blocks);
     }
     sites
+}
+
+/// Whether a backtrace (innermost frame first) is a reallocation's: one of
+/// the allocator's frames it starts with is a `realloc`.
+fn is_reallocation(frames: &[ProfileFrame]) -> bool {
+    frames
+        .iter()
+        .take_while(|frame| frame.is_allocator())
+        .any(ProfileFrame::is_reallocation)
 }
 
 /// Whether a site that kept `shorter` bytes at the end of a window of
@@ -132,41 +246,46 @@ pub(crate) fn grows(shorter: u64, longer: u64, window_iterations: [u64; 2]) -> b
     longer > shorter && 2 * u128::from(longer) * short >= u128::from(shorter) * (short + long)
 }
 
-/// The sites growing from the `shorter` profile to the `longer`, of windows
-/// of `window_iterations` (shorter first), ranked by bytes per iteration.
+/// The sites growing from the `shorter` profile to the `longer`, of the
+/// run's `windows`, ranked by bytes per iteration.
 pub(crate) fn growing_sites(
     shorter: &HeapProfile,
     longer: &HeapProfile,
-    window_iterations: [u64; 2],
+    windows: Windows,
 ) -> GrowingSites {
-    let extra_iterations = window_iterations[1].saturating_sub(window_iterations[0]);
-    if extra_iterations == 0 {
+    if windows.iterations[1] <= windows.iterations[0] {
         return GrowingSites {
             sites: Vec::new(),
             explained_bytes_per_iteration: 0.0,
         };
     }
     let kept_shorter = kept_by_site(shorter);
-    let per_iteration = |amount: u64, iterations: u64| amount as f64 / iterations as f64;
     let mut sites: Vec<AllocationSite> = kept_by_site(longer)
         .into_iter()
         .filter_map(|(key, kept_longer)| {
             let kept_shorter = kept_shorter.get(&key).copied().unwrap_or_default();
-            if !grows(kept_shorter.bytes, kept_longer.bytes, window_iterations) {
+            if !grows(
+                kept_shorter.bytes(),
+                kept_longer.bytes(),
+                windows.iterations,
+            ) {
                 return None;
             }
-            let bytes = kept_longer.bytes - kept_shorter.bytes;
-            let blocks = kept_longer.blocks.saturating_sub(kept_shorter.blocks);
-            // A site whose blocks stay level grew by reallocating one buffer,
-            // whose growth spans the L iterations between the windows' ends.
-            let bytes_iterations = if blocks == 0 {
-                window_iterations[1]
-            } else {
-                extra_iterations
-            };
+            let (allocated_bytes, allocated_blocks) = part_rate(
+                kept_shorter.allocated,
+                kept_longer.allocated,
+                false,
+                windows,
+            );
+            let (reallocated_bytes, reallocated_blocks) = part_rate(
+                kept_shorter.reallocated,
+                kept_longer.reallocated,
+                true,
+                windows,
+            );
             Some(AllocationSite::new(
-                per_iteration(bytes, bytes_iterations),
-                per_iteration(blocks, extra_iterations),
+                allocated_bytes + reallocated_bytes,
+                allocated_blocks + reallocated_blocks,
                 key.frames,
                 key.in_user_code,
             ))
@@ -189,7 +308,11 @@ mod tests {
     use super::*;
     use crate::attribution::profile::ProgramPoint;
 
-    const WINDOWS: [u64; 2] = [100, 200];
+    /// 10 iterations of warm-up, then windows of 100 and 200: 310 in all.
+    const WINDOWS: Windows = Windows {
+        warmup_iterations: 10,
+        iterations: [100, 200],
+    };
 
     /// Frames of `functions`, each at a line of its own (the length of its
     /// name) in `src/lib.rs`.
@@ -234,6 +357,27 @@ mod tests {
     ];
     const CHURN: &[&str] = &["alloc::alloc::alloc", "my_crate::render"];
     const CACHE: &[&str] = &["alloc::alloc::alloc", "my_crate::cache::Cache::insert"];
+    /// A `Vec` growing by reallocation, as dhat records it.
+    const GROW: &[&str] = &[
+        "<dhat::Alloc as core::alloc::global::GlobalAlloc>::realloc",
+        "__rustc::__rust_realloc",
+        "alloc::raw_vec::RawVecInner<A>::finish_grow",
+        "my_crate::History::record",
+    ];
+    /// The same, as a backtrace that starts at std's `Allocator::grow`.
+    const GROW_IN_STD: &[&str] = &[
+        "<alloc::alloc::Global as core::alloc::Allocator>::grow",
+        "<alloc::raw_vec::RawVecInner>::finish_grow",
+        "alloc::vec::Vec<T,A>::push",
+        "my_crate::History::record",
+    ];
+    /// A `String` kept per call, at the same line as `GROW`'s push.
+    const KEEP: &[&str] = &[
+        "<dhat::Alloc as core::alloc::global::GlobalAlloc>::alloc",
+        "alloc::alloc::alloc",
+        "alloc::fmt::format",
+        "my_crate::History::record",
+    ];
 
     fn functions(site: &AllocationSite) -> Vec<&str> {
         site.frames
@@ -289,12 +433,98 @@ mod tests {
     #[test]
     fn a_buffer_growing_by_reallocation_is_listed_with_no_blocks() {
         let shorter = profile(vec![point(2_048, 1, CACHE)]);
-        let longer = profile(vec![point(8_192, 1, CACHE)]);
+        let longer = profile(vec![point(6_200, 1, CACHE)]);
         let site = &growing_sites(&shorter, &longer, WINDOWS).sites[0];
-        // The buffer grew by 6,144 bytes between the windows' ends, 200
-        // iterations apart.
-        assert_eq!(site.bytes_per_iteration, 30.72);
+        // Half its size, pushed over at most the 310 iterations of the run.
+        assert_eq!(site.bytes_per_iteration, 10.0);
         assert_eq!(site.blocks_per_iteration, 0.0);
+    }
+
+    #[test]
+    fn a_doubling_buffer_is_rated_by_what_it_surely_holds() {
+        // A `Vec<u32>` pushed once per iteration from the start: 128 slots
+        // (512 B) since push 65, in the shorter window; 512 slots (2,048 B)
+        // since push 257, in the longer. It holds 310 × 4 B at the end.
+        let shorter = profile(vec![point(512, 1, GROW)]);
+        let longer = profile(vec![point(2_048, 1, GROW)]);
+        let site = &growing_sites(&shorter, &longer, WINDOWS).sites[0];
+        assert_eq!(site.bytes_per_iteration, 2_048.0 / 620.0);
+        assert!(site.bytes_per_iteration <= 4.0, "{site:?}");
+        assert_eq!(site.blocks_per_iteration, 0.0);
+        // A buffer that reallocated in the longer window only is one too.
+        let site = &growing_sites(&profile(vec![]), &longer, WINDOWS).sites[0];
+        assert_eq!(site.bytes_per_iteration, 2_048.0 / 620.0);
+        assert_eq!(site.blocks_per_iteration, 0.0);
+    }
+
+    #[test]
+    fn a_leak_starting_inside_the_shorter_window_is_not_overstated() {
+        // 2 blocks of 48 B kept per call from iteration 60 on: 50 calls of
+        // the shorter window (10..110) keep 4,800 B, the longer 19,200 B.
+        // Their difference over 100 iterations would say 144 B/iter.
+        let shorter = profile(vec![point(4_800, 100, LEAK)]);
+        let longer = profile(vec![point(19_200, 400, LEAK)]);
+        let site = &growing_sites(&shorter, &longer, WINDOWS).sites[0];
+        assert_eq!(site.bytes_per_iteration, 96.0);
+        assert_eq!(site.blocks_per_iteration, 2.0);
+    }
+
+    #[test]
+    fn kept_blocks_and_a_buffer_at_one_site_are_rated_apart() {
+        // One call in 7 keeps a 72 B `String` and pushes it on a
+        // `Vec<String>` (24 B a slot): 96 B per 7 calls, 13.7 B/iter.
+        let shorter = profile(vec![point(1_008, 14, KEEP), point(768, 1, GROW)]);
+        let longer = profile(vec![point(2_016, 28, KEEP), point(1_536, 1, GROW)]);
+        let growing = growing_sites(&shorter, &longer, WINDOWS);
+        assert_eq!(growing.sites.len(), 1, "{growing:?}");
+        let site = &growing.sites[0];
+        assert_eq!(site.bytes_per_iteration, 10.08 + 1_536.0 / 620.0);
+        assert!(site.bytes_per_iteration <= 96.0 / 7.0, "{site:?}");
+        assert_eq!(site.blocks_per_iteration, 0.14);
+        // However dhat's backtrace of the reallocation begins.
+        let shorter = profile(vec![point(1_008, 14, KEEP), point(768, 1, GROW_IN_STD)]);
+        let longer = profile(vec![point(2_016, 28, KEEP), point(1_536, 1, GROW_IN_STD)]);
+        let site = &growing_sites(&shorter, &longer, WINDOWS).sites[0];
+        assert_eq!(site.bytes_per_iteration, 10.08 + 1_536.0 / 620.0);
+        assert_eq!(site.blocks_per_iteration, 0.14);
+    }
+
+    #[test]
+    fn reallocated_blocks_kept_per_call_are_blocks() {
+        // A `Vec` shrunk into a `Box<[u8]>` kept per call: a reallocation
+        // point gaining a block per iteration.
+        let shorter = profile(vec![point(1_600, 100, GROW)]);
+        let longer = profile(vec![point(3_200, 200, GROW)]);
+        let site = &growing_sites(&shorter, &longer, WINDOWS).sites[0];
+        assert_eq!(site.bytes_per_iteration, 16.0);
+        assert_eq!(site.blocks_per_iteration, 1.0);
+    }
+
+    #[test]
+    fn kept_blocks_rate_is_the_lesser_of_the_difference_and_the_longer_average() {
+        // A steady leak: both say 5.
+        assert_eq!(kept_blocks_rate(500, 1_000, WINDOWS), 5.0);
+        // 300 B in flight at both ends: the difference cancels it.
+        assert_eq!(kept_blocks_rate(800, 1_300, WINDOWS), 5.0);
+        // Started at the longer window's middle: its average, 2.5, is all it shows.
+        assert_eq!(kept_blocks_rate(0, 500, WINDOWS), 2.5);
+        assert_eq!(kept_blocks_rate(1_000, 1_000, WINDOWS), 0.0);
+        assert_eq!(kept_blocks_rate(1_000, 900, WINDOWS), 0.0);
+        let equal = Windows {
+            warmup_iterations: 0,
+            iterations: [100, 100],
+        };
+        assert_eq!(kept_blocks_rate(0, 500, equal), 0.0);
+        assert_eq!(
+            buffer_rate(
+                1_000,
+                Windows {
+                    warmup_iterations: 0,
+                    iterations: [0, 0]
+                }
+            ),
+            0.0
+        );
     }
 
     #[test]
@@ -387,16 +617,19 @@ mod tests {
 
     #[test]
     fn growth_needs_more_than_half_the_proportional_rise() {
-        assert!(grows(100, 200, WINDOWS));
-        assert!(grows(100, 150, WINDOWS));
-        assert!(!grows(100, 149, WINDOWS));
-        assert!(!grows(100, 100, WINDOWS));
-        assert!(grows(0, 1, WINDOWS));
-        assert!(!grows(u64::MAX, u64::MAX, WINDOWS));
-        assert!(
-            growing_sites(&profile(vec![]), &profile(vec![]), [100, 100])
-                .sites
-                .is_empty()
-        );
+        let windows = WINDOWS.iterations;
+        assert!(grows(100, 200, windows));
+        assert!(grows(100, 150, windows));
+        assert!(!grows(100, 149, windows));
+        assert!(!grows(100, 100, windows));
+        assert!(grows(0, 1, windows));
+        assert!(!grows(u64::MAX, u64::MAX, windows));
+        let equal = Windows {
+            warmup_iterations: 0,
+            iterations: [100, 100],
+        };
+        assert!(growing_sites(&profile(vec![]), &profile(vec![]), equal)
+            .sites
+            .is_empty());
     }
 }
