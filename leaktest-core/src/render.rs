@@ -22,8 +22,9 @@ pub use budgets::{
 mod attribution;
 
 pub use attribution::{
-    attribution_heading, attribution_lines, failure_sentence, frame_text, profile_notes, site_rate,
-    unavailable_sentence, unprofiled_native_growth_line, SITES_SHOWN,
+    attribution_heading, attribution_lines, failure_sentence, frame_text,
+    native_heap_not_attributed_lines, profile_notes, site_rate, unavailable_sentence,
+    unprofiled_native_growth_line, SITES_SHOWN,
 };
 
 /// Characters of a [`sparkline`], lowest first.

@@ -216,21 +216,33 @@ pub fn heap_growth_judged_a_leak(record: &TestRecord) -> Option<f64> {
 
 /// Where the heap growth comes from, when the test had an attribution run:
 /// its lines (see [`render::attribution_lines`]) indented by two spaces,
-/// each ending with a newline; empty without one. Put against the heap growth
-/// the verdict judged a leak, if it did.
+/// each ending with a newline. Put against the heap growth the verdict
+/// judged a leak, if it did. A native heap (C code's `malloc`) that leaks is
+/// never in the sites: next to a heap leak's sites a line says so, and in a
+/// test that failed as leaked without them, it gets
+/// [`render::native_heap_not_attributed_lines`]. Empty when there is nothing
+/// to say.
 pub fn attribution_details(record: &TestRecord) -> String {
-    let Some(attribution) = &record.attribution else {
-        return String::new();
-    };
-    let mut lines = render::attribution_lines(attribution, heap_growth_judged_a_leak(record));
     let native_growth = record
         .resource(Resource::NativeHeapBytes)
         .filter(|report| report.judgement.leaking)
         .map(|report| report.judgement.growth_per_iteration);
-    if let (Attribution::Profiled(_), Some(growth)) = (attribution, native_growth) {
-        // Above the profile's path, which ends the lines.
-        let at = lines.len().saturating_sub(1);
-        lines.insert(at, render::unprofiled_native_growth_line(growth));
+    let mut lines = match &record.attribution {
+        Some(attribution) => {
+            render::attribution_lines(attribution, heap_growth_judged_a_leak(record))
+        }
+        None => Vec::new(),
+    };
+    if let Some(growth) = native_growth {
+        let beside_heap_sites =
+            matches!(record.attribution, Some(Attribution::Profiled(_))) && record.heap_leaked();
+        if beside_heap_sites {
+            // Above the profile's path, which ends the lines.
+            let at = lines.len().saturating_sub(1);
+            lines.insert(at, render::unprofiled_native_growth_line(growth));
+        } else if record.outcome == Outcome::Leaked {
+            lines.extend(render::native_heap_not_attributed_lines(&record.name));
+        }
     }
     lines.iter().map(|line| format!("  {line}\n")).collect()
 }
@@ -306,6 +318,81 @@ mod tests {
             lines[growth + 2],
             "      fds +90: 90 x tcp 127.0.0.1:* LISTEN"
         );
+    }
+
+    /// `leaked_fds_record` whose leak is the native heap's (and the heap's
+    /// too, with `heap_too`).
+    fn leaked_native_record(heap_too: bool) -> TestRecord {
+        use crate::model::{Judgement, Reason, ResourceReport};
+        let mut record = leaked_fds_record();
+        record.leaked_handles.clear();
+        let leaking = |resource| {
+            let cause = Reason::KeptRising {
+                late_growth: 1200,
+                steps: 50,
+                from_iteration: 50,
+            };
+            ResourceReport::new(
+                resource,
+                (0..100).map(|i| i * 24).collect(),
+                Judgement::new(resource, true, 2160, 24.0, 90, cause),
+            )
+        };
+        record.resources = vec![leaking(Resource::NativeHeapBytes)];
+        if heap_too {
+            record.resources.push(leaking(Resource::HeapBytes));
+        }
+        record
+    }
+
+    #[test]
+    fn a_native_heap_leak_alone_says_why_it_has_no_sites_and_how_to_get_them() {
+        let details = failure_details(&leaked_native_record(false));
+        assert!(
+            details.contains(
+                "  where the native heap grows: not attributed: allocation sites come from dhat"
+            ),
+            "{details}"
+        );
+        assert!(
+            details.contains("valgrind --leak-check=full --trace-children=yes <test binary> servers_leak --exact"),
+            "{details}"
+        );
+        assert!(!details.contains("grows too"), "{details}");
+        // A should_leak test that found its native leak passes, quietly.
+        let mut expected = leaked_native_record(false);
+        expected.outcome = Outcome::Passed;
+        assert_eq!(attribution_details(&expected), "");
+    }
+
+    #[test]
+    fn a_native_heap_leak_beside_heap_sites_is_one_line_above_the_profile() {
+        use crate::model::{AllocationSite, ProfiledSites, SiteFrame};
+        let mut record = leaked_native_record(true);
+        let site = AllocationSite::new(24.0, 1.0, vec![SiteFrame::new("app::f", None, None)], true);
+        record.attribution = Some(Attribution::Profiled(ProfiledSites::new(
+            vec![site],
+            0,
+            24.0,
+            "/p.dhat.json".to_owned(),
+            [100, 200],
+            true,
+        )));
+        let details = attribution_details(&record);
+        let lines: Vec<&str> = details.lines().collect();
+        assert!(
+            lines[lines.len() - 2].starts_with("  the native heap grows too (+24 B/iter)"),
+            "{details}"
+        );
+        assert!(!details.contains("not attributed"), "{details}");
+    }
+
+    #[test]
+    fn a_handle_leak_names_handles_and_says_nothing_of_sites() {
+        let details = failure_details(&leaked_fds_record());
+        for unwanted in ["where the", "site", "not attributed", "dhat"] {
+            assert!(!details.contains(unwanted), "{unwanted:?} in {details}");
+        }
     }
 
     #[test]

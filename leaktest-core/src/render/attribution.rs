@@ -198,6 +198,34 @@ pub fn unprofiled_native_growth_line(growth_per_iteration: f64) -> String {
     )
 }
 
+/// The lines of a test whose native heap (C code's `malloc`) leaks while its
+/// Rust heap does not, unindented: why there are no allocation sites, and
+/// how to get the C allocations' call stacks from Valgrind, which follows the
+/// harness into the process it runs `test_name` in.
+///
+/// ```
+/// use leaktest_core::render::native_heap_not_attributed_lines;
+///
+/// let lines = native_heap_not_attributed_lines("codec_leaks");
+/// assert!(lines[0].starts_with("where the native heap grows: not attributed: "));
+/// assert!(lines[1].contains("valgrind --leak-check=full --trace-children=yes"));
+/// assert!(lines[1].contains(" codec_leaks --exact"));
+/// ```
+pub fn native_heap_not_attributed_lines(test_name: &str) -> Vec<String> {
+    vec![
+        "where the native heap grows: not attributed: allocation sites come from dhat, which \
+         sees Rust's global allocator only, not the malloc of C code"
+            .to_owned(),
+        format!(
+            "  for the C allocations' call stacks, run the test binary (`cargo test --no-run` \
+             prints its path) under Valgrind, which follows it into the test's process: \
+             `LEAKTEST_ITERATIONS=20 valgrind --leak-check=full --trace-children=yes \
+             <test binary> {test_name} --exact`; the blocks it reports \"definitely lost\" \
+             are the leak"
+        ),
+    ]
+}
+
 /// Why a binary cannot be profiled, and how to make it possible.
 pub fn unavailable_sentence(reason: &AttributionUnavailable) -> String {
     match reason {
