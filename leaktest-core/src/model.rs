@@ -703,6 +703,23 @@ impl TestRecord {
         self.resources.iter().find(|r| r.resource == resource)
     }
 
+    /// The resource a one-line summary of the test charts: the first leaking
+    /// resource beyond its growth budget (what failed the test), else the
+    /// first leaking one (a leak a budget tolerates, or a `should_leak`
+    /// test's), else the heap.
+    pub fn charted_resource(&self) -> Option<&ResourceReport> {
+        let beyond_budget = |report: &&ResourceReport| {
+            self.budgets
+                .iter()
+                .find(|check| check.budget == Budget::Growth(report.resource))
+                .is_none_or(|check| check.exceeded)
+        };
+        self.leaking_resources()
+            .find(beyond_budget)
+            .or_else(|| self.leaking_resources().next())
+            .or_else(|| self.resource(Resource::HeapBytes))
+    }
+
     /// Whether the heap (bytes or blocks) was judged to leak.
     pub fn heap_leaked(&self) -> bool {
         self.leaking_resources()
@@ -971,6 +988,36 @@ impl HarnessDescription {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_charted_resource_is_what_failed_the_test() {
+        let test = TestDescription::new("t", "t.rs:1", Settings::default());
+        let mut record = TestRecord::without_run(&test, Outcome::Leaked, 1);
+        let report = |resource, leaking| {
+            let judgement = Judgement::new(resource, leaking, 0, 0.0, 90, Reason::NoRetainedGrowth);
+            ResourceReport::new(resource, vec![0; 100], judgement)
+        };
+        let charted = |record: &TestRecord| record.charted_resource().map(|r| r.resource);
+        assert_eq!(charted(&record), None);
+        record.resources = vec![
+            report(Resource::HeapBytes, false),
+            report(Resource::NativeHeapBytes, true),
+            report(Resource::Fds, true),
+        ];
+        assert_eq!(charted(&record), Some(Resource::NativeHeapBytes));
+        // A native leak its budget tolerates did not fail the test; fds did.
+        let within = ResolvedBudget::new(
+            Budget::Growth(Resource::NativeHeapBytes),
+            64,
+            ConfigSource::Attribute,
+        );
+        record.budgets = vec![BudgetCheck::new(&within, Some(24.0), false)];
+        assert_eq!(charted(&record), Some(Resource::Fds));
+        record.resources[2] = report(Resource::Fds, false);
+        assert_eq!(charted(&record), Some(Resource::NativeHeapBytes));
+        record.resources[1] = report(Resource::NativeHeapBytes, false);
+        assert_eq!(charted(&record), Some(Resource::HeapBytes));
+    }
 
     #[test]
     fn leaked_handles_serialize_with_snake_case_kinds_and_reasons() {

@@ -17,7 +17,7 @@ use leaktest_core::summary::{
 use std::io::{self, Write};
 use std::time::Duration;
 
-/// Width of the heap sparkline on a test line, in characters.
+/// Width of the sparkline on a test line, in characters.
 const SPARKLINE_WIDTH: usize = 24;
 /// Longest failure message shown on a test line (the details have it all).
 const MESSAGE_WIDTH: usize = 80;
@@ -371,7 +371,8 @@ fn verdict(outcome: &Outcome) -> StyledObject<String> {
 
 /// One line for one test: verdict, duration, binary and name, then what
 /// matters for its outcome (growth of leaking resources, peak heap, a
-/// sparkline of the heap series; or the failure, crash or timeout).
+/// sparkline of the resource that failed it, else of the heap; or the
+/// failure, crash or timeout).
 pub fn test_line(binary_id: &str, record: &TestRecord) -> String {
     let duration = match record.outcome {
         Outcome::Ignored { .. } => " ".repeat(9),
@@ -425,7 +426,8 @@ fn outcome_details(record: &TestRecord) -> String {
     }
 }
 
-/// `heap +64 B/iter, blocks +1/iter  peak 7.4 KiB  extended to 1000 iters  ▁▂▃▄▅▆▇█`, with the
+/// `heap +64 B/iter, blocks +1/iter  peak 7.4 KiB  extended to 1000 iters  ▁▂▃▄▅▆▇█` (a leak of
+/// another resource than the heap charts it, labelled: `fds ▁▂▃▄▅▆▇█`), with the
 /// budgets exceeded first (`max_peak 9.0 MiB (9,437,184 B) > 4.0 MiB (4,194,304 B) [attribute]`)
 /// and leaks a growth budget tolerates marked `(within budget)`.
 fn measurements(record: &TestRecord) -> String {
@@ -479,10 +481,14 @@ fn measurements(record: &TestRecord) -> String {
             parts.push(note);
         }
     }
-    if let Some(heap) = record.resource(Resource::HeapBytes) {
-        let chart = sparkline(heap.peaks_or_samples(), SPARKLINE_WIDTH);
+    if let Some(charted) = record.charted_resource() {
+        let chart = sparkline(charted.peaks_or_samples(), SPARKLINE_WIDTH);
         if !chart.is_empty() {
-            parts.push(chart);
+            // The heap's chart goes unlabelled, as it always has.
+            parts.push(match charted.resource {
+                Resource::HeapBytes => chart,
+                other => format!("{other} {chart}"),
+            });
         }
     }
     parts.join("  ")
@@ -627,6 +633,28 @@ mod tests {
         assert_eq!(
             test_line("fx::leaks", &record(Outcome::Leaked)),
             "   LEAKED [  0.41s] fx::leaks leaky  heap +64 B/iter  peak 7.4 KiB  ▁▃▆█"
+        );
+    }
+
+    #[test]
+    fn a_leak_of_another_resource_charts_that_resource() {
+        console::set_colors_enabled(false);
+        let mut leaked = record(Outcome::Leaked);
+        leaked.resources[0].judgement.leaking = false;
+        leaked.resources[0].series = vec![64; 4];
+        let reason = Reason::KeptRising {
+            late_growth: 2,
+            steps: 2,
+            from_iteration: 2,
+        };
+        leaked.resources.push(ResourceReport::new(
+            Resource::Fds,
+            vec![3, 4, 5, 6],
+            Judgement::new(Resource::Fds, true, 27, 1.0, 27, reason),
+        ));
+        assert_eq!(
+            test_line("fx::leaks", &leaked),
+            "   LEAKED [  0.41s] fx::leaks leaky  fds +1/iter  peak 7.4 KiB  fds ▁▃▆█"
         );
     }
 

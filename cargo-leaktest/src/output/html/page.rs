@@ -259,16 +259,24 @@ const COLUMNS: &[Column] = &[
         cell: |row| growth_cell(&row.test.record),
     },
     Column {
-        header: "Heap over the run",
+        header: "Over the run",
         always: true,
         numeric: false,
         row_header: false,
         cell: |row| {
-            row.test
+            // The resource whose leak failed the test, else the heap.
+            let charted = row.test.record.charted_resource()?.resource;
+            let series = row
+                .test
                 .plots
                 .iter()
-                .find(|series| series.resource == Resource::HeapBytes)
-                .map(plot::sparkline)
+                .find(|series| series.resource == charted)?;
+            Some(html! {
+                @if charted != Resource::HeapBytes {
+                    span.note { (charted.short_name()) " " }
+                }
+                (plot::sparkline(series))
+            })
         },
     },
     Column {

@@ -165,6 +165,43 @@ fn the_summary_is_a_real_table_with_one_row_per_test() {
 }
 
 #[test]
+fn the_summary_charts_the_resource_that_leaked() {
+    let mut fds_leak = TestRecord::without_run(&description("fds_leak"), Outcome::Leaked, 42);
+    fds_leak.iterations_run = 20;
+    fds_leak.resources = vec![
+        resource(Resource::HeapBytes, vec![1000; 20], false),
+        resource(Resource::Fds, (0..20).collect(), true),
+    ];
+    let page = render(&run_of(vec![
+        ReportedTest::new("alpha::leaks".to_owned(), fds_leak),
+        ran("heap_leak", Outcome::Leaked, true),
+    ]));
+    assert!(page.contains(">Over the run</th>"), "the column's header");
+    let rows = table_rows(&page);
+    let fds_row = rows
+        .iter()
+        .find(|row| row.contains("fds_<wbr>leak"))
+        .expect("its row");
+    assert!(
+        fds_row.contains("<span class=\"note\">fds </span><svg class=\"sparkline\""),
+        "{fds_row}"
+    );
+    assert!(
+        fds_row.contains("aria-label=\"fds from 0 to 19\""),
+        "{fds_row}"
+    );
+    let heap_row = rows
+        .iter()
+        .find(|row| row.contains("heap_<wbr>leak"))
+        .expect("its row");
+    assert!(heap_row.contains("aria-label=\"heap from"), "{heap_row}");
+    assert!(
+        !heap_row.contains("<span class=\"note\">heap"),
+        "{heap_row}"
+    );
+}
+
+#[test]
 fn failures_come_first_then_the_rest_by_name() {
     let page = render(&every_outcome());
     let names: Vec<String> = table_rows(&page)
