@@ -6,8 +6,9 @@
 //!
 //! - `max_peak` limits [`TestRecord::peak_heap_bytes_above_start`].
 //! - A growth budget limits how much a resource *judged to leak* may grow
-//!   per judged iteration and still pass; a resource that does not leak never
-//!   exceeds it, whatever its slope (warm-up, a cache filling up). Every
+//!   per judged iteration and still pass; a resource that does not leak
+//!   measures 0 against it, whatever its slope (warm-up, a cache filling
+//!   up), and never exceeds it. Every
 //!   leak grows by more than 0 per iteration, so the default limit, 0, fails
 //!   every leak verdict. Growth budgets do not apply to `should_leak` tests,
 //!   whose expected leak is the verdict.
@@ -99,9 +100,16 @@ fn measure(record: &TestRecord, budget: Budget) -> Option<f64> {
         Budget::Peak => record
             .peak_heap_bytes_above_start()
             .map(|bytes| bytes as f64),
-        Budget::Growth(resource) => record
-            .resource(resource)
-            .map(|report| report.judgement.growth_per_iteration),
+        // What the budget holds is a leak's growth: a resource judged not
+        // to leak (warm-up, a cache that filled up) measures 0, whatever its
+        // slope, so that `measured > limit` says the same as `exceeded`.
+        Budget::Growth(resource) => record.resource(resource).map(|report| {
+            if report.judgement.leaking {
+                report.judgement.growth_per_iteration
+            } else {
+                0.0
+            }
+        }),
         Budget::AllocationBytesPerIteration => record
             .allocation_per_iteration
             .map(|allocation| allocation.bytes as f64),

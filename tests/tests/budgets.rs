@@ -301,7 +301,7 @@ fn every_budget_kind_passes_within_and_fails_beyond_under_cargo_leaktest() {
         "max_alloc_per_iter: bytes allocated per iteration 10.0 KiB (10,240 B) exceeds 4.0 KiB (4,096 B) [attribute]",
         "max_allocs_per_iter: allocations per iteration 40 exceeds 12 [attribute]",
         "B/iter exceeds 128 B/iter [attribute]",
-        "max_fds_growth: fds growth +",
+        "max_fds_growth: fds leak +",
         "exceeds 1/iter [attribute]",
     ] {
         assert!(over.stdout.contains(expected), "{expected:?} in:\n{over}");
@@ -380,7 +380,7 @@ fn every_budget_kind_passes_within_and_fails_beyond_under_cargo_test() {
     );
     let growth = over.failure("growth");
     assert!(growth.starts_with("leak: "), "{growth}");
-    assert!(growth.contains("max_growth: heap growth +"), "{growth}");
+    assert!(growth.contains("max_growth: heap leak +"), "{growth}");
     assert!(
         growth.contains("B/iter exceeds 128 B/iter [attribute]"),
         "{growth}"
@@ -609,7 +609,7 @@ fn the_html_report_shows_budgets_and_its_directory_comes_from_leaktest_toml() {
         // The plots draw the budgets of their resource.
         "data-reference=\"max_peak\"",
         "data-reference=\"max_growth\"",
-        "max_growth: heap growth +",
+        "max_growth: heap leak +",
     ] {
         assert!(page.contains(expected), "{expected:?} in the report");
     }

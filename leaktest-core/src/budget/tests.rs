@@ -161,6 +161,11 @@ fn growth_that_is_not_a_leak_never_exceeds_a_growth_budget() {
     record.resources[0].judgement.growth_per_iteration = 100.0;
     apply(&mut record, &default_growth());
     assert_eq!(record.outcome, Outcome::Passed);
+    // What the budget holds, a leak's growth, is 0: not a 0 budget violated.
+    let heap = &record.budgets[0];
+    assert_eq!(heap.budget, Budget::Growth(Resource::HeapBytes));
+    assert_eq!(heap.measured, Some(0.0));
+    assert!(!heap.exceeded);
 }
 
 #[test]

@@ -82,11 +82,12 @@ impl Budget {
         format!("LEAKTEST_{}", self.key().to_ascii_uppercase())
     }
 
-    /// What it limits, for people: `peak heap above the start`, `fds growth`, ...
+    /// What it limits, for people: `peak heap above the start`, `fds leak`
+    /// (the growth per iteration of a leak), ...
     pub fn measure_name(self) -> String {
         match self {
             Budget::Peak => "peak heap above the start".to_owned(),
-            Budget::Growth(resource) => format!("{resource} growth"),
+            Budget::Growth(resource) => format!("{resource} leak"),
             Budget::AllocationBytesPerIteration => "bytes allocated per iteration".to_owned(),
             Budget::AllocationsPerIteration => "allocations per iteration".to_owned(),
         }
@@ -240,13 +241,14 @@ pub struct BudgetCheck {
     /// Where the limit came from.
     pub source: ConfigSource,
     /// What was measured, in the same unit: the peak heap above the start,
-    /// a resource's growth per judged iteration, or what one judged
-    /// iteration allocates. `None` when it was not measured (the resource is
-    /// not sampled in this test, or the test reached no verdict).
+    /// the leak's growth per judged iteration (0 for a resource judged not
+    /// to leak, whatever its slope: that is in the resource's
+    /// [`Judgement`](super::Judgement)), or what one judged iteration
+    /// allocates. `None` when it was not measured (the resource is not
+    /// sampled in this test, or the test reached no verdict).
     pub measured: Option<f64>,
-    /// Whether the measurement exceeds the limit. A growth budget is only
-    /// exceeded by a resource judged to leak (a leak always grows by more
-    /// than 0 per iteration), and never in a `should_leak` test, whose
+    /// Whether the measurement exceeds the limit: `measured > limit`, except
+    /// that a growth budget is never exceeded in a `should_leak` test, whose
     /// expected leak is its verdict.
     pub exceeded: bool,
 }

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! max_peak: peak heap above the start 9.0 MiB (9,437,184 B) exceeds 4.0 MiB (4,194,304 B) [attribute]
-//! max_growth: heap growth +74 B/iter exceeds 64 B/iter [Leaktest.toml profile.ci override "parser::*"]
+//! max_growth: heap leak +74 B/iter exceeds 64 B/iter [Leaktest.toml profile.ci override "parser::*"]
 //! max_allocs_per_iter: allocations per iteration 40 exceeds 12 [environment LEAKTEST_MAX_ALLOCS_PER_ITER]
 //! ```
 
@@ -58,9 +58,8 @@ pub fn budget_measurement(budget: Budget, measured: f64) -> String {
 ///
 /// - `exceeds`: over the limit, and it counts;
 /// - `within`: at or under the limit;
-/// - `does not count against`: a growth over its limit that the budget does
-///   not hold, because the resource was not judged to leak (a cache filling
-///   up) or the test expects a leak (`should_leak`).
+/// - `does not count against`: a leak over its growth limit in a test that
+///   expects a leak (`should_leak`), which growth budgets do not hold.
 ///
 /// An unmeasured check ([`BudgetCheck::measured`] is `None`) is `not measured`.
 pub fn budget_verdict(check: &BudgetCheck) -> &'static str {
@@ -175,27 +174,31 @@ mod tests {
     fn growth_is_per_iteration_in_the_resource_s_unit() {
         let heap = check(Budget::Growth(Resource::HeapBytes), 64, Some(74.0), true);
         assert!(
-            budget_line(&heap)
-                .starts_with("max_growth: heap growth +74 B/iter exceeds 64 B/iter ["),
+            budget_line(&heap).starts_with("max_growth: heap leak +74 B/iter exceeds 64 B/iter ["),
             "{}",
             budget_line(&heap)
         );
         let fds = check(Budget::Growth(Resource::Fds), 1, Some(0.5), false);
-        assert!(
-            budget_line(&fds).starts_with("max_fds_growth: fds growth +0.5/iter within 1/iter [")
-        );
+        assert!(budget_line(&fds).starts_with("max_fds_growth: fds leak +0.5/iter within 1/iter ["));
     }
 
     #[test]
-    fn growth_over_the_limit_that_is_not_a_leak_does_not_count() {
-        let plateau = check(Budget::Growth(Resource::HeapBytes), 64, Some(113.0), false);
-        assert_eq!(budget_verdict(&plateau), "does not count against");
+    fn a_leak_over_the_limit_of_a_should_leak_test_does_not_count() {
+        let expected = check(Budget::Growth(Resource::HeapBytes), 64, Some(113.0), false);
+        assert_eq!(budget_verdict(&expected), "does not count against");
         assert!(
-            budget_line(&plateau).starts_with(
-                "max_growth: heap growth +113 B/iter does not count against 64 B/iter ["
+            budget_line(&expected).starts_with(
+                "max_growth: heap leak +113 B/iter does not count against 64 B/iter ["
             ),
             "{}",
-            budget_line(&plateau)
+            budget_line(&expected)
+        );
+        let not_leaking = check(Budget::Growth(Resource::HeapBytes), 0, Some(0.0), false);
+        assert!(
+            budget_line(&not_leaking)
+                .starts_with("max_growth: heap leak +0 B/iter within 0 B/iter ["),
+            "{}",
+            budget_line(&not_leaking)
         );
         let at_limit = check(Budget::Growth(Resource::HeapBytes), 64, Some(64.0), false);
         assert_eq!(budget_verdict(&at_limit), "within");
