@@ -9,7 +9,7 @@ use crate::errors::Errors;
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, ExprPath, Lit, LitStr, Meta, Token};
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
 
 /// Iterations when the attribute gives none; mirrors
 /// `leaktest_core::registry::DEFAULT_ITERATIONS`, used to reject a lone `warmup`
@@ -95,8 +95,9 @@ pub(crate) struct LeakTestArgs {
     pub(crate) flavor: Option<Keyed<Flavor>>,
     /// `worker_threads = N`, N > 0.
     pub(crate) worker_threads: Option<Keyed<usize>>,
-    /// `setup = path`.
-    pub(crate) setup: Option<Keyed<ExprPath>>,
+    /// `setup = path`, `setup = || expr`, or another expression callable
+    /// with no arguments.
+    pub(crate) setup: Option<Keyed<Expr>>,
     /// Budgets (`max_peak = "24 MiB"`, `max_fds_growth = 1`, ...): key and
     /// limit in bytes or a count, in the order written.
     pub(crate) budgets: Vec<(&'static str, u64)>,
@@ -200,7 +201,7 @@ impl LeakTestArgs {
                 });
             }
             "setup" => {
-                let value = setup_path(&meta)?;
+                let value = setup_callable(&meta)?;
                 self.setup = Some(Keyed {
                     value,
                     source: meta,
@@ -383,18 +384,32 @@ fn flavor(meta: &Meta) -> syn::Result<Flavor> {
     }
 }
 
-fn setup_path(meta: &Meta) -> syn::Result<ExprPath> {
-    match value("setup", meta)? {
-        Expr::Path(path) => Ok(path.clone()),
+/// The value of `setup`: something called once with no arguments. A path
+/// (`make_state`, `Server::start`), a closure without parameters
+/// (`|| Lru::new(64)`), or another expression of a callable type. A string,
+/// a closure with parameters and a call (which would be called again) are
+/// errors at the value.
+fn setup_callable(meta: &Meta) -> syn::Result<Expr> {
+    let value = value("setup", meta)?;
+    match value {
         Expr::Lit(ExprLit {
             lit: Lit::Str(lit), ..
         }) => Err(syn::Error::new_spanned(
             lit,
             format!("`setup` expects a path to a function, not a string: write `setup = {}`", lit.value()),
         )),
-        other => Err(syn::Error::new_spanned(
-            other,
-            "`setup` expects a path to a function called once before the iterations, like `setup = make_state` or `setup = Server::start`",
+        Expr::Closure(closure) if !closure.inputs.is_empty() => Err(syn::Error::new_spanned(
+            &closure.inputs,
+            "a `setup` closure takes no arguments: it is called once, with none, before the iterations, and the test receives `&mut` to what it returns",
         )),
+        Expr::Call(_) | Expr::MethodCall(_) => Err(syn::Error::new_spanned(
+            value,
+            "`setup` expects a function or a closure to call once before the iterations, not a call: write `setup = || ...` to build the state with arguments, like `setup = || Lru::new(64)`",
+        )),
+        Expr::Lit(_) => Err(syn::Error::new_spanned(
+            value,
+            "`setup` expects a function called once before the iterations, like `setup = make_state`, `setup = Server::start` or `setup = || Lru::new(64)`",
+        )),
+        other => Ok(other.clone()),
     }
 }

@@ -104,8 +104,14 @@ fn run_call(item: &ItemFn, args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream
         .as_ref()
         .zip(test_fn.state_type)
         .map(|(setup, state_type)| {
-            let path = &setup.value;
-            (quote_spanned!(path.span()=> #path()), state_arg(state_type))
+            let callable = &setup.value;
+            // A path is called as written; any other expression (a closure)
+            // in parentheses, so that the call applies to all of it.
+            let call = match callable {
+                syn::Expr::Path(path) => quote_spanned!(path.span()=> #path()),
+                other => quote_spanned!(other.span()=> (#other)()),
+            };
+            (call, state_arg(state_type))
         });
     match (test_fn.is_async, setup_and_state) {
         (false, None) => {

@@ -55,7 +55,7 @@ use proc_macro::TokenStream;
 /// | `settle = "200ms"` | longest wait after the last iteration for resources to be released |
 /// | `flavor = "current_thread"` / `"multi_thread"` | tokio runtime of an `async fn` (default current-thread) |
 /// | `worker_threads = N` | workers of the `multi_thread` runtime |
-/// | `setup = path` | function (sync or async) called once; its value is passed as `&mut` to every iteration |
+/// | `setup = path` or `setup = \|\| expr` | function or closure without arguments (sync or async) called once; its value is passed as `&mut` to every iteration |
 /// | `memory_limit = "4 GiB"` | stop the test as out of memory when its live heap passes this (default 2 GiB, at least 16 MiB) |
 /// | `max_peak = "24 MiB"` | fail when the peak live heap rises this far above its level before the first iteration |
 /// | `max_growth = "64 B"` | heap bytes per iteration a leak may grow and still pass (default 0: every leak fails) |

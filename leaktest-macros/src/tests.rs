@@ -203,7 +203,12 @@ fn wrong_value_types_are_reported() {
         (quote!(ignore = 1), "expects a string"),
         (quote!(timeout = 30), "expects a string"),
         (quote!(setup = "make_state"), "not a string"),
-        (quote!(setup = || make_state()), "expects a path"),
+        (
+            quote!(setup = |capacity| Lru::new(capacity)),
+            "takes no arguments",
+        ),
+        (quote!(setup = Lru::new(64)), "not a call"),
+        (quote!(setup = 64), "expects a function"),
         (quote!(flavor = multi_thread), "expects a string"),
     ];
     for (tokens, expected) in cases {
@@ -322,6 +327,30 @@ fn async_test_requires_tokio_and_picks_the_flavor() {
         ),
     );
     assert!(out.contains("Flavor :: CurrentThread"), "{out}");
+}
+
+#[test]
+fn a_setup_closure_is_called_in_parentheses() {
+    let out = expand(
+        quote!(setup = || Lru::new(64)),
+        quote!(
+            fn i(lru: &mut Lru) {}
+        ),
+    );
+    assert!(
+        out.contains("run_sync_with_setup (|| (| | Lru :: new (64)) () ,"),
+        "{out}"
+    );
+    let out = expand(
+        quote!(setup = move || async move { Server::start().await }),
+        quote!(
+            async fn j(server: &mut Server) {}
+        ),
+    );
+    assert!(
+        out.contains("SetupWrap :: new ((move | | async move { Server :: start () . await }) ())"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -38,6 +38,27 @@ fn sync_state() -> Vec<u8> {
     Vec::new()
 }
 
+pub struct Lru {
+    capacity: usize,
+    keys: Vec<u64>,
+}
+
+impl Lru {
+    pub fn new(capacity: usize) -> Lru {
+        Lru {
+            capacity,
+            keys: Vec::new(),
+        }
+    }
+
+    pub fn insert(&mut self, key: u64) {
+        if self.keys.len() == self.capacity {
+            self.keys.remove(0);
+        }
+        self.keys.push(key);
+    }
+}
+
 #[leak_test]
 fn a() {
     let _ = format!("{}", 1);
@@ -122,6 +143,27 @@ async fn j_budgets() {}
 #[leak_test(max_peak = 1048576, max_alloc_per_iter = "1.5 KiB")]
 fn j_bare_bytes() {}
 
+// `setup` as a closure, to build the state with arguments.
+#[leak_test(setup = || Lru::new(64))]
+fn k_closure(lru: &mut Lru) {
+    lru.insert(1);
+}
+
+#[leak_test(iterations = 50, setup = move || async move { Server::start().await })]
+async fn k_closure_returning_a_future(server: &mut Server) {
+    server.connect_and_close().await;
+}
+
+#[leak_test(setup = async || Server::start().await)]
+async fn k_async_closure(server: &mut Server) {
+    server.connect_and_close().await;
+}
+
+#[leak_test(setup = (|| Lru::new(8)))]
+fn k_parenthesised_closure(lru: &mut Lru) {
+    lru.insert(2);
+}
+
 // Names the expansion also uses internally must not clash with the test's.
 #[leak_test(setup = sync_state)]
 fn driver(state: &mut Vec<u8>) {
@@ -169,6 +211,10 @@ fn main() {
             "i_shared",
             "j_bare_bytes",
             "j_budgets",
+            "k_async_closure",
+            "k_closure",
+            "k_closure_returning_a_future",
+            "k_parenthesised_closure",
             "nested::loop",
             "state",
         ]
@@ -203,6 +249,8 @@ fn main() {
         (Some(Flavor::MultiThread), Some(2))
     );
     assert!(config("h").has_setup && config("i").has_setup && !config("a").has_setup);
+    assert!(config("k_closure").has_setup && config("k_async_closure").has_setup);
+    assert_eq!(config("k_closure_returning_a_future").iterations, Some(50));
     assert_eq!(
         config("j_budgets").budgets,
         [
