@@ -234,17 +234,32 @@ pub fn attribution_details(record: &TestRecord) -> String {
         None => Vec::new(),
     };
     if let Some(growth) = native_growth {
-        let beside_heap_sites =
-            matches!(record.attribution, Some(Attribution::Profiled(_))) && record.heap_leaked();
-        if beside_heap_sites {
+        if beside_heap_sites(record) {
             // Above the profile's path, which ends the lines.
             let at = lines.len().saturating_sub(1);
             lines.insert(at, render::unprofiled_native_growth_line(growth));
-        } else if record.outcome == Outcome::Leaked {
+        } else if native_leak_needs_its_own_note(record) {
             lines.extend(render::native_heap_not_attributed_lines(&record.name));
         }
     }
     lines.iter().map(|line| format!("  {line}\n")).collect()
+}
+
+/// Whether the test has allocation sites of a heap leak to show.
+fn beside_heap_sites(record: &TestRecord) -> bool {
+    matches!(record.attribution, Some(Attribution::Profiled(_))) && record.heap_leaked()
+}
+
+/// Whether the test failed as leaked with its native heap (C code's
+/// `malloc`) leaking and no heap leak's sites beside which to say so: its
+/// report then says why there are no sites for it, with
+/// [`render::native_heap_not_attributed_lines`].
+pub fn native_leak_needs_its_own_note(record: &TestRecord) -> bool {
+    record.outcome == Outcome::Leaked
+        && !beside_heap_sites(record)
+        && record
+            .resource(Resource::NativeHeapBytes)
+            .is_some_and(|report| report.judgement.leaking)
 }
 
 fn last_lines(text: &str, count: usize) -> String {

@@ -92,6 +92,25 @@ fn c_and_rust_leaks_are_told_apart(target: &str) {
         (256.0..=256.0 + 32.0).contains(&growth),
         "{target}: malloc(256) per iteration grows the native heap by {growth} B/iter"
     );
+    // Were the leak unexpected, its failure would say why it has no
+    // allocation sites (dhat sees Rust's allocator only) and how to get them.
+    let mut unexpected = c_leak.clone();
+    unexpected.settings.should_leak = false;
+    leaktest_core::budget::apply(&mut unexpected, &[]);
+    assert_eq!(unexpected.outcome, Outcome::Leaked, "{target}");
+    let details = leaktest_core::summary::failure_details(&unexpected);
+    assert!(
+        details.contains(
+            "  where the native heap grows: not attributed: allocation sites come from dhat"
+        ) && details.contains(
+            "valgrind --leak-check=full --trace-children=yes <test binary> c_malloc_leaks --exact"
+        ),
+        "{target}: {details}"
+    );
+    assert!(
+        !details.contains("where the heap grows"),
+        "{target}: {details}"
+    );
 
     for rust_leak in ["rust_box_leaks", "rust_mapped_vec_leaks"] {
         let record = record(&binary, rust_leak);

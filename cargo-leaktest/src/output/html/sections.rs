@@ -14,9 +14,9 @@ use crate::baseline::Status;
 use leaktest_core::model::{Attribution, BudgetCheck, ConfigSource, Outcome};
 use leaktest_core::render::{
     attribution_heading, budget_line, format_count, frame_text, handles_unnamed_sentence,
-    profile_notes, site_rate, HANDLE_GROUPS_SHOWN, SITES_SHOWN,
+    native_heap_not_attributed_lines, profile_notes, site_rate, HANDLE_GROUPS_SHOWN, SITES_SHOWN,
 };
-use leaktest_core::summary::heap_growth_judged_a_leak;
+use leaktest_core::summary::{heap_growth_judged_a_leak, native_leak_needs_its_own_note};
 use maud::{html, Markup};
 
 /// One block of details under a test's plots.
@@ -35,6 +35,7 @@ pub const SECTIONS: &[fn(&ReportedTest) -> Option<Section>] = &[
     budgets,
     baseline_comparison,
     allocation_sites,
+    native_heap_sites,
     leaked_handles,
     unmeasured_resources,
     output_tail,
@@ -154,6 +155,26 @@ fn allocation_sites(test: &ReportedTest) -> Option<Section> {
             }
         },
         open: record.outcome.is_failure(),
+    })
+}
+
+/// Why a leak of the native heap (C code's `malloc`) has no allocation
+/// sites, and how to get the C call stacks, as the failure text says; open
+/// (the test failed).
+fn native_heap_sites(test: &ReportedTest) -> Option<Section> {
+    let record = &test.record;
+    if !native_leak_needs_its_own_note(record) {
+        return None;
+    }
+    let lines = native_heap_not_attributed_lines(&record.name);
+    Some(Section {
+        title: "Where the native heap grows".to_owned(),
+        body: html! {
+            @for line in &lines {
+                p { (line.trim()) }
+            }
+        },
+        open: true,
     })
 }
 

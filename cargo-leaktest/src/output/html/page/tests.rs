@@ -202,6 +202,30 @@ fn the_summary_charts_the_resource_that_leaked() {
 }
 
 #[test]
+fn a_native_heap_leak_says_why_it_has_no_sites() {
+    let mut native_leak = TestRecord::without_run(&description("c_leak"), Outcome::Leaked, 42);
+    native_leak.iterations_run = 20;
+    native_leak.resources = vec![
+        resource(Resource::HeapBytes, vec![1000; 20], false),
+        resource(
+            Resource::NativeHeapBytes,
+            (0..20).map(|i| 256 * i).collect(),
+            true,
+        ),
+    ];
+    let page = render(&run_of(vec![
+        ReportedTest::new("alpha::leaks".to_owned(), native_leak),
+        ran("heap_leak", Outcome::Leaked, true),
+    ]));
+    assert_eq!(
+        positions(&page, "Where the native heap grows").len(),
+        1,
+        "one test's"
+    );
+    assert!(page.contains("valgrind --leak-check=full --trace-children=yes"));
+}
+
+#[test]
 fn failures_come_first_then_the_rest_by_name() {
     let page = render(&every_outcome());
     let names: Vec<String> = table_rows(&page)
