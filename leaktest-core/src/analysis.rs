@@ -42,7 +42,11 @@
 //! 5. **Quiet tail** is how many iterations have passed since the floor's last
 //!    rise. Growth counts as stopped once the quiet tail is longer than seven
 //!    times the spacing of the rises and a tenth of the run: a leak that keeps
-//!    its pace pauses that long by chance about once in a thousand runs.
+//!    its pace pauses that long by chance about once in a thousand runs. The
+//!    spacing is that of the late rises, and at least the late part's length
+//!    divided by its rises: rises that came in a cluster (two collections
+//!    doubling at nearby iterations) do not make a dense rate whose pause
+//!    would mean it stopped.
 //! 6. **At the declared length:** no late growth is **not leaking** (it grew,
 //!    then plateaued); late growth no larger than the noise is **not leaking**
 //!    (within noise). Anything else grows, as here (`4 > 2`), and the series
@@ -168,6 +172,12 @@ use crate::series::{Point, PointSeries};
 /// its declared iterations (see [`next_length`]).
 pub const EXTENSION_CAP_FACTOR: u64 = 10;
 
+/// Past [`EXTENSION_CAP_FACTOR`], a run whose growth still needs more
+/// iterations may go on while it is cheap (see [`next_length_past_cap`]), up
+/// to this many times its declared iterations: a hard bound, so a leak that
+/// costs nothing per call cannot run for ever.
+pub const EXTENSION_MAX_FACTOR: u64 = 100;
+
 /// Growth counts as stopped once the floor has not risen for this many times
 /// the spacing of its rises (and for a tenth of the run): a leak that keeps
 /// its pace pauses that long by chance with probability about `e^-7`, one in
@@ -243,8 +253,12 @@ impl SeriesAnalysis {
     /// Iterations that would let a test whose run had to be extended be
     /// judged at its declared length: the growth stopped at iteration
     /// [`plateau_from`](Self::plateau_from), so a run more than twice as long
-    /// sees a flat second half. Rounded up to two significant digits. `None`
-    /// unless the run was extended and then found growth that stopped.
+    /// sees a flat second half. Rounded up to two significant digits, and
+    /// never more than the run's own length. `None` unless the run was
+    /// extended and then found growth that stopped with a flat second half:
+    /// growth judged stopped by its quiet tail alone (its last rise in the
+    /// second half of the run) would be extended again at any length the run
+    /// reached, so no count is suggested for it.
     ///
     /// ```
     /// use leaktest_core::analysis::{analyze_with, Options, Verdict};
@@ -262,7 +276,8 @@ impl SeriesAnalysis {
         }
         let last_rise = self.plateau_from?;
         let needed = last_rise.saturating_add(1).saturating_mul(2);
-        (needed > self.declared_iterations).then(|| round_up_to_two_digits(needed))
+        (needed > self.declared_iterations && needed <= self.iterations)
+            .then(|| round_up_to_two_digits(needed).min(self.iterations))
     }
 }
 
@@ -373,6 +388,25 @@ pub fn next_length(declared: u64, current: u64) -> Option<u64> {
     (current < cap).then(|| current.saturating_mul(2).min(cap))
 }
 
+/// How long the run should be, past the cap of [`next_length`], when a
+/// series of `current` iterations of a test that declared `declared` still
+/// needs more: twice as long, up to [`EXTENSION_MAX_FACTOR`] times the
+/// declared iterations. `None` at that maximum. The driver goes there only
+/// while the whole run fits a small budget of wall time and no resource
+/// that costs the machine (descriptors, threads, processes) grows.
+///
+/// ```
+/// use leaktest_core::analysis::next_length_past_cap;
+///
+/// let stages: Vec<u64> =
+///     std::iter::successors(Some(1000), |&n| next_length_past_cap(100, n)).collect();
+/// assert_eq!(stages, [1000, 2000, 4000, 8000, 10000]);
+/// ```
+pub fn next_length_past_cap(declared: u64, current: u64) -> Option<u64> {
+    let maximum = declared.saturating_mul(EXTENSION_MAX_FACTOR);
+    (current < maximum).then(|| current.saturating_mul(2).min(maximum))
+}
+
 /// The final verdict on a series whose run cannot go on: growth that still
 /// needed more iterations is a leak when it was steady (it kept rising
 /// through the run, or through its extension), and is reported as not
@@ -417,6 +451,46 @@ pub fn conclude(analysis: SeriesAnalysis, end: ExtensionEnd) -> SeriesAnalysis {
         verdict,
         reason,
         ..analysis
+    }
+}
+
+/// The verdict on a series judged again after the confirmation wait: `before`
+/// is the concluded analysis at the end of the run, `after` the analysis of
+/// the same series whose last sample is the lowest reading of the wait, both
+/// concluded where the run ended. Growth that was a leak before and is none
+/// after was released while the process was watched, by a timer or a flusher
+/// later than the settle window: it is not a leak, and the reason says so
+/// (with the leak's reason and `waited_ms`, the time until its release).
+///
+/// ```
+/// use leaktest_core::analysis::{after_confirmation_wait, analyze, conclude, Verdict};
+/// use leaktest_core::model::{ExtensionEnd, Reason};
+///
+/// // 50 bytes a call queued for a flusher that runs every second.
+/// let mut series: Vec<i64> = (0..100).map(|i| 1000 + 50 * i).collect();
+/// let before = conclude(analyze(&series, 10), ExtensionEnd::Timeout);
+/// assert_eq!(before.verdict, Verdict::Leaking);
+/// // The flush, seen 800 ms after the run.
+/// *series.last_mut().unwrap() = 1000;
+/// let after = conclude(analyze(&series, 10), ExtensionEnd::Timeout);
+/// let confirmed = after_confirmation_wait(before, after, 800);
+/// assert_eq!(confirmed.verdict, Verdict::NotLeaking);
+/// assert!(matches!(confirmed.reason, Reason::ReleasedAfterRun { waited_ms: 800, .. }));
+/// ```
+pub fn after_confirmation_wait(
+    before: SeriesAnalysis,
+    after: SeriesAnalysis,
+    waited_ms: u64,
+) -> SeriesAnalysis {
+    if before.verdict != Verdict::Leaking || after.verdict == Verdict::Leaking {
+        return after;
+    }
+    SeriesAnalysis {
+        reason: Reason::ReleasedAfterRun {
+            pending: Box::new(before.reason),
+            waited_ms,
+        },
+        ..after
     }
 }
 
@@ -469,8 +543,20 @@ pub(crate) fn analyze_points(points: &[Point], warmup: u64, options: &Options) -
         .map_or(last_iteration - first_iteration, |&last_rise| {
             last_iteration - last_rise
         });
-    let allowed_quiet = allowed_quiet_tail(&rise_iterations, &late_rise_iterations, iterations);
-    let growth_stopped = quiet_iterations > allowed_quiet;
+    // Whether the rises paused, at the pace of the late rises (a run that
+    // cannot be extended reports paused rises as not confirmed), and whether
+    // growth stopped, at the slower of that pace and the late part's mean
+    // (an extended run that stopped growing is not leaking).
+    let rise_spacing = rise_spacing(&rise_iterations, &late_rise_iterations);
+    let rises_paused = rise_spacing
+        .is_some_and(|spacing| quiet_iterations > allowed_quiet_tail(spacing, iterations));
+    let late_part_spacing = match late_rise_iterations.len() as u64 {
+        0 => 0,
+        count => iterations.saturating_sub(late_start_iteration) / count,
+    };
+    let growth_stopped = rise_spacing.is_some_and(|spacing| {
+        quiet_iterations > allowed_quiet_tail(spacing.max(late_part_spacing), iterations)
+    });
     let extended = iterations > declared_iterations;
     let last_rise = rise_iterations.last().copied();
     // The late growth a leak must exceed: the noise over every half of the
@@ -529,7 +615,7 @@ pub(crate) fn analyze_points(points: &[Point], warmup: u64, options: &Options) -
                 last_rise_iteration,
             },
         )
-    } else if late_rises.len() >= 2 && !growth_stopped {
+    } else if late_rises.len() >= 2 && !rises_paused {
         (
             Verdict::NeedsMoreIterations,
             None,
@@ -749,18 +835,32 @@ fn point_floor(points: &[Point]) -> Vec<i64> {
     floor
 }
 
-/// How many iterations without a rise still count as "growing":
-/// [`QUIET_SPACINGS`] times the spacing of the rises (of the late ones when
-/// there are two or more, else of the last two), and at least a tenth of the
-/// run. Without two rises there is no spacing to go by, and any quiet tail
-/// is allowed.
-fn allowed_quiet_tail(rises: &[u64], late_rises: &[u64], run_length: u64) -> u64 {
-    let spacing = match (late_rises, rises) {
-        ([first, .., last], _) => (last - first) / (late_rises.len() as u64 - 1),
-        (_, [.., before_last, last]) => last - before_last,
-        _ => return u64::MAX,
-    };
+/// How many iterations without a rise still count as "growing", for rises
+/// `spacing` iterations apart: [`QUIET_SPACINGS`] times the spacing, and at
+/// least a tenth of the run.
+fn allowed_quiet_tail(spacing: u64, run_length: u64) -> u64 {
     QUIET_SPACINGS.saturating_mul(spacing).max(run_length / 10)
+}
+
+/// The spacing of the rises: of the late ones between the first and the last
+/// of them, or of the last two rises when fewer than two are late. `None`
+/// without two rises: there is no spacing to go by, and any quiet tail is
+/// allowed.
+///
+/// Whether an extended run's growth stopped is judged at the larger of this
+/// and the mean spacing over the whole late part, quiet tail included (its
+/// length divided by its rises). The first is the pace of a rate that has
+/// stopped: a cache that filled in the late part rises densely, then stays
+/// quiet. The second keeps clustered rises from standing for a dense rate:
+/// two collections doubling at nearby iterations (at 120 and 128, next at 240
+/// and 256) rise twice in a late part of a hundred iterations, and are quiet
+/// for as long as they have grown, which is no sign that they stopped.
+fn rise_spacing(rises: &[u64], late_rises: &[u64]) -> Option<u64> {
+    match (late_rises, rises) {
+        ([first, .., last], _) => Some((last - first) / (late_rises.len() as u64 - 1)),
+        (_, [.., before_last, last]) => Some(last - before_last),
+        _ => None,
+    }
 }
 
 /// The largest amount by which a sample of `points` rose above its floor: in
