@@ -146,6 +146,13 @@ pub fn overrides_of(layers: [&Layer; 2]) -> Vec<Override> {
         if let Some(limit) = &layer.memory_limit_bytes {
             push("memory_limit", bytes(limit.value), &limit.source);
         }
+        if let Some(confirm) = &layer.confirm_ms {
+            push(
+                "confirm",
+                format_duration_ms(confirm.value),
+                &confirm.source,
+            );
+        }
         for (budget, limit) in &layer.budgets {
             let value = if budget.is_bytes() {
                 bytes(limit.value)

@@ -311,7 +311,8 @@ fn child_spec(
         overrides: SettingsOverride::new(
             resolved.iterations_override(),
             resolved.memory_limit_override(),
-        ),
+        )
+        .with_confirm_ms(resolved.confirm_override()),
         capture_output,
         env,
         current_dir: Some(target.package_root.clone()),

@@ -250,6 +250,7 @@ mod tests {
                 ignore: None,
                 timeout_ms: None,
                 settle_ms: None,
+                confirm_ms: None,
                 runtime: None,
                 worker_threads: None,
                 has_setup: false,

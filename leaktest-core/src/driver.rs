@@ -53,6 +53,14 @@ const SETTLE_INTERVAL: Duration = Duration::from_millis(5);
 /// Readings that must not fall further before the counters count as settled
 /// (with [`SETTLE_INTERVAL`], a quiet period of 25 ms).
 const SETTLE_QUIET_READINGS: usize = 5;
+/// Past the cap, the run is extended only while the whole measured run, at
+/// its pace, would end within this much wall time: cheap bodies settle caches
+/// far larger than ten times their declared iterations, well inside any
+/// timeout, while a slow body stops at the cap as before.
+const EXTENSION_WALL_BUDGET: Duration = Duration::from_millis(1500);
+/// Interval between readings of the confirmation wait: longer than the
+/// settle window's, as the wait is longer and only its lowest reading counts.
+const CONFIRM_INTERVAL: Duration = Duration::from_millis(10);
 /// A failure of the body, with the iteration it happened in.
 #[derive(Debug, Clone)]
 struct BodyFailure {
@@ -188,7 +196,7 @@ impl Driver {
     pub fn new(settings: Settings) -> Self {
         let longest_run = settings
             .iterations
-            .saturating_mul(analysis::EXTENSION_CAP_FACTOR)
+            .saturating_mul(analysis::EXTENSION_MAX_FACTOR)
             .saturating_add(1);
         Driver {
             log: SampleLog::new(settings.warmup, longest_run),
@@ -367,7 +375,14 @@ impl Driver {
                         break 'run;
                     }
                     Step::End(end) => {
-                        self.finish(analyses, Some(end));
+                        let concluded = conclude_all(analyses, end);
+                        let confirmed = self.confirm_leaks(
+                            concluded,
+                            end,
+                            (which, &mut *idle, &read),
+                            measuring_since,
+                        );
+                        self.finish(confirmed, Some(end));
                         break 'run;
                     }
                 }
@@ -424,6 +439,81 @@ impl Driver {
         self.reports = self.reports_of(analyses);
     }
 
+    /// Watches a process whose run ends with a leak until the confirmation
+    /// window (`Settings::confirm_ms` after the first measured iteration)
+    /// is over, letting its threads and runtime run, then judges the series
+    /// again with the lowest reading of the wait as its last sample: growth
+    /// released by a timer or a flusher later than the settle window is not
+    /// a leak. Only a run that ends with a leak, took less than the window,
+    /// and has another thread or a runtime that could release it, waits; the
+    /// wait ends early once every leaking resource is back at its level at
+    /// the end of the warm-up, and never runs into the timeout.
+    fn confirm_leaks(
+        &mut self,
+        concluded: Vec<(Resource, SeriesAnalysis)>,
+        end: ExtensionEnd,
+        (which, idle, read): (
+            SampledResources,
+            &mut dyn FnMut(Duration),
+            &dyn Fn(SampledResources, &Sample) -> Sample,
+        ),
+        measuring_since: Instant,
+    ) -> Vec<(Resource, SeriesAnalysis)> {
+        let leaking: Vec<Resource> = concluded
+            .iter()
+            .filter(|(_, analysed)| analysed.verdict == Verdict::Leaking)
+            .map(|(resource, _)| *resource)
+            .collect();
+        let window_ends = measuring_since + Duration::from_millis(self.settings.confirm_ms);
+        let window_ends = match self.deadline {
+            Some(deadline) => {
+                let margin = deadline.saturating_duration_since(Instant::now()) / 10;
+                window_ends.min(deadline - margin)
+            }
+            None => window_ends,
+        };
+        let wait_from = Instant::now();
+        if leaking.is_empty() || wait_from >= window_ends {
+            return concluded;
+        }
+        let mut window = self.open_settle_window(which, read);
+        if window.nothing_else_runs {
+            return concluded;
+        }
+        window.deadline = window_ends;
+        let released = |window: &SettleWindow| {
+            leaking.iter().all(|&resource| {
+                window.tracker(resource).has_settled(SETTLE_QUIET_READINGS)
+                    && window.latest.get(resource) <= window.baseline.get(resource)
+            })
+        };
+        while Instant::now() < window.deadline && !released(&window) {
+            idle(CONFIRM_INTERVAL);
+            window.latest = read(which, &window.latest);
+            for (tracker, resource) in window.trackers.iter_mut().zip(Resource::ALL) {
+                tracker.push(window.latest.get(resource));
+            }
+        }
+        let waited_ms = u64::try_from(wait_from.elapsed().as_millis()).unwrap_or(u64::MAX);
+        // Only the lowest reading is taken: the last sample can only fall,
+        // and the movement seen in a wait this long is not counted as noise.
+        let last = self.log.last().copied().unwrap_or_default();
+        let lowest =
+            Sample::from_fn(|resource| window.tracker(resource).lowest().min(last.get(resource)));
+        self.log.settle_last(lowest);
+        let rejudged = conclude_all(self.analyze(which), end);
+        rejudged
+            .into_iter()
+            .zip(concluded)
+            .map(|((resource, after), (_, before))| {
+                (
+                    resource,
+                    analysis::after_confirmation_wait(before, after, waited_ms),
+                )
+            })
+            .collect()
+    }
+
     /// What the run does after a judgement: it is over when no resource
     /// needs more iterations; else it runs on to the next length, unless it
     /// is at the cap, the next length would overrun the timeout, or a
@@ -435,9 +525,12 @@ impl Driver {
         if !needs_more {
             return Step::Judged;
         }
-        let Some(next) = analysis::next_length(self.settings.iterations, self.iterations_run)
-        else {
-            return Step::End(ExtensionEnd::Cap);
+        let next = match analysis::next_length(self.settings.iterations, self.iterations_run) {
+            Some(next) => next,
+            None => match self.next_length_while_cheap(analyses, measuring_since) {
+                Ok(next) => next,
+                Err(end) => return Step::End(end),
+            },
         };
         if !self.extension_fits(measuring_since, next) {
             return Step::End(ExtensionEnd::Timeout);
@@ -446,6 +539,54 @@ impl Driver {
             Some(end) => Step::End(end),
             None => Step::RunOn(next),
         }
+    }
+
+    /// The next length past the cap ([`analysis::next_length_past_cap`]),
+    /// when it is cheap: no descriptor, thread or process count needs more
+    /// iterations (each one more of them is the machine's, not the test's),
+    /// and the whole run, at its pace so far, ends within
+    /// [`EXTENSION_WALL_BUDGET`]. Else why the run ends where it is.
+    fn next_length_while_cheap(
+        &self,
+        analyses: &[(Resource, SeriesAnalysis)],
+        measuring_since: Instant,
+    ) -> Result<u64, ExtensionEnd> {
+        let declared = self.settings.iterations;
+        let end_here =
+            if self.iterations_run > declared.saturating_mul(analysis::EXTENSION_CAP_FACTOR) {
+                ExtensionEnd::PastCapWhileCheap {
+                    budget_ms: EXTENSION_WALL_BUDGET.as_millis() as u64,
+                }
+            } else {
+                ExtensionEnd::Cap
+            };
+        let handles_grow = analyses.iter().any(|(resource, analysed)| {
+            analysed.verdict == Verdict::NeedsMoreIterations
+                && matches!(
+                    resource,
+                    Resource::Fds | Resource::Threads | Resource::ChildProcesses
+                )
+        });
+        if handles_grow {
+            return Err(end_here);
+        }
+        let Some(next) = analysis::next_length_past_cap(declared, self.iterations_run) else {
+            return Err(ExtensionEnd::LongestRun);
+        };
+        let projected = measuring_since.elapsed() + self.time_to_reach(measuring_since, next);
+        if projected > EXTENSION_WALL_BUDGET {
+            return Err(end_here);
+        }
+        Ok(next)
+    }
+
+    /// How long running on to `target` iterations takes at the pace so far,
+    /// with a settle window after it.
+    fn time_to_reach(&self, measuring_since: Instant, target: u64) -> Duration {
+        let per_iteration = measuring_since.elapsed() / self.iterations_run.max(1) as u32;
+        let remaining =
+            u32::try_from(target.saturating_sub(self.iterations_run)).unwrap_or(u32::MAX);
+        per_iteration.saturating_mul(remaining) + Duration::from_millis(self.settings.settle_ms)
     }
 
     /// Puts the settle window's readings into the series: the lowest reading
@@ -509,11 +650,7 @@ impl Driver {
         let Some(deadline) = self.deadline else {
             return true;
         };
-        let elapsed = measuring_since.elapsed();
-        let per_iteration = elapsed / self.iterations_run.max(1) as u32;
-        let remaining = target.saturating_sub(self.iterations_run) as u32;
-        let projected = per_iteration.saturating_mul(remaining)
-            + Duration::from_millis(self.settings.settle_ms);
+        let projected = self.time_to_reach(measuring_since, target);
         let now = Instant::now();
         let margin = deadline.saturating_duration_since(now) / 10;
         now + projected + margin < deadline
@@ -669,6 +806,17 @@ impl Driver {
             peak_heap_bytes: None,
         });
     }
+}
+
+/// Every analysis concluded where the run ended (see [`analysis::conclude`]).
+fn conclude_all(
+    analyses: Vec<(Resource, SeriesAnalysis)>,
+    end: ExtensionEnd,
+) -> Vec<(Resource, SeriesAnalysis)> {
+    analyses
+        .into_iter()
+        .map(|(resource, analysed)| (resource, analysis::conclude(analysed, end)))
+        .collect()
 }
 
 /// How far an extension may take `resource`, at the pace of its growth,

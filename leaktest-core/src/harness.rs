@@ -208,7 +208,8 @@ fn trial(
     let overrides = SettingsOverride::new(
         resolved.iterations_override(),
         resolved.memory_limit_override(),
-    );
+    )
+    .with_confirm_ms(resolved.confirm_override());
     let mut description = test.description_with(&overrides);
     description.settings.timeout_ms = resolved.timeout_ms.value;
     let ignored = test.config.ignore.is_some();
@@ -295,6 +296,10 @@ fn override_lines(environment: &Layer) -> Vec<String> {
     if let Some(limit) = &environment.memory_limit_bytes {
         let value = format_bytes(i64::try_from(limit.value).unwrap_or(i64::MAX));
         settings.push((&limit.source, "memory_limit", value));
+    }
+    if let Some(confirm) = &environment.confirm_ms {
+        let value = summary::format_duration_ms(confirm.value);
+        settings.push((&confirm.source, "confirm", value));
     }
     for (budget, limit) in &environment.budgets {
         let value = if budget.is_bytes() {

@@ -228,6 +228,17 @@ pub enum Reason {
         /// The growth the noise allows over the extended run.
         allowed_growth: i64,
     },
+    /// The growth looked like a leak when the run ended, but was released
+    /// while the process was watched for the confirmation window (see
+    /// `Settings::confirm_ms`): memory, handles or tasks freed by a timer or
+    /// a flusher later than the settle window. Not a leak.
+    ReleasedAfterRun {
+        /// The reason it looked like a leak at the end of the run.
+        pending: Box<Reason>,
+        /// How long after the run's end it was watched until released, in
+        /// milliseconds.
+        waited_ms: u64,
+    },
     /// Growth needed confirming, but running twice as many iterations could
     /// take a resource past its limit: not reported as a leak.
     NotExtendedNearLimit {
@@ -352,6 +363,19 @@ pub enum ExtensionEnd {
     /// The cap: ten times the declared iterations
     /// (`leaktest_core::analysis::EXTENSION_CAP_FACTOR`).
     Cap,
+    /// The run went past the cap while it was cheap (see
+    /// `leaktest_core::analysis::next_length_past_cap`), and the next length
+    /// would not have been: it would have taken the whole run past
+    /// `budget_ms` of wall time, or a descriptor, thread or process count
+    /// still grew.
+    PastCapWhileCheap {
+        /// The wall time the whole extended run may take, in milliseconds.
+        budget_ms: u64,
+    },
+    /// The longest run of all: a hundred times the declared iterations
+    /// (`leaktest_core::analysis::EXTENSION_MAX_FACTOR`), reached past the
+    /// cap while each length was cheap.
+    LongestRun,
     /// The next length would not have been reached within the test's timeout.
     Timeout,
     /// At its pace, a resource would have passed its limit by the next length.
@@ -499,6 +523,13 @@ pub struct Settings {
     pub timeout_ms: u64,
     /// Longest settle window after the last iteration, in milliseconds.
     pub settle_ms: u64,
+    /// The confirmation window, in milliseconds: before growth becomes a
+    /// leak verdict, the process is watched until this long after its first
+    /// measured iteration, so memory, handles and tasks released by timers
+    /// or flushers later than the settle window are not taken for a leak
+    /// (`confirm = "2s"`; 0 turns the wait off).
+    #[serde(default = "default_confirm_ms")]
+    pub confirm_ms: u64,
     /// `None` for a sync body, else the tokio flavor (`current_thread`, `multi_thread`).
     pub runtime: Option<Flavor>,
     /// Workers of a `multi_thread` runtime given by `worker_threads = N`
@@ -517,6 +548,10 @@ fn default_memory_limit_bytes() -> u64 {
     DEFAULT_MEMORY_LIMIT_BYTES
 }
 
+fn default_confirm_ms() -> u64 {
+    DEFAULT_CONFIRM_MS
+}
+
 impl Default for Settings {
     /// The settings of a sync `#[leak_test]` with no arguments.
     fn default() -> Settings {
@@ -527,6 +562,7 @@ impl Default for Settings {
             should_leak: false,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             settle_ms: DEFAULT_SETTLE_MS,
+            confirm_ms: DEFAULT_CONFIRM_MS,
             runtime: None,
             worker_threads: None,
             has_setup: false,
@@ -541,6 +577,12 @@ pub const DEFAULT_ITERATIONS: u64 = 100;
 pub const DEFAULT_TIMEOUT_MS: u64 = 60_000;
 /// Default longest settle window after the last iteration, in milliseconds.
 pub const DEFAULT_SETTLE_MS: u64 = 200;
+/// Default confirmation window, in milliseconds: a test about to be
+/// reported as leaking whose measured run took less is watched, with its
+/// runtime and threads running, until this long after its first measured
+/// iteration. Common service periods (a metrics flush every second, a
+/// debounce or retry timer of a second) fit inside it.
+pub const DEFAULT_CONFIRM_MS: u64 = 2_000;
 /// Default memory limit of a test: 2 GiB of live heap. A leak test runs a
 /// small body many times; one that holds more is far more likely to grow
 /// without bound than to need it, and stopping it here reports the growth

@@ -54,6 +54,8 @@ pub const ENV_RECORD_DIR: &str = "LEAKTEST_RECORD";
 pub const ENV_ITERATIONS: &str = "LEAKTEST_ITERATIONS";
 /// Overrides the memory limit of every test (`512 MiB`, `4GiB`, bytes).
 pub const ENV_MEMORY_LIMIT: &str = "LEAKTEST_MEMORY_LIMIT";
+/// Overrides the confirmation window of every test (`2s`, `500ms`, `0s`).
+pub const ENV_CONFIRM: &str = "LEAKTEST_CONFIRM";
 /// The child's timeout in milliseconds, so it can keep its run within it.
 pub const ENV_TIMEOUT_MS: &str = "LEAKTEST_TIMEOUT_MS";
 /// The process id of the parent, so a child dies with it.
@@ -288,9 +290,33 @@ pub fn memory_limit_override_from_env() -> Result<Option<u64>, String> {
     parse_memory_limit_override(env_text(ENV_MEMORY_LIMIT).as_deref())
 }
 
+/// The confirmation window override in [`ENV_CONFIRM`] (a duration, `0s`
+/// for none): `Ok(None)` when unset, an error naming the variable when it is
+/// not a duration.
+///
+/// ```
+/// use leaktest_core::protocol::parse_confirm_override;
+/// assert_eq!(parse_confirm_override(Some("2s")), Ok(Some(2000)));
+/// assert_eq!(parse_confirm_override(Some("0ms")), Ok(Some(0)));
+/// assert_eq!(parse_confirm_override(None), Ok(None));
+/// assert!(parse_confirm_override(Some("soon")).is_err());
+/// ```
+pub fn parse_confirm_override(value: Option<&str>) -> Result<Option<u64>, String> {
+    let Some(text) = value.filter(|text| !text.trim().is_empty()) else {
+        return Ok(None);
+    };
+    match leaktest_units::parse_duration_ms(text.trim()) {
+        Some(ms) => Ok(Some(ms)),
+        None => Err(format!(
+            "{ENV_CONFIRM} must be a duration, like `2s` or `500ms` (`0s` turns the wait off), \
+             not `{text}`: set it to e.g. `2s`, or unset it"
+        )),
+    }
+}
+
 /// Settings a runner overrides for one test (resolved from the command
 /// line, the environment and `Leaktest.toml`): given to the child process in
-/// [`ENV_ITERATIONS`] and [`ENV_MEMORY_LIMIT`].
+/// [`ENV_ITERATIONS`], [`ENV_MEMORY_LIMIT`] and [`ENV_CONFIRM`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SettingsOverride {
@@ -298,6 +324,8 @@ pub struct SettingsOverride {
     pub iterations: Option<u64>,
     /// Memory limit of every test, in bytes.
     pub memory_limit_bytes: Option<u64>,
+    /// Confirmation window of every test, in milliseconds.
+    pub confirm_ms: Option<u64>,
 }
 
 impl SettingsOverride {
@@ -306,7 +334,13 @@ impl SettingsOverride {
         SettingsOverride {
             iterations,
             memory_limit_bytes,
+            confirm_ms: None,
         }
+    }
+
+    /// The same, with the confirmation window overridden (`None`: each test's own).
+    pub fn with_confirm_ms(self, confirm_ms: Option<u64>) -> SettingsOverride {
+        SettingsOverride { confirm_ms, ..self }
     }
 
     /// The overrides the environment sets, or why one is unusable.
@@ -314,6 +348,7 @@ impl SettingsOverride {
         Ok(SettingsOverride {
             iterations: iterations_override_from_env()?,
             memory_limit_bytes: memory_limit_override_from_env()?,
+            confirm_ms: parse_confirm_override(env_text(ENV_CONFIRM).as_deref())?,
         })
     }
 
@@ -326,6 +361,10 @@ impl SettingsOverride {
         match self.memory_limit_bytes {
             Some(limit) => command.env(ENV_MEMORY_LIMIT, limit.to_string()),
             None => command.env_remove(ENV_MEMORY_LIMIT),
+        };
+        match self.confirm_ms {
+            Some(confirm_ms) => command.env(ENV_CONFIRM, format!("{confirm_ms}ms")),
+            None => command.env_remove(ENV_CONFIRM),
         };
     }
 }

@@ -2,8 +2,8 @@
 
 use crate::driver::Driver;
 use crate::model::{
-    warmup_for, AttributeSettings, Budget, Flavor, Settings, TestDescription, DEFAULT_ITERATIONS,
-    DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_SETTLE_MS, DEFAULT_TIMEOUT_MS,
+    warmup_for, AttributeSettings, Budget, Flavor, Settings, TestDescription, DEFAULT_CONFIRM_MS,
+    DEFAULT_ITERATIONS, DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_SETTLE_MS, DEFAULT_TIMEOUT_MS,
 };
 use crate::protocol::SettingsOverride;
 
@@ -22,6 +22,8 @@ pub struct TestConfig {
     pub timeout_ms: Option<u64>,
     /// `settle = "200ms"`, in milliseconds.
     pub settle_ms: Option<u64>,
+    /// `confirm = "2s"`, in milliseconds.
+    pub confirm_ms: Option<u64>,
     /// The tokio flavor of an async body (`None` for a sync body).
     pub runtime: Option<Flavor>,
     /// `worker_threads = N` of a `multi_thread` runtime.
@@ -56,6 +58,7 @@ impl TestConfig {
             should_leak: self.should_leak,
             timeout_ms: self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
             settle_ms: self.settle_ms.unwrap_or(DEFAULT_SETTLE_MS),
+            confirm_ms: self.confirm_ms.unwrap_or(DEFAULT_CONFIRM_MS),
             runtime: self.runtime,
             worker_threads: self.worker_threads,
             has_setup: self.has_setup,
@@ -73,6 +76,7 @@ impl TestConfig {
             self.budgets.iter().copied(),
         )
         .with_memory_limit_and_warmup(self.memory_limit_bytes, self.warmup)
+        .with_confirm_ms(self.confirm_ms)
     }
 }
 
@@ -119,6 +123,9 @@ impl LeakTest {
         if let Some(limit) = overrides.memory_limit_bytes {
             settings.memory_limit_bytes = limit;
         }
+        if let Some(confirm_ms) = overrides.confirm_ms {
+            settings.confirm_ms = confirm_ms;
+        }
         TestDescription {
             name: self.full_name(),
             location: self.location(),
@@ -150,6 +157,7 @@ mod tests {
             ignore: None,
             timeout_ms: None,
             settle_ms: None,
+            confirm_ms: None,
             runtime: None,
             worker_threads: None,
             has_setup: false,

@@ -120,6 +120,15 @@ pub fn format_bytes(bytes: i64) -> String {
     format!("{sign}{scaled:.1} {}", BYTE_UNITS[unit])
 }
 
+/// A wait in milliseconds, as `850 ms` or `1.4 s`.
+fn format_wait_ms(millis: u64) -> String {
+    if millis < 1000 {
+        format!("{millis} ms")
+    } else {
+        format!("{:.1} s", millis as f64 / 1000.0)
+    }
+}
+
 /// A count with thousands separators: `1,024`, `-12,345`.
 ///
 /// ```
@@ -283,6 +292,12 @@ pub fn reason_sentence(resource: Resource, reason: &Reason) -> String {
             amount(*noise),
             amount(*allowed_growth)
         ),
+        Reason::ReleasedAfterRun { pending, waited_ms } => format!(
+            "{}; then released within {} after the run (freed later than the settle \
+             window, by a timer or a background flush), so it is not reported as a leak",
+            reason_sentence(resource, pending),
+            format_wait_ms(*waited_ms)
+        ),
         Reason::NotExtendedNearLimit {
             pending,
             limited,
@@ -345,6 +360,16 @@ pub fn extension_sentence(declared: u64, extension: &Extension) -> String {
         ExtensionEnd::Cap => format!(
             ", the longest run ({} × the declared iterations)",
             crate::analysis::EXTENSION_CAP_FACTOR
+        ),
+        ExtensionEnd::PastCapWhileCheap { budget_ms } => format!(
+            ", past the longest run of {} × the declared iterations while the whole run \
+             stayed within {}; a longer one would not have",
+            crate::analysis::EXTENSION_CAP_FACTOR,
+            format_wait_ms(budget_ms)
+        ),
+        ExtensionEnd::LongestRun => format!(
+            ", the longest run even for a quick test ({} × the declared iterations)",
+            crate::analysis::EXTENSION_MAX_FACTOR
         ),
         ExtensionEnd::Timeout => {
             ": running twice as many would not have finished within the timeout".to_owned()

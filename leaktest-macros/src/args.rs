@@ -18,13 +18,14 @@ pub(crate) const DEFAULT_ITERATIONS: u64 = 100;
 
 /// Every key the attribute accepts besides the budgets, in the order the
 /// error message lists them (the budget keys, [`budgets::BUDGETS`], follow).
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "iterations",
     "warmup",
     "should_leak",
     "ignore",
     "timeout",
     "settle",
+    "confirm",
     "flavor",
     "worker_threads",
     "setup",
@@ -48,6 +49,7 @@ fn example(key: &str) -> String {
         "ignore" => "ignore = \"reason\"",
         "timeout" => "timeout = \"30s\"",
         "settle" => "settle = \"200ms\"",
+        "confirm" => "confirm = \"2s\"",
         "flavor" => "flavor = \"multi_thread\"",
         "worker_threads" => "worker_threads = 2",
         "memory_limit" => "memory_limit = \"4 GiB\"",
@@ -91,6 +93,8 @@ pub(crate) struct LeakTestArgs {
     pub(crate) timeout_ms: Option<u64>,
     /// `settle = "200ms"`, in milliseconds.
     pub(crate) settle_ms: Option<u64>,
+    /// `confirm = "2s"`, in milliseconds (0 turns the wait off).
+    pub(crate) confirm_ms: Option<u64>,
     /// `flavor = "..."`.
     pub(crate) flavor: Option<Keyed<Flavor>>,
     /// `worker_threads = N`, N > 0.
@@ -185,6 +189,7 @@ impl LeakTestArgs {
                 self.timeout_ms = Some(timeout_ms);
             }
             "settle" => self.settle_ms = Some(duration_ms(key, &meta)?.0),
+            "confirm" => self.confirm_ms = Some(duration_ms(key, &meta)?.0),
             "memory_limit" => self.memory_limit_bytes = Some(memory_limit(&meta)?),
             "flavor" => {
                 let value = flavor(&meta)?;

@@ -183,6 +183,7 @@ fn config(args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream {
     let ignore = option(args.ignore.as_deref().map(Literal::string));
     let timeout_ms = option(args.timeout_ms.map(Literal::u64_suffixed));
     let settle_ms = option(args.settle_ms.map(Literal::u64_suffixed));
+    let confirm_ms = option(args.confirm_ms.map(Literal::u64_suffixed));
     let flavor = quote!(::leaktest_core::__private::Flavor);
     let runtime = match (test_fn.is_async, args.flavor.as_ref().map(|f| f.value)) {
         (false, _) => None,
@@ -210,6 +211,7 @@ fn config(args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream {
             ignore: #ignore,
             timeout_ms: #timeout_ms,
             settle_ms: #settle_ms,
+            confirm_ms: #confirm_ms,
             runtime: #runtime,
             worker_threads: #worker_threads,
             has_setup: #has_setup,

@@ -1,12 +1,12 @@
 //! The environment layer: `LEAKTEST_ITERATIONS`, `LEAKTEST_TIMEOUT`,
-//! `LEAKTEST_MEMORY_LIMIT` and one
+//! `LEAKTEST_MEMORY_LIMIT`, `LEAKTEST_CONFIRM` and one
 //! variable per budget (`LEAKTEST_MAX_PEAK`, `LEAKTEST_MAX_FDS_GROWTH`, ...),
 //! and the profile selected by `LEAKTEST_PROFILE`.
 
 use super::error::ConfigError;
 use super::layer::Layer;
 use crate::model::{Budget, ConfigSource};
-use crate::protocol::{ENV_ITERATIONS, ENV_MEMORY_LIMIT};
+use crate::protocol::{ENV_CONFIRM, ENV_ITERATIONS, ENV_MEMORY_LIMIT};
 
 /// Selects the profile of `Leaktest.toml`, as `cargo leaktest --profile` does.
 pub const ENV_PROFILE: &str = "LEAKTEST_PROFILE";
@@ -22,6 +22,7 @@ pub fn environment_layer(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Laye
         ("iterations", ENV_ITERATIONS.to_owned()),
         ("timeout", ENV_TIMEOUT.to_owned()),
         ("memory_limit", ENV_MEMORY_LIMIT.to_owned()),
+        ("confirm", ENV_CONFIRM.to_owned()),
     ]
     .into_iter()
     .chain(Budget::all().map(|budget| (budget.key(), budget.env_variable())));

@@ -231,6 +231,9 @@ impl ConfigFile {
             if folded.layer.memory_limit_bytes.is_none() {
                 folded.layer.memory_limit_bytes = layer.memory_limit_bytes.clone();
             }
+            if folded.layer.confirm_ms.is_none() {
+                folded.layer.confirm_ms = layer.confirm_ms.clone();
+            }
             for (budget, limit) in &layer.budgets {
                 folded
                     .layer

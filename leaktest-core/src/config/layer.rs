@@ -32,6 +32,8 @@ pub struct Layer {
     pub timeout_ms: Option<Sourced<u64>>,
     /// Memory limit of every test, in bytes.
     pub memory_limit_bytes: Option<Sourced<u64>>,
+    /// Confirmation window of every test, in milliseconds (0: none).
+    pub confirm_ms: Option<Sourced<u64>>,
     /// Budgets, in bytes or counts.
     pub budgets: BTreeMap<Budget, Sourced<u64>>,
 }
@@ -42,10 +44,12 @@ impl Layer {
         self.iterations.is_none()
             && self.timeout_ms.is_none()
             && self.memory_limit_bytes.is_none()
+            && self.confirm_ms.is_none()
             && self.budgets.is_empty()
     }
 
-    /// Sets `key` (`iterations`, `timeout` or a budget key) from `text`;
+    /// Sets `key` (`iterations`, `timeout`, `memory_limit`, `confirm` or a
+    /// budget key) from `text`;
     /// `Ok(false)` when `key` is none of them.
     pub(crate) fn set_from_text(
         &mut self,
@@ -59,6 +63,7 @@ impl Layer {
             "memory_limit" => {
                 self.memory_limit_bytes = Some(Sourced::new(parse_memory_limit(text)?, source))
             }
+            "confirm" => self.confirm_ms = Some(Sourced::new(parse_confirm_ms(text)?, source)),
             key => match Budget::from_key(key) {
                 Some(budget) => {
                     let limit = parse_limit(budget, text)?;
@@ -73,7 +78,7 @@ impl Layer {
 
 /// The per-test keys, for messages listing the valid ones.
 pub(crate) fn test_keys() -> Vec<&'static str> {
-    ["iterations", "timeout", "memory_limit"]
+    ["iterations", "timeout", "memory_limit", "confirm"]
         .into_iter()
         .chain(Budget::all().map(Budget::key))
         .collect()
@@ -81,12 +86,14 @@ pub(crate) fn test_keys() -> Vec<&'static str> {
 
 /// Whether `key` is a per-test key (one [`Layer::set_from_text`] sets).
 pub(crate) fn is_test_key(key: &str) -> bool {
-    matches!(key, "iterations" | "timeout" | "memory_limit") || Budget::from_key(key).is_some()
+    matches!(key, "iterations" | "timeout" | "memory_limit" | "confirm")
+        || Budget::from_key(key).is_some()
 }
 
 /// Whether `key` takes a size or a duration, written as a string.
 pub(crate) fn takes_text(key: &str) -> bool {
-    key == "timeout" || key == "memory_limit" || Budget::from_key(key).is_some_and(Budget::is_bytes)
+    matches!(key, "timeout" | "memory_limit" | "confirm")
+        || Budget::from_key(key).is_some_and(Budget::is_bytes)
 }
 
 /// How `key` is written, for messages.
@@ -95,6 +102,7 @@ pub(crate) fn example(key: &str) -> String {
         ("iterations", _) => "iterations = 500".to_owned(),
         ("timeout", _) => "timeout = \"30s\"".to_owned(),
         ("memory_limit", _) => "memory_limit = \"4 GiB\"".to_owned(),
+        ("confirm", _) => "confirm = \"2s\"".to_owned(),
         (_, Some(Budget::Peak)) => "max_peak = \"24 MiB\"".to_owned(),
         (_, Some(budget)) if budget.is_bytes() => format!("{key} = \"4 KiB\""),
         _ => format!("{key} = 1"),
@@ -122,6 +130,17 @@ pub(crate) fn parse_timeout_ms(text: &str) -> Result<u64, String> {
              not `{text}`, like `timeout = \"30s\"`"
         )),
     }
+}
+
+/// A confirmation window as the attribute writes it (`"2s"`, `"500ms"`), in
+/// milliseconds; `"0s"` turns the wait off.
+pub(crate) fn parse_confirm_ms(text: &str) -> Result<u64, String> {
+    leaktest_units::parse_duration_ms(text.trim()).ok_or_else(|| {
+        format!(
+            "expected a duration written as a whole number and `ms`, `s` or `m` \
+             (`0s` turns the wait off), not `{text}`, like `confirm = \"2s\"`"
+        )
+    })
 }
 
 /// A memory limit: a size (`"4 GiB"`, or bytes) of at least

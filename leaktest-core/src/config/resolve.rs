@@ -16,8 +16,8 @@ use super::error::{ConfigError, Loosened};
 use super::file::{Override, Profile};
 use super::layer::{Layer, Sourced};
 use crate::model::{
-    AttributeSettings, Budget, ConfigSource, ResolvedBudget, DEFAULT_MEMORY_LIMIT_BYTES,
-    DEFAULT_TIMEOUT_MS,
+    AttributeSettings, Budget, ConfigSource, ResolvedBudget, DEFAULT_CONFIRM_MS,
+    DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_TIMEOUT_MS,
 };
 use std::time::Duration;
 
@@ -50,6 +50,8 @@ pub struct Resolved {
     pub timeout_ms: Sourced<u64>,
     /// Memory limit, in bytes.
     pub memory_limit_bytes: Sourced<u64>,
+    /// Confirmation window, in milliseconds.
+    pub confirm_ms: Sourced<u64>,
     /// Every budget in force, in [`Budget::all`] order: growth budgets of
     /// every resource (0 by default), the others when a layer sets them.
     pub budgets: Vec<ResolvedBudget>,
@@ -77,6 +79,20 @@ impl Resolved {
                 )
             })
             .map(|limit| limit.value)
+    }
+
+    /// The confirmation window to pass a child in place of its own, when it
+    /// comes from a layer other than the attribute and the default (which
+    /// the child applies itself).
+    pub fn confirm_override(&self) -> Option<u64> {
+        Some(&self.confirm_ms)
+            .filter(|confirm| {
+                !matches!(
+                    confirm.source,
+                    ConfigSource::Attribute | ConfigSource::Default
+                )
+            })
+            .map(|confirm| confirm.value)
     }
 
     /// The timeout.
@@ -122,6 +138,9 @@ impl Config {
                 )
             })
             .unwrap_or_else(|| Sourced::new(DEFAULT_MEMORY_LIMIT_BYTES, ConfigSource::Default));
+        let confirm_ms = first(&|layer| layer.confirm_ms.clone(), &above_attribute)
+            .or_else(|| first(&|layer| layer.confirm_ms.clone(), &from_attribute_down))
+            .unwrap_or_else(|| Sourced::new(DEFAULT_CONFIRM_MS, ConfigSource::Default));
 
         let mut budgets = Vec::new();
         for budget in Budget::all() {
@@ -140,6 +159,7 @@ impl Config {
             iterations,
             timeout_ms,
             memory_limit_bytes,
+            confirm_ms,
             budgets,
         })
     }
@@ -152,6 +172,7 @@ fn attribute_layer(attribute: &AttributeSettings) -> Layer {
         iterations: attribute.iterations.map(sourced),
         timeout_ms: attribute.timeout_ms.map(sourced),
         memory_limit_bytes: attribute.memory_limit_bytes.map(sourced),
+        confirm_ms: attribute.confirm_ms.map(sourced),
         budgets: attribute
             .budgets
             .iter()

@@ -281,6 +281,9 @@ pub struct AttributeSettings {
     /// `memory_limit = "..."`, in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit_bytes: Option<u64>,
+    /// `confirm = "..."`, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_ms: Option<u64>,
     /// `warmup = N` (a runner recomputes the warm-up when it overrides the
     /// iterations, as the test's process does).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -301,6 +304,7 @@ impl AttributeSettings {
             iterations,
             timeout_ms,
             memory_limit_bytes: None,
+            confirm_ms: None,
             warmup: None,
             budgets: budgets.into_iter().collect(),
         }
@@ -314,6 +318,12 @@ impl AttributeSettings {
     ) -> AttributeSettings {
         self.memory_limit_bytes = memory_limit_bytes;
         self.warmup = warmup;
+        self
+    }
+
+    /// The same, with `confirm = "..."` in milliseconds.
+    pub fn with_confirm_ms(mut self, confirm_ms: Option<u64>) -> AttributeSettings {
+        self.confirm_ms = confirm_ms;
         self
     }
 }
