@@ -23,7 +23,9 @@
 //! incident each comes from, and the expected verdict.
 
 // Sync patterns that leak, with their fixed twins.
+pub mod audit_trail;
 pub mod background_worker;
+pub mod batched_metrics;
 pub mod closed_ids;
 pub mod control_socket;
 pub mod every_kth;

@@ -8,7 +8,9 @@
 use leaktest_core::leak_test;
 use leaktest_examples::{
     amortised_buffer::FrameAccumulator,
+    audit_trail::{AuditTrail, RecentAuditTrail},
     background_worker::Worker,
+    batched_metrics::MetricsBatcher,
     bounded_cache::{ProfileCache, UnboundedProfileCache},
     c_allocator_churn,
     closed_ids::{PrunedTracker, RememberingTracker},
@@ -55,6 +57,32 @@ fn closed_ids_pruned_is_clean(tracker: &mut PrunedTracker) -> Result<(), String>
         return Err(format!("connection {id} closed twice"));
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Two parallel vectors nobody trims: their doublings come in pairs.
+
+#[leak_test(should_leak, setup = AuditTrail::new)]
+fn audit_trail_in_two_vecs_leaks(trail: &mut AuditTrail) {
+    trail.record(next_number(), 7);
+}
+
+#[leak_test(setup = RecentAuditTrail::new)]
+fn recent_audit_trail_is_clean(trail: &mut RecentAuditTrail) {
+    trail.record(next_number(), 7);
+}
+
+// ---------------------------------------------------------------------------
+// Metrics buffered for a flusher thread that sends them once a second.
+
+#[leak_test(should_leak, setup = MetricsBatcher::start_never_draining)]
+fn metrics_never_drained_by_the_flusher_leak(batcher: &mut MetricsBatcher) {
+    batcher.emit("db.query.ms", 1.5);
+}
+
+#[leak_test(setup = MetricsBatcher::start)]
+fn metrics_drained_every_second_are_clean(batcher: &mut MetricsBatcher) {
+    batcher.emit("db.query.ms", 1.5);
 }
 
 // ---------------------------------------------------------------------------
