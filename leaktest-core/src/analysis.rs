@@ -92,7 +92,10 @@
 //! - late growth no larger than `L / n` times the noise is **not leaking**: the
 //!   noise is allowed once per half of the *declared* run, so the rate a leak
 //!   must exceed (noise per `n / 2` iterations) is the same however far the run
-//!   was extended, while a fluctuation's reach does not keep up (a fluctuation);
+//!   was extended, while a fluctuation's reach does not keep up (a fluctuation).
+//!   Past the cap (see [`next_length_past_cap`]) the noise is allowed no more
+//!   than [`EXTENSION_CAP_FACTOR`] times: fluctuations are told apart by then,
+//!   and the largest transient of a longer run keeps growing by itself;
 //! - late growth that stopped (its quiet tail is long) is **not leaking**;
 //! - anything else still grows, and needs more iterations.
 //!
@@ -562,8 +565,16 @@ pub(crate) fn analyze_points(points: &[Point], warmup: u64, options: &Options) -
     // The late growth a leak must exceed: the noise over every half of the
     // declared run, so the rate caught is the same however far the run was
     // extended, while a fluctuation's reach grows only with the square root
-    // of the length.
-    let allowed_growth = scale(noise, iterations, declared_iterations);
+    // of the length. Past the cap the allowance stays that of the cap: every
+    // fluctuation was told apart by then, and the noise, the largest
+    // transient of a longer run, keeps growing by itself (a backlog behind a
+    // worker thread), so a run extended while cheap must not grow more
+    // lenient than one that stopped at the cap.
+    let allowed_growth = scale(
+        noise,
+        iterations.min(declared_iterations.saturating_mul(EXTENSION_CAP_FACTOR)),
+        declared_iterations,
+    );
 
     let (verdict, plateau_from, reason) = if late_growth <= 0 {
         match last_rise {

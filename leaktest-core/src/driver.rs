@@ -459,11 +459,6 @@ impl Driver {
         ),
         measuring_since: Instant,
     ) -> Vec<(Resource, SeriesAnalysis)> {
-        let leaking: Vec<Resource> = concluded
-            .iter()
-            .filter(|(_, analysed)| analysed.verdict == Verdict::Leaking)
-            .map(|(resource, _)| *resource)
-            .collect();
         let window_ends = measuring_since + Duration::from_millis(self.settings.confirm_ms);
         let window_ends = match self.deadline {
             Some(deadline) => {
@@ -473,44 +468,57 @@ impl Driver {
             None => window_ends,
         };
         let wait_from = Instant::now();
-        if leaking.is_empty() || wait_from >= window_ends {
+        let any_leaking = concluded
+            .iter()
+            .any(|(_, analysed)| analysed.verdict == Verdict::Leaking);
+        if !any_leaking || wait_from >= window_ends {
             return concluded;
         }
-        let mut window = self.open_settle_window(which, read);
-        if window.nothing_else_runs {
-            return concluded;
-        }
-        window.deadline = window_ends;
-        let released = |window: &SettleWindow| {
-            leaking.iter().all(|&resource| {
-                window.tracker(resource).has_settled(SETTLE_QUIET_READINGS)
-                    && window.latest.get(resource) <= window.baseline.get(resource)
-            })
-        };
-        while Instant::now() < window.deadline && !released(&window) {
-            idle(CONFIRM_INTERVAL);
-            window.latest = read(which, &window.latest);
-            for (tracker, resource) in window.trackers.iter_mut().zip(Resource::ALL) {
-                tracker.push(window.latest.get(resource));
+        // The verdicts to confirm are kept on the stack and the rest is
+        // freed, so the readings of the wait count no memory of the driver's.
+        let mut leaks: [Option<SeriesAnalysis>; Resource::ALL.len()] = Default::default();
+        for (resource, analysed) in concluded {
+            if analysed.verdict == Verdict::Leaking {
+                leaks[resource_index(resource)] = Some(analysed);
             }
         }
+        let mut window = self.open_settle_window(which, read);
+        if !window.nothing_else_runs {
+            window.deadline = window_ends;
+            let released = |window: &SettleWindow| {
+                Resource::ALL.iter().all(|&resource| {
+                    leaks[resource_index(resource)].is_none()
+                        || (window.tracker(resource).has_settled(SETTLE_QUIET_READINGS)
+                            && window.latest.get(resource) <= window.baseline.get(resource))
+                })
+            };
+            while Instant::now() < window.deadline && !released(&window) {
+                idle(CONFIRM_INTERVAL);
+                window.latest = read(which, &window.latest);
+                for (tracker, resource) in window.trackers.iter_mut().zip(Resource::ALL) {
+                    tracker.push(window.latest.get(resource));
+                }
+            }
+            // Only the lowest reading is taken: the last sample can only
+            // fall, and the movement seen in a wait this long is no noise.
+            let last = self.log.last().copied().unwrap_or_default();
+            let lowest = Sample::from_fn(|resource| {
+                window.tracker(resource).lowest().min(last.get(resource))
+            });
+            self.log.settle_last(lowest);
+        }
         let waited_ms = u64::try_from(wait_from.elapsed().as_millis()).unwrap_or(u64::MAX);
-        // Only the lowest reading is taken: the last sample can only fall,
-        // and the movement seen in a wait this long is not counted as noise.
-        let last = self.log.last().copied().unwrap_or_default();
-        let lowest =
-            Sample::from_fn(|resource| window.tracker(resource).lowest().min(last.get(resource)));
-        self.log.settle_last(lowest);
-        let rejudged = conclude_all(self.analyze(which), end);
-        rejudged
+        conclude_all(self.analyze(which), end)
             .into_iter()
-            .zip(concluded)
-            .map(|((resource, after), (_, before))| {
-                (
-                    resource,
-                    analysis::after_confirmation_wait(before, after, waited_ms),
-                )
-            })
+            .map(
+                |(resource, after)| match leaks[resource_index(resource)].take() {
+                    Some(before) => (
+                        resource,
+                        analysis::after_confirmation_wait(before, after, waited_ms),
+                    ),
+                    None => (resource, after),
+                },
+            )
             .collect()
     }
 
@@ -806,6 +814,14 @@ impl Driver {
             peak_heap_bytes: None,
         });
     }
+}
+
+/// The position of `resource` in [`Resource::ALL`].
+fn resource_index(resource: Resource) -> usize {
+    Resource::ALL
+        .iter()
+        .position(|&r| r == resource)
+        .unwrap_or(0)
 }
 
 /// Every analysis concluded where the run ended (see [`analysis::conclude`]).

@@ -1076,3 +1076,20 @@ fn a_series_kept_at_a_coarser_resolution_gets_the_same_verdict() {
         .collect();
     assert_verdict(&walk, WARMUP, long / 10, Verdict::NotLeaking);
 }
+
+#[test]
+fn past_the_cap_the_noise_is_allowed_no_more_than_at_the_cap() {
+    // One block per call behind a worker thread whose backlog reaches 95
+    // blocks at times: a leak, at the cap and past it.
+    let declared = ITERATIONS as u64;
+    let backlog = |i: usize| if i % 997 == 500 { 95 } else { 0 };
+    let leak: Vec<i64> = series(8000, |i| i as i64 + backlog(i));
+    let analysis = analyze_declared(&leak, WARMUP, declared as usize);
+    assert_eq!(
+        analysis.verdict,
+        Verdict::NeedsMoreIterations,
+        "{analysis:#?}"
+    );
+    let at_longest = conclude(analysis, ExtensionEnd::LongestRun);
+    assert_eq!(at_longest.verdict, Verdict::Leaking);
+}
