@@ -323,11 +323,11 @@ pub fn reason_sentence(resource: Resource, reason: &Reason) -> String {
 /// use leaktest_core::model::{Extension, ExtensionEnd};
 /// use leaktest_core::render::extension_sentence;
 ///
-/// let plateau = Extension::new(800, ExtensionEnd::Judged, Some(1300));
+/// let plateau = Extension::new(800, ExtensionEnd::Judged, Some(610));
 /// assert_eq!(
 ///     extension_sentence(100, &plateau),
 ///     "run extended from 100 to 800 iterations until its growth stopped; \
-///      declare `iterations = 1300` to judge it without the extension"
+///      declare `iterations = 610` to judge it without the extension"
 /// );
 /// let cap = Extension::new(1000, ExtensionEnd::Cap, None);
 /// assert_eq!(
@@ -553,6 +553,41 @@ mod tests {
             judged_iterations,
             Reason::NoRetainedGrowth,
         )
+    }
+
+    #[test]
+    fn growth_released_after_the_run_says_when_and_what_it_looked_like() {
+        use crate::model::{Extension, ExtensionEnd, Reason};
+        let released = Reason::ReleasedAfterRun {
+            pending: Box::new(Reason::GrewThroughExtension {
+                extended_to: 1000,
+                late_growth: 25_000,
+                last_rise_iteration: 999,
+            }),
+            waited_ms: 1340,
+        };
+        let sentence = reason_sentence(Resource::HeapBytes, &released);
+        assert!(
+            sentence.starts_with("growth continued after the run was extended to 1000"),
+            "{sentence}"
+        );
+        assert!(
+            sentence.contains("then released within 1.3 s after the run"),
+            "{sentence}"
+        );
+        assert!(sentence.ends_with("not reported as a leak"), "{sentence}");
+        let past_cap = Extension::new(
+            4000,
+            ExtensionEnd::PastCapWhileCheap { budget_ms: 1500 },
+            None,
+        );
+        assert_eq!(
+            extension_sentence(100, &past_cap),
+            "run extended from 100 to 4,000 iterations, past the longest run of 10 × the \
+             declared iterations while the whole run stayed within 1.5 s; a longer one would not have"
+        );
+        let longest = Extension::new(10_000, ExtensionEnd::LongestRun, None);
+        assert!(extension_sentence(100, &longest).ends_with("(100 × the declared iterations)"));
     }
 
     #[test]

@@ -40,6 +40,7 @@ fn every_key_parses() {
         ignore = "needs a database",
         timeout = "30s",
         settle = "150ms",
+        confirm = "5s",
         flavor = "multi_thread",
         worker_threads = 2,
         setup = Server::start,
@@ -51,6 +52,7 @@ fn every_key_parses() {
     assert_eq!(args.ignore.as_deref(), Some("needs a database"));
     assert_eq!(args.timeout_ms, Some(30_000));
     assert_eq!(args.settle_ms, Some(150));
+    assert_eq!(args.confirm_ms, Some(5_000));
     assert_eq!(args.flavor.map(|f| f.value), Some(Flavor::MultiThread));
     assert_eq!(args.worker_threads.map(|w| w.value), Some(2));
     let setup = args.setup.map(|s| s.value);

@@ -662,11 +662,11 @@ mod tests {
     fn an_extended_run_says_how_far_and_what_would_avoid_it() {
         console::set_colors_enabled(false);
         let mut passed = record(Outcome::Passed);
-        passed.iterations_run = 240;
-        passed.extension = Some(Extension::new(240, ExtensionEnd::Judged, Some(250)));
+        passed.iterations_run = 400;
+        passed.extension = Some(Extension::new(400, ExtensionEnd::Judged, Some(310)));
         assert!(
             test_line("fx::leaks", &passed)
-                .contains("peak 7.4 KiB  extended to 240 iters (iterations = 250 avoids it)  ▁▃▆█"),
+                .contains("peak 7.4 KiB  extended to 400 iters (iterations = 310 avoids it)  ▁▃▆█"),
             "{}",
             test_line("fx::leaks", &passed)
         );

@@ -276,3 +276,35 @@ fn the_memory_limit_resolves_like_every_setting() {
     );
     assert_eq!(env.memory_limit_override(), Some(3 << 30));
 }
+
+#[test]
+fn the_confirmation_window_resolves_like_every_setting() {
+    let none = AttributeSettings::default();
+    let own = AttributeSettings::default().with_confirm_ms(Some(5_000));
+    let default = Config::default().resolve(test("x"), &none).unwrap();
+    assert_eq!(default.confirm_ms.value, DEFAULT_CONFIRM_MS);
+    assert_eq!(
+        default.confirm_override(),
+        None,
+        "the child applies the default"
+    );
+    let from_attribute = Config::default().resolve(test("x"), &own).unwrap();
+    assert_eq!(from_attribute.confirm_ms.value, 5_000);
+    assert_eq!(from_attribute.confirm_override(), None);
+    let env = config("default", &[("LEAKTEST_CONFIRM", "0s")], &[]);
+    let from_env = env.resolve(test("x"), &own).unwrap();
+    assert_eq!(
+        from_env.confirm_override(),
+        Some(0),
+        "off, above the attribute"
+    );
+    assert_eq!(
+        from_env.confirm_ms.source.to_string(),
+        "[environment LEAKTEST_CONFIRM]"
+    );
+    let mut layer = Layer::default();
+    let error = layer
+        .set_from_text("confirm", "soon", ConfigSource::Default)
+        .unwrap_err();
+    assert!(error.contains("`0s` turns the wait off"), "{error}");
+}
