@@ -42,7 +42,7 @@ pub const CLASSES: &[Class] = &[
     ),
     corpus(
         "cache_larger_than_the_run",
-        "LRU caches of 150, 300, 500 and 800 entries fed a new key per call",
+        "caches of 150, 300, 500, 800, 1,000 and 2,000 entries fed a new key per call",
     ),
     corpus(
         "map_over_distinct_keys",
@@ -78,7 +78,7 @@ pub const CLASSES: &[Class] = &[
     ),
     corpus(
         "doubling_leak",
-        "a `HashSet` of closed ids and a `Vec` of events, never pruned",
+        "a `HashSet` of closed ids, a `Vec` of events, and two `Vec`s appended side by side, never pruned",
     ),
     corpus(
         "leak_under_transient_noise",

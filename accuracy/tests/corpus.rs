@@ -11,8 +11,8 @@ use leaktest_accuracy::corpus::bounded::{
     BufferPool, KeyCounters, ProfileCache, RecentEvents, ResponseRenderer, WorkQueue,
 };
 use leaktest_accuracy::corpus::leaks::{
-    AuditedPool, ClosedIds, DeadLetters, EventHistory, HandleKeeper, Registry, RememberingQueue,
-    RetryingRenderer, Schedule, TimestampedRenderer,
+    AuditedPool, ClosedIds, DeadLetters, EventHistory, HandleKeeper, ParallelHistory, Registry,
+    RememberingQueue, RetryingRenderer, Schedule, TimestampedRenderer,
 };
 use leaktest_core::leak_test;
 use std::hint::black_box;
@@ -96,6 +96,8 @@ mod cache_larger_than_the_run {
         capacity_300 => ProfileCache::new(300);
         capacity_500 => ProfileCache::new(500);
         capacity_800 => ProfileCache::new(800);
+        capacity_1000 => ProfileCache::new(1000);
+        capacity_2000 => ProfileCache::new(2000);
     }
 }
 
@@ -193,6 +195,9 @@ mod doubling_leak {
     }
     leak_cases! { EventHistory, |history| history.record();
         event_history_never_trimmed => EventHistory::default();
+    }
+    leak_cases! { ParallelHistory, |history| history.record();
+        two_vecs_never_trimmed => ParallelHistory::default();
     }
 }
 

@@ -41,22 +41,28 @@ pub struct MetricsBatcher {
 }
 
 impl MetricsBatcher {
-    /// FIXED: a flusher that empties the buffer when it sends it.
+    /// FIXED: a flusher that empties the buffer when it sends it, every
+    /// [`FLUSH_PERIOD`].
     pub fn start() -> Self {
-        Self::with_flush(|buffer| std::mem::take(&mut *lock(buffer)))
+        Self::start_flushing_every(FLUSH_PERIOD)
+    }
+
+    /// FIXED, with a flush every `period`.
+    pub fn start_flushing_every(period: Duration) -> Self {
+        Self::with_flush(period, |buffer| std::mem::take(&mut *lock(buffer)))
     }
 
     /// LEAKY: a flusher that sends a copy of the buffer and never clears it.
     pub fn start_never_draining() -> Self {
-        Self::with_flush(|buffer| lock(buffer).clone())
+        Self::with_flush(FLUSH_PERIOD, |buffer| lock(buffer).clone())
     }
 
-    fn with_flush(take_batch: fn(&Buffer) -> Vec<Sample>) -> Self {
+    fn with_flush(period: Duration, take_batch: fn(&Buffer) -> Vec<Sample>) -> Self {
         let buffer: Buffer = Arc::default();
         let (stop, stopped) = mpsc::channel::<()>();
         let flushed = Arc::clone(&buffer);
         let flusher = thread::spawn(move || loop {
-            match stopped.recv_timeout(FLUSH_PERIOD) {
+            match stopped.recv_timeout(period) {
                 Err(RecvTimeoutError::Timeout) => send(take_batch(&flushed)),
                 Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
             }

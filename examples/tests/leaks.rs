@@ -85,6 +85,24 @@ fn metrics_drained_every_second_are_clean(batcher: &mut MetricsBatcher) {
     batcher.emit("db.query.ms", 1.5);
 }
 
+fn batcher_flushing_every_3s() -> MetricsBatcher {
+    MetricsBatcher::start_flushing_every(std::time::Duration::from_secs(3))
+}
+
+// The documented limit: a flush later than the confirmation window (2 s
+// after the first measured iteration) is not seen, and the buffer is taken
+// for a leak...
+#[leak_test(should_leak, setup = batcher_flushing_every_3s)]
+fn metrics_drained_after_the_confirmation_window_look_like_a_leak(batcher: &mut MetricsBatcher) {
+    batcher.emit("db.query.ms", 1.5);
+}
+
+// ...unless the test declares a window that holds one.
+#[leak_test(confirm = "5s", setup = batcher_flushing_every_3s)]
+fn metrics_drained_within_a_longer_confirmation_window_are_clean(batcher: &mut MetricsBatcher) {
+    batcher.emit("db.query.ms", 1.5);
+}
+
 // ---------------------------------------------------------------------------
 // Subscribers never removed.
 

@@ -215,6 +215,33 @@ impl EventHistory {
     }
 }
 
+/// Every request's id and user, in two `Vec`s side by side, one pre-sized
+/// for 60 entries: their doublings come in pairs (60 and 64, 120 and 128,
+/// ...), with long quiet stretches in between.
+#[derive(Debug)]
+pub struct ParallelHistory {
+    request_ids: Vec<u64>,
+    user_ids: Vec<u64>,
+}
+
+impl Default for ParallelHistory {
+    fn default() -> Self {
+        ParallelHistory {
+            request_ids: Vec::with_capacity(60),
+            user_ids: Vec::new(),
+        }
+    }
+}
+
+impl ParallelHistory {
+    /// One call: a request is appended to both.
+    pub fn record(&mut self) {
+        let id = self.request_ids.len() as u64;
+        self.request_ids.push(id);
+        self.user_ids.push(id % 7);
+    }
+}
+
 /// A [`ResponseRenderer`] (transient noise of up to 256 bytes) next to a
 /// list of request timestamps that grows by exactly 8 bytes per call, in
 /// place: the heap grows, the number of blocks does not.
