@@ -55,8 +55,15 @@
 //!    fluctuation's reach, growing like `√L`, does not keep up with). Growth
 //!    that stops, or stays within that noise, does not leak; growth still going
 //!    on at `10 n` (or when the timeout, or half of a resource's limit, stops
-//!    the run earlier) does. The record says how far the run was extended, and
-//!    which `iterations` would avoid the extension.
+//!    the run earlier) does. A quick body goes on past `10 n`, up to `100 n`,
+//!    while the whole run stays within 1.5 s and no descriptor, thread or
+//!    process count grows. The record says how far the run was extended, and,
+//!    when fewer iterations than ran would do, which `iterations` would avoid
+//!    the extension.
+//! 5. Before growth becomes a leak, a run shorter than `confirm` (2 s by
+//!    default) is watched until that long after its first iteration, with its
+//!    runtime and threads running; growth released meanwhile (a flusher, a
+//!    timer) is not a leak.
 //!
 //! See [`analysis`] for the pure functions behind it.
 //!
