@@ -379,7 +379,9 @@ impl Driver {
                         let confirmed = self.confirm_leaks(
                             concluded,
                             end,
-                            (which, &mut *idle, &read),
+                            which,
+                            &mut *idle,
+                            &read,
                             measuring_since,
                         );
                         self.finish(confirmed, Some(end));
@@ -452,11 +454,9 @@ impl Driver {
         &mut self,
         concluded: Vec<(Resource, SeriesAnalysis)>,
         end: ExtensionEnd,
-        (which, idle, read): (
-            SampledResources,
-            &mut dyn FnMut(Duration),
-            &dyn Fn(SampledResources, &Sample) -> Sample,
-        ),
+        which: SampledResources,
+        idle: &mut dyn FnMut(Duration),
+        read: &dyn Fn(SampledResources, &Sample) -> Sample,
         measuring_since: Instant,
     ) -> Vec<(Resource, SeriesAnalysis)> {
         let window_ends = measuring_since + Duration::from_millis(self.settings.confirm_ms);
