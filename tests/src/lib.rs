@@ -512,8 +512,8 @@ const VARYING_TEXT: &[(&str, &str)] = &[
 /// figures, thread ids, process ids and build hashes are replaced (in text
 /// and in JSON), and in JSON records the fields whose values vary (`binary`,
 /// `src_path`, `duration_ms` (the attribution run's too), `peak_heap_bytes`,
-/// the pids of `leaked_processes`, the `series` of samples, shown as their
-/// length) are redacted.
+/// the pids of `leaked_processes`, the `series` of samples and the `peaks`
+/// of a long run, shown as their length) are redacted.
 pub fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_omit_expression(true);
@@ -548,6 +548,12 @@ pub fn snapshot_settings() -> insta::Settings {
     settings.add_dynamic_redaction(".record.resources[].series", |series, _path| {
         let samples = series.as_slice().map_or(0, <[_]>::len);
         format!("[{samples} samples]")
+    });
+    // A run longer than 2,048 iterations keeps each point's highest sample
+    // too: shown as their number, like the series.
+    settings.add_dynamic_redaction(".record.resources[].peaks", |peaks, _path| {
+        let points = peaks.as_slice().map_or(0, <[_]>::len);
+        format!("[{points} peaks]")
     });
     settings
 }

@@ -26,6 +26,21 @@ use std::time::Duration;
 /// its attribution must name it.
 const LEAKING_EXAMPLES: &[(&str, &str, &str)] = &[
     (
+        "audit_trail_in_two_vecs_leaks",
+        "audit_trail.rs",
+        "AuditTrail::record",
+    ),
+    (
+        "metrics_never_drained_by_the_flusher_leak",
+        "batched_metrics.rs",
+        "MetricsBatcher::emit",
+    ),
+    (
+        "metrics_drained_after_the_confirmation_window_look_like_a_leak",
+        "batched_metrics.rs",
+        "MetricsBatcher::emit",
+    ),
+    (
         "closed_ids_unpruned_leaks",
         "closed_ids.rs",
         "RememberingTracker::close",

@@ -582,13 +582,15 @@ fn a_growing_run_is_extended_until_it_is_judged_and_no_further_than_the_limits()
     assert!((200..=1000).contains(&run), "extended past 100: {cache}");
     assert_eq!(cache["extension"]["extended_to"], run, "{cache}");
     assert_eq!(cache["extension"]["end"]["kind"], "judged", "{cache}");
-    let suggested = cache["extension"]["suggested_iterations"]
-        .as_u64()
-        .unwrap_or_default();
-    assert!(
-        suggested >= 300,
-        "iterations that avoid the extension: {cache}"
-    );
+    // Iterations that avoid the extension are suggested only when fewer than
+    // ran would do: a flat second half after the cache's last rise at 149
+    // needs 300.
+    if let Some(suggested) = cache["extension"]["suggested_iterations"].as_u64() {
+        assert!(
+            (300..=run).contains(&suggested),
+            "iterations that avoid the extension: {cache}"
+        );
+    }
 
     let descriptors = child_record(&binary, "descriptor_leak_is_judged_before_the_limit");
     assert_eq!(

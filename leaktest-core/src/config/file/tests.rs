@@ -178,7 +178,7 @@ fn malformed_toml_names_file_line_and_key() {
 fn unknown_keys_name_file_line_key_and_the_valid_keys() {
     let error = error("[profile.default]\niterations = 100\nmax_peek = \"24 MiB\"\n");
     assert!(
-        error.starts_with("/ws/Leaktest.toml:3:1: `profile.default.max_peek`: unknown key `max_peek` in [profile.default]; valid keys: inherits, overrides, iterations, timeout, memory_limit, max_peak,"),
+        error.starts_with("/ws/Leaktest.toml:3:1: `profile.default.max_peek`: unknown key `max_peek` in [profile.default]; valid keys: inherits, overrides, iterations, timeout, memory_limit, confirm, max_peak,"),
         "{error}"
     );
     assert!(
