@@ -44,7 +44,7 @@ const MOST_KILL_ROUNDS: usize = 1000;
 /// process; the keeper exits once the test and what it started are gone.
 ///
 /// `parent` is the runner's process id: a keeper whose parent already died
-/// exits at once. `profile_dir`, an attribution run's profile directory, is
+/// (while this process started) removes the directories and exits at once. `profile_dir`, an attribution run's profile directory, is
 /// removed with the record directory when the runner dies. Without a fork
 /// (this process runs several threads already, which a fork would not copy)
 /// this process runs the test itself, dying with SIGKILL when the runner
@@ -54,8 +54,12 @@ pub(crate) fn fork_test_process(
     profile_dir: Option<&File>,
     parent: Option<u32>,
 ) {
+    let directories = RunDirectories {
+        record: record_dir,
+        profile: profile_dir,
+    };
     if !process::is_single_threaded() {
-        die_with_parent(libc::SIGKILL, parent);
+        die_with_parent(libc::SIGKILL, parent, &directories);
         return;
     }
     // SAFETY: prctl and sigprocmask take plain values and write only into the
@@ -75,14 +79,14 @@ pub(crate) fn fork_test_process(
         }
         let mut previous: libc::sigset_t = std::mem::zeroed();
         libc::pthread_sigmask(libc::SIG_BLOCK, &watched, &mut previous);
-        die_with_parent(RUNNER_DIED, parent);
+        die_with_parent(RUNNER_DIED, parent, &directories);
         let keeper = libc::getpid();
         match libc::fork() {
             -1 => {
                 // No fork: run the test here, as without a keeper.
                 libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut());
                 libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 0);
-                die_with_parent(libc::SIGKILL, parent);
+                die_with_parent(libc::SIGKILL, parent, &directories);
             }
             0 => {
                 libc::pthread_sigmask(libc::SIG_SETMASK, &previous, std::ptr::null_mut());
@@ -97,22 +101,45 @@ pub(crate) fn fork_test_process(
             test => {
                 libc::setpgid(test, test);
                 let (report, runner_died) = supervise(test as u32, &watched);
-                finish(record_dir, profile_dir, &report, runner_died, parent);
+                finish(&directories, &report, runner_died, parent);
             }
         }
     }
 }
 
-/// Sets this process's parent-death signal, then exits if the parent is
-/// already gone (it may have died before the signal was armed).
-fn die_with_parent(signal: i32, parent: Option<u32>) {
-    // SAFETY: prctl and getppid take and return plain values.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, signal);
-        if parent.is_some_and(|parent| libc::getppid() as u32 != parent) {
-            libc::_exit(EXIT_PARENT_GONE);
+/// The directories a runner handed down to one test's process: the record
+/// directory, and an attribution run's profile directory.
+struct RunDirectories<'a> {
+    record: &'a File,
+    profile: Option<&'a File>,
+}
+
+impl RunDirectories<'_> {
+    /// Removes both: nobody will read them.
+    fn remove(&self) {
+        for dir in std::iter::once(self.record).chain(self.profile) {
+            let _ = remove_directory(dir);
         }
     }
+}
+
+/// Sets this process's parent-death signal, then, if the parent is already
+/// gone (it died while this process started, before the signal was armed),
+/// removes the run's directories, which nobody else will, and exits.
+fn die_with_parent(signal: i32, parent: Option<u32>, directories: &RunDirectories) {
+    // SAFETY: prctl takes plain values.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal) };
+    if parent_gone(parent) {
+        directories.remove();
+        // SAFETY: _exit has no preconditions.
+        unsafe { libc::_exit(EXIT_PARENT_GONE) };
+    }
+}
+
+/// Whether the runner `parent` is no longer this process's parent.
+fn parent_gone(parent: Option<u32>) -> bool {
+    // SAFETY: getppid has no preconditions.
+    parent.is_some_and(|parent| unsafe { libc::getppid() } as u32 != parent)
 }
 
 /// Waits for the test's process to end, for a stop request or for the
@@ -249,18 +276,14 @@ fn reap(pid: u32) -> ExitStatus {
 /// rename (an inode allocated: 0.1 ms and more on a busy ext4), and this is
 /// paid by every test.
 fn finish(
-    record_dir: &File,
-    profile_dir: Option<&File>,
+    directories: &RunDirectories,
     report: &SupervisorReport,
     runner_died: bool,
     parent: Option<u32>,
 ) -> ! {
-    // SAFETY: getppid has no preconditions.
-    let parent_gone = parent.is_some_and(|parent| unsafe { libc::getppid() } as u32 != parent);
-    if runner_died || parent_gone {
-        for dir in std::iter::once(record_dir).chain(profile_dir) {
-            let _ = remove_directory(dir);
-        }
+    let record_dir = directories.record;
+    if runner_died || parent_gone(parent) {
+        directories.remove();
         exit(EXIT_PARENT_GONE);
     }
     if report.exit.success()
