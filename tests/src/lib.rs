@@ -466,6 +466,19 @@ impl Run {
             })
             .collect()
     }
+
+    /// The `test_finished` records of a JSON run, by test name.
+    pub fn records(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
+        self.json_lines()
+            .into_iter()
+            .filter(|line| line["type"] == "test_finished")
+            .map(|line| {
+                let record = line["record"].clone();
+                let name = record["name"].as_str().unwrap_or_default().to_owned();
+                (name, record)
+            })
+            .collect()
+    }
 }
 
 impl std::fmt::Display for Run {

@@ -160,21 +160,6 @@ fn clear_leaktest_env(command: &mut Command) {
     }
 }
 
-/// The records of a JSON run, by test name.
-fn records(run: &Run) -> BTreeMap<String, Value> {
-    run.json_lines()
-        .into_iter()
-        .filter(|line| line["type"] == "test_finished")
-        .map(|line| {
-            let record = line["record"].clone();
-            (
-                record["name"].as_str().unwrap_or_default().to_owned(),
-                record,
-            )
-        })
-        .collect()
-}
-
 /// The budget check `key` of a record.
 fn check<'r>(record: &'r Value, key: &str) -> &'r Value {
     record["budgets"]
@@ -242,7 +227,7 @@ fn cargo_test(env: &[(&str, &str)]) -> CargoTest {
 fn every_budget_kind_passes_within_and_fails_beyond_under_cargo_leaktest() {
     let within = leaktest(&["--message-format", "json", "--skip", "layered"], &WITHIN);
     assert_eq!(within.code, Some(0), "{within}");
-    let records = records(&within);
+    let records = within.records();
     for name in ["peak", "churn", "growth", "fds"] {
         assert_eq!(outcome(&records[name]), "passed", "{name}: {within}");
     }
@@ -322,7 +307,7 @@ fn every_budget_kind_passes_within_and_fails_beyond_under_cargo_leaktest() {
         ],
         &OVER,
     );
-    let records = self::records(&json);
+    let records = json.records();
     assert_eq!(outcome(&records["peak"]), "over_budget", "{json}");
     assert_eq!(outcome(&records["churn"]), "over_budget", "{json}");
     assert_eq!(outcome(&records["growth"]), "leaked", "{json}");
@@ -469,7 +454,7 @@ fn the_harness_finds_leaktest_toml_on_its_own_under_cargo_test_and_nextest() {
 #[test]
 fn each_layer_beats_the_ones_below_it() {
     let source_of = |run: &Run, key: &str| -> (u64, String) {
-        let records = records(run);
+        let records = run.records();
         let record = records
             .get("layered")
             .unwrap_or_else(|| panic!("layered did not run: {run}"));

@@ -35,21 +35,6 @@ fn json_lines(run: &Run) -> Vec<Value> {
     run.json_lines()
 }
 
-/// The records of a JSON run, by test name.
-fn records(run: &Run) -> BTreeMap<String, Value> {
-    json_lines(run)
-        .into_iter()
-        .filter(|line| line["type"] == "test_finished")
-        .map(|line| {
-            let name = line["record"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            (name, line["record"].clone())
-        })
-        .collect()
-}
-
 fn line_of_type(run: &Run, kind: &str) -> Value {
     json_lines(run)
         .into_iter()
@@ -234,7 +219,7 @@ fn sigterm_during_an_attribution_run_keeps_the_verdict_and_leaves_nothing_behind
     };
     let run = interrupt(command, &scope, attributing, libc::SIGTERM, false);
     assert_eq!(run.code, Some(143), "{run}");
-    let record = &records(&run)["leaks_then_hangs_under_the_profiler"];
+    let record = &run.records()["leaks_then_hangs_under_the_profiler"];
     assert_eq!(record["outcome"]["kind"], "leaked", "{record}");
     assert!(record["attribution"].is_null(), "{record}");
     let finished = json_lines(&run).pop().expect("a last line");
@@ -294,7 +279,7 @@ fn a_daemon_is_killed_with_its_test_and_reported_as_leaked() {
         ],
     );
     assert_eq!(run.code, Some(1), "{run}");
-    let record = &records(&run)["leaving_a_daemon_fails"];
+    let record = &run.records()["leaving_a_daemon_fails"];
     assert_eq!(record["outcome"]["kind"], "leaked", "{record}");
     let leaked = record["leaked_processes"].as_array().expect("a list");
     assert_eq!(leaked.len(), 1, "{record}");
@@ -353,7 +338,7 @@ fn a_memory_limit_stops_the_test_and_says_where() {
         ],
     );
     assert_eq!(run.code, Some(1), "{run}");
-    let records = records(&run);
+    let records = run.records();
     let record = &records["exceeding_the_memory_limit_fails"];
     assert_eq!(record["outcome"]["kind"], "out_of_memory", "{record}");
     assert_eq!(record["outcome"]["limit_bytes"], 32 << 20, "{record}");
@@ -394,7 +379,7 @@ fn the_environment_cannot_fake_the_protocol_and_overrides_are_shown() {
     command.envs(stale);
     let run = run_in(command, &scope);
     assert_eq!(run.code, Some(0), "{run}");
-    let record = &records(&run)["clean_passes"];
+    let record = &run.records()["clean_passes"];
     assert_eq!(record["outcome"]["kind"], "passed", "{record}");
     assert_eq!(record["settings"]["iterations"], 12, "{record}");
     assert!(
@@ -462,7 +447,7 @@ fn binaries_that_cannot_describe_themselves_are_skipped_and_never_hang_the_run()
     );
     assert_eq!(skipped["sleepy"]["reason"], "not_built", "{run}");
     assert_eq!(
-        records(&run)["runs_despite_the_others"]["outcome"]["kind"],
+        run.records()["runs_despite_the_others"]["outcome"]["kind"],
         "passed",
         "{run}"
     );
@@ -577,7 +562,7 @@ fn tests_run_from_the_binary_that_was_described_even_after_a_rebuild() {
         String::from_utf8_lossy(&rebuild.stderr)
     );
     assert_eq!(run.code, Some(0), "{run}");
-    let records = records(&run);
+    let records = run.records();
     assert_eq!(
         records["b_is_the_original"]["outcome"]["kind"], "passed",
         "{run}"

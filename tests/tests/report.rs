@@ -6,8 +6,7 @@
 //! Two of the fixture's tests have budgets, which the table and the plots
 //! show (the `report` key of Leaktest.toml is tested in `budgets.rs`).
 
-use leaktest_e2e::{leaktest_core_dependency, Fixture, Run, Scope};
-use serde_json::Value;
+use leaktest_e2e::{leaktest_core_dependency, Fixture, Scope};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -75,21 +74,6 @@ fn fixture() -> &'static Fixture {
             .file("tests/leaks.rs", LEAKS);
         fixture
     })
-}
-
-/// The `test_finished` records of a JSON run, by test name.
-fn records(run: &Run) -> BTreeMap<String, Value> {
-    run.json_lines()
-        .into_iter()
-        .filter(|line| line["type"] == "test_finished")
-        .map(|line| {
-            let name = line["record"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            (name, line["record"].clone())
-        })
-        .collect()
 }
 
 /// Set to `1` to run the end-to-end tests without Chromium installed: the
@@ -266,7 +250,7 @@ fn the_report_renders_in_chromium_with_one_point_per_iteration() {
         &report.path().display().to_string(),
     ]);
     assert_eq!(run.code, Some(1), "{run}");
-    let records = records(&run);
+    let records = run.records();
     assert_eq!(records.len(), 6, "{run}");
     let page = report.path().join("index.html");
     assert!(page.is_file(), "{run}");
