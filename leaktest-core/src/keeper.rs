@@ -320,23 +320,10 @@ fn exit(code: i32) -> ! {
 /// keeper vouches for it. Fails when the test delivered no record.
 fn hand_over_record(record_dir: &File, test: u32) -> std::io::Result<()> {
     use std::ffi::CString;
-    use std::os::fd::AsRawFd;
     let from = CString::new(protocol::record_file_name(test)).map_err(std::io::Error::other)?;
     let to = CString::new(protocol::record_file_name(std::process::id()))
         .map_err(std::io::Error::other)?;
-    // SAFETY: renameat with a valid directory descriptor and C strings.
-    let renamed = unsafe {
-        libc::renameat(
-            record_dir.as_raw_fd(),
-            from.as_ptr(),
-            record_dir.as_raw_fd(),
-            to.as_ptr(),
-        )
-    };
-    if renamed != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
+    protocol::rename_in(record_dir, &from, &to)
 }
 
 /// Removes the directory `dir` is open on.

@@ -553,15 +553,20 @@ pub(crate) fn write_file_atomically(dir: &File, name: &str, bytes: &[u8]) -> std
     };
     file.write_all(bytes)?;
     drop(file);
-    // SAFETY: renameat with valid descriptors and C strings.
-    let renamed = unsafe {
-        libc::renameat(
-            dir.as_raw_fd(),
-            temporary_c.as_ptr(),
-            dir.as_raw_fd(),
-            name_c.as_ptr(),
-        )
-    };
+    rename_in(dir, &temporary_c, &name_c)
+}
+
+/// Renames `from` to `to`, both in directory `dir` (replacing `to`).
+#[cfg(unix)]
+pub(crate) fn rename_in(
+    dir: &File,
+    from: &std::ffi::CStr,
+    to: &std::ffi::CStr,
+) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: renameat with a valid directory descriptor and C strings.
+    let renamed =
+        unsafe { libc::renameat(dir.as_raw_fd(), from.as_ptr(), dir.as_raw_fd(), to.as_ptr()) };
     if renamed != 0 {
         return Err(std::io::Error::last_os_error());
     }
