@@ -31,15 +31,19 @@ fn fixture_dir(name: &str) -> PathBuf {
     manifest.parent().expect("a fixture directory").to_owned()
 }
 
-fn json_lines(run: &Run) -> Vec<Value> {
-    run.json_lines()
-}
-
 fn line_of_type(run: &Run, kind: &str) -> Value {
-    json_lines(run)
+    run.json_lines()
         .into_iter()
         .find(|line| line["type"] == kind)
         .unwrap_or_else(|| panic!("no {kind} line:\n{run}"))
+}
+
+/// The last line of an interrupted run: its `run_finished`, saying so.
+fn finished_interrupted(run: &Run) -> Value {
+    let finished = run.json_lines().pop().expect("a last line");
+    assert_eq!(finished["type"], "run_finished", "{run}");
+    assert_eq!(finished["interrupted"], true, "{finished}");
+    finished
 }
 
 /// Runs `command` in `scope`, waits for it, and checks that it left nothing behind.
@@ -178,9 +182,7 @@ fn sigterm_stops_the_run_like_ctrl_c_and_leaves_nothing_behind() {
         false,
     );
     assert_eq!(run.code, Some(143), "{run}");
-    let finished = json_lines(&run).pop().expect("a last line");
-    assert_eq!(finished["type"], "run_finished", "{run}");
-    assert_eq!(finished["interrupted"], true, "{finished}");
+    let finished = finished_interrupted(&run);
     assert_eq!(finished["signal"], "SIGTERM", "{finished}");
     assert_eq!(finished["exit_code"], 143, "{finished}");
     assert_eq!(finished["not_run"], 1, "{finished}");
@@ -222,9 +224,7 @@ fn sigterm_during_an_attribution_run_keeps_the_verdict_and_leaves_nothing_behind
     let record = &run.records()["leaks_then_hangs_under_the_profiler"];
     assert_eq!(record["outcome"]["kind"], "leaked", "{record}");
     assert!(record["attribution"].is_null(), "{record}");
-    let finished = json_lines(&run).pop().expect("a last line");
-    assert_eq!(finished["type"], "run_finished", "{run}");
-    assert_eq!(finished["interrupted"], true, "{finished}");
+    finished_interrupted(&run);
     for dir in profile_dirs.borrow().iter() {
         assert!(!dir.exists(), "{} is left behind:\n{run}", dir.display());
     }
@@ -244,9 +244,7 @@ fn signals_to_the_process_and_its_group_are_one_interruption() {
     );
     assert_eq!(run.code, Some(130), "{run}");
     assert!(!run.stderr.contains("abandoning"), "{run}");
-    let finished = json_lines(&run).pop().expect("a last line");
-    assert_eq!(finished["type"], "run_finished", "{run}");
-    assert_eq!(finished["interrupted"], true, "{finished}");
+    let finished = finished_interrupted(&run);
     assert_eq!(finished["signal"], "SIGINT", "{finished}");
 }
 
