@@ -422,6 +422,21 @@ fn signed_amount(amount: i64, bytes: bool) -> String {
     }
 }
 
+/// How many decimals show the first significant digit of `magnitude` (in
+/// `0 < magnitude < 1`): `ceil(-log10(magnitude))`, at most 18. Counted by
+/// multiplying rather than with `f64::log10`, which would make every test
+/// binary load `libm` at start (about 70 µs per process, BENCHMARKS.md
+/// section 3), for this one call.
+fn decimals_to_first_digit(magnitude: f64) -> usize {
+    let mut decimals = 0;
+    let mut scaled = magnitude;
+    while scaled < 1.0 && decimals < 18 {
+        scaled *= 10.0;
+        decimals += 1;
+    }
+    decimals
+}
+
 /// A rate with an explicit sign, thousands separators and at most one decimal
 /// (more only when one would hide a non-zero rate).
 fn format_rate(rate: f64) -> String {
@@ -432,7 +447,7 @@ fn format_rate(rate: f64) -> String {
     let magnitude = rate.abs();
     let tenths = (magnitude * 10.0).round();
     if magnitude > 0.0 && tenths == 0.0 {
-        let decimals = (-magnitude.log10()).ceil().clamp(2.0, 18.0) as usize;
+        let decimals = decimals_to_first_digit(magnitude).clamp(2, 18);
         return format!("{sign}{magnitude:.decimals$}");
     }
     // Saturating float-to-int conversion: rates beyond u64 are not meaningful here.
@@ -764,5 +779,17 @@ mod tests {
         assert_eq!(format_rate(0.0), "+0");
         assert_eq!(format_rate(1.0 / 96.0), "+0.01");
         assert_eq!(format_rate(0.004), "+0.004");
+        assert_eq!(format_rate(-0.0004), "-0.0004");
+        assert_eq!(format_rate(0.01), "+0.01");
+        assert_eq!(format_rate(1e-30), "+0.000000000000000000");
+    }
+
+    #[test]
+    fn decimals_reach_the_first_significant_digit() {
+        assert_eq!(decimals_to_first_digit(0.5), 1);
+        assert_eq!(decimals_to_first_digit(0.05), 2);
+        assert_eq!(decimals_to_first_digit(0.01), 2);
+        assert_eq!(decimals_to_first_digit(0.0099), 3);
+        assert_eq!(decimals_to_first_digit(1e-30), 18);
     }
 }
