@@ -16,8 +16,11 @@ round, and each ratio is taken within its round:
 - cargo leaktest -p lt / -p lt0     (the cargo-leaktest of this workspace)
 - cargo nextest run -p nx
 - cargo test -p nx                  (reference: libtest, all tests in one process)
+- with --before PATH (a checkout of another revision of this workspace): its
+  cargo-leaktest on the same two crates built against its leaktest-core, in
+  the same rounds
 
-    CARGO_TARGET_DIR=/work/target-bench python3 benches/scripts/process_per_test.py [--rounds N] [--tests N]
+    CARGO_TARGET_DIR=/work/target-bench python3 benches/scripts/process_per_test.py [--rounds N] [--tests N] [--before PATH]
 """
 
 import argparse
@@ -35,8 +38,7 @@ from benchlib import WORKSPACE, cargo_executables, fmt_summary, log, machine_lin
 GOAL = 1.0
 
 
-def write_fixture(root, tests):
-    core = WORKSPACE / "leaktest-core"
+def write_fixture(root, tests, core):
     root.mkdir(parents=True)
     (root / "Cargo.toml").write_text('[workspace]\nresolver = "2"\nmembers = ["lt", "lt0", "nx"]\n')
     for name, attribute in (("lt", "#[leak_test]"), ("lt0", '#[leak_test(settle = "0ms")]'), ("nx", "#[test]")):
@@ -71,6 +73,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--tests", type=int, default=200)
     parser.add_argument("--keep", help="build the scratch workspace here and keep it")
+    parser.add_argument("--before", help="a checkout of another revision, run in the same rounds")
     args = parser.parse_args()
     if not shutil.which("cargo-nextest"):
         sys.exit("cargo-nextest is not installed (cargo install cargo-nextest)")
@@ -83,25 +86,57 @@ def main():
     scratch = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="leaktest-ppt-"))
     scratch.mkdir(parents=True, exist_ok=True)
     try:
-        root = scratch / "ws"
-        if root.exists():
-            shutil.rmtree(root)
-        write_fixture(root, args.tests)
-        manifest = str(root / "Cargo.toml")
-        env = {**os.environ, "CARGO_TARGET_DIR": str(scratch / "target")}
-        log("building the fixture workspace (not timed)")
-        for command in (
-            ["cargo", "test", "--workspace", "--no-run", "--manifest-path", manifest],
-            ["cargo", "nextest", "run", "--no-run", "-p", "nx", "--manifest-path", manifest],
-        ):
-            subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        envs = {}
 
+        def fixture(name, core):
+            # A target directory per fixture workspace: the two share crate
+            # names, and one directory would rebuild on every switch.
+            env = envs[name] = {**os.environ, "CARGO_TARGET_DIR": str(scratch / f"target-{name}")}
+            root = scratch / name
+            if root.exists():
+                shutil.rmtree(root)
+            write_fixture(root, args.tests, core)
+            manifest = str(root / "Cargo.toml")
+            log(f"building the fixture workspace {name} (not timed)")
+            for command in (
+                ["cargo", "test", "--workspace", "--no-run", "--manifest-path", manifest],
+                ["cargo", "nextest", "run", "--no-run", "-p", "nx", "--manifest-path", manifest],
+            ):
+                subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return manifest
+
+        def leaktest_runs(prefix, runner, manifest, env):
+            return {
+                f"{prefix}cargo leaktest (default settle)": (
+                    [runner, "leaktest", "-p", "lt", "-q", "--color", "never", "--manifest-path", manifest],
+                    env,
+                ),
+                f'{prefix}cargo leaktest (settle = "0ms")': (
+                    [runner, "leaktest", "-p", "lt0", "-q", "--color", "never", "--manifest-path", manifest],
+                    env,
+                ),
+            }
+
+        manifest = fixture("ws", WORKSPACE / "leaktest-core")
+        env = envs["ws"]
         runs = {
-            "cargo leaktest (default settle)": [cargo_leaktest, "leaktest", "-p", "lt", "-q", "--color", "never", "--manifest-path", manifest],
-            'cargo leaktest (settle = "0ms")': [cargo_leaktest, "leaktest", "-p", "lt0", "-q", "--color", "never", "--manifest-path", manifest],
-            "cargo nextest run": ["cargo", "nextest", "run", "-p", "nx", "--manifest-path", manifest],
-            "cargo test (one process)": ["cargo", "test", "-p", "nx", "--manifest-path", manifest],
+            **leaktest_runs("", cargo_leaktest, manifest, env),
+            "cargo nextest run": (["cargo", "nextest", "run", "-p", "nx", "--manifest-path", manifest], env),
+            "cargo test (one process)": (["cargo", "test", "-p", "nx", "--manifest-path", manifest], env),
         }
+        if args.before:
+            before = Path(args.before).resolve()
+            log(f"building cargo-leaktest of {before} (not timed)")
+            subprocess.run(
+                ["cargo", "build", "--release", "-p", "cargo-leaktest", "--manifest-path", str(before / "Cargo.toml")],
+                env={**os.environ, "CARGO_TARGET_DIR": str(scratch / "target-before")},
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            before_runner = scratch / "target-before" / "release" / "cargo-leaktest"
+            before_manifest = fixture("ws-before", before / "leaktest-core")
+            runs.update(leaktest_runs("before: ", before_runner, before_manifest, envs["ws-before"]))
         names = list(runs)
         print(f"machine: {machine_line()} (at start)")
         timings = {name: [] for name in names}
@@ -113,7 +148,8 @@ def main():
             log(f"round {round_index + 1}/{args.rounds}: {', '.join(order)}")
             for name in order:
                 started = time.perf_counter()
-                done = subprocess.run(runs[name], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                argv, run_env = runs[name]
+                done = subprocess.run(argv, env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 elapsed = time.perf_counter() - started
                 if done.returncode != 0:
                     sys.exit(f"`{name}` failed with exit code {done.returncode}:\n{done.stderr[-2000:]}")
@@ -131,7 +167,7 @@ def main():
     print(f"\n{args.tests} trivial tests, {args.rounds} interleaved rounds; build excluded; min / median / max\n")
     print(markdown_table(["run", "seconds", "ratio to cargo nextest run (same round)"], rows))
     print()
-    for name in ('cargo leaktest (default settle)', 'cargo leaktest (settle = "0ms")'):
+    for name in [name for name in names if "cargo leaktest" in name]:
         ratio = summary([value / base for value, base in zip(timings[name], baseline)])[1]
         status = "met" if ratio <= GOAL else f"NOT met (over by {100 * (ratio / GOAL - 1):.0f}%)"
         print(f"goal 4, {name}: median ratio to nextest {ratio:.2f} <= {GOAL}: {status}")

@@ -422,20 +422,26 @@ fn spawn(spec: &ChildSpec, record_dir: &Path) -> Result<(Child, Vec<File>), Isol
     }
     #[cfg(unix)]
     {
-        use std::os::fd::AsRawFd;
         use std::os::unix::process::CommandExt;
         if let Some(arg0) = &spec.arg0 {
             command.arg0(arg0);
         }
         command.process_group(0);
-        protocol::pass_descriptor(&mut command, proof.as_raw_fd());
-        if let Some((profile_dir, _)) = &attribution {
-            protocol::pass_descriptor(&mut command, profile_dir.as_raw_fd());
-        }
     }
     // Registered under the lock, so that `stop_all_running` sees every child.
     let mut running = running();
-    let child = command.spawn().map_err(spawn_error)?;
+    #[cfg(unix)]
+    let child = {
+        use std::os::fd::AsRawFd;
+        let fds: Vec<i32> = std::iter::once(&proof)
+            .chain(attribution.as_ref().map(|(profile_dir, _)| profile_dir))
+            .map(|dir| dir.as_raw_fd())
+            .collect();
+        protocol::spawn_passing(&mut command, &fds)
+    };
+    #[cfg(not(unix))]
+    let child = command.spawn();
+    let child = child.map_err(spawn_error)?;
     running.push(Running {
         pid: child.id(),
         record_dir: record_dir.to_owned(),

@@ -510,21 +510,44 @@ pub(crate) fn above_standard_streams(file: &File) -> std::io::Result<File> {
     Ok(unsafe { File::from_raw_fd(fd) })
 }
 
-/// Makes `command`'s process inherit descriptor `fd` (open in this process)
-/// under the same number, while every other descriptor stays closed on `exec`.
+/// Spawns `command` so that its process inherits `fds` (descriptors of this
+/// process, each closed on `exec`) under the same numbers, while every other
+/// descriptor stays closed on `exec`.
+///
+/// The descriptors are inheritable only while this call spawns, under a lock
+/// every descriptor-passing spawn of this process takes, so no other child a
+/// runner starts this way inherits them. Passing them this way rather than
+/// from a `pre_exec` closure lets `Command` start the child with
+/// `posix_spawn` (a clone that shares the parent's memory until `exec`)
+/// instead of `fork`, which a closure forces: a fork copies the runner's page
+/// tables for every test it starts (BENCHMARKS.md section 4).
 #[cfg(unix)]
-pub(crate) fn pass_descriptor(command: &mut Command, fd: i32) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: the closure runs between fork and exec and calls only fcntl,
-    // which is async-signal-safe.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::fcntl(fd, libc::F_SETFD, 0) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
+pub(crate) fn spawn_passing(
+    command: &mut Command,
+    fds: &[i32],
+) -> std::io::Result<std::process::Child> {
+    static SPAWNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _only_spawn = SPAWNING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let set_close_on_exec = |fd: i32, close: bool| {
+        let flags = if close { libc::FD_CLOEXEC } else { 0 };
+        // SAFETY: F_SETFD changes only the flags of a descriptor we own.
+        if unsafe { libc::fcntl(fd, libc::F_SETFD, flags) } == -1 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    let inheritable = fds
+        .iter()
+        .try_for_each(|&fd| set_close_on_exec(fd, false));
+    let spawned = inheritable.and_then(|()| command.spawn());
+    for &fd in fds {
+        // A descriptor whose flag cannot be set again stays inheritable: only
+        // children started without this lock could inherit it meanwhile.
+        let _ = set_close_on_exec(fd, true);
     }
+    spawned
 }
 
 /// Writes `bytes` to `name` in directory `dir` so that a reader sees either
@@ -688,8 +711,7 @@ pub fn describe_harness(
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0);
-    pass_descriptor(&mut command, writing.as_raw_fd());
-    let mut child = command.spawn().map_err(spawn_error)?;
+    let mut child = spawn_passing(&mut command, &[writing.as_raw_fd()]).map_err(spawn_error)?;
     drop(writing);
     let pid = child.id();
     let give_up = |child: &mut std::process::Child| {

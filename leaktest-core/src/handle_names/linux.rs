@@ -5,7 +5,7 @@ use super::fd_target::{self, FdTarget};
 use super::group::NamedHandle;
 use super::net::{self, HostByteOrder, InetTable};
 use super::process;
-use super::HandleListing;
+use super::{FileIdentity, HandleListing, OpenFd, Targets};
 use crate::model::HandlesUnnamed;
 use std::ffi::CStr;
 use std::io;
@@ -22,9 +22,10 @@ fn unreadable(path: &str, error: &io::Error) -> HandlesUnnamed {
     }
 }
 
-/// Lists descriptors, threads and children. Every descriptor it opens is
-/// closed before it returns.
-pub(super) fn take_listing() -> Result<HandleListing, HandlesUnnamed> {
+/// Lists descriptors (with their link targets when `targets` says so),
+/// threads and children. Every descriptor it opens is closed before it
+/// returns.
+pub(super) fn take_listing(targets: Targets) -> Result<HandleListing, HandlesUnnamed> {
     let fd_path = FD_DIRECTORY.to_string_lossy();
     let fds = {
         let mut directory = Directory::open(FD_DIRECTORY).map_err(|e| unreadable(&fd_path, &e))?;
@@ -35,10 +36,19 @@ pub(super) fn take_listing() -> Result<HandleListing, HandlesUnnamed> {
             .iter()
             .filter_map(|name| name.parse::<RawFd>().ok())
             .filter(|&fd| fd != own)
-            // A descriptor closed since the listing has no link left: skipped.
+            // A descriptor closed since the listing is skipped.
             .filter_map(|fd| {
-                let target = std::fs::read_link(format!("{fd_path}/{fd}")).ok()?;
-                Some((fd, target.to_string_lossy().into_owned()))
+                let identity = identity_of(fd)?;
+                let target = match targets {
+                    Targets::Read => Some(
+                        std::fs::read_link(format!("{fd_path}/{fd}"))
+                            .ok()?
+                            .to_string_lossy()
+                            .into_owned(),
+                    ),
+                    Targets::Skip => None,
+                };
+                Some((fd, OpenFd { identity, target }))
             })
             .collect()
     };
@@ -48,17 +58,38 @@ pub(super) fn take_listing() -> Result<HandleListing, HandlesUnnamed> {
         .collect();
     // A thread that ended since the listing has no children file left;
     // kernels without CONFIG_PROC_CHILDREN have none at all (and the census
-    // then does not count children either).
-    let children = threads
-        .iter()
-        .filter_map(|tid| std::fs::read_to_string(format!("{TASK_DIRECTORY}/{tid}/children")).ok())
-        .flat_map(|text| process::parse_pid_list(&text))
-        .collect();
+    // then does not count children either). A process the kernel says has no
+    // child at all has none to list.
+    let children = if crate::census::may_have_children() {
+        threads
+            .iter()
+            .filter_map(|tid| std::fs::read_to_string(format!("{TASK_DIRECTORY}/{tid}/children")).ok())
+            .flat_map(|text| process::parse_pid_list(&text))
+            .collect()
+    } else {
+        std::collections::BTreeSet::new()
+    };
     Ok(HandleListing {
         pid: std::process::id(),
         fds,
         threads,
         children,
+    })
+}
+
+/// The identity of what descriptor `fd` is open on; `None` once it is closed.
+fn identity_of(fd: RawFd) -> Option<FileIdentity> {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::zeroed();
+    // SAFETY: fstat writes at most one stat into the buffer we pass.
+    if unsafe { libc::fstat(fd, stat.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: fstat succeeded, so it filled the buffer.
+    let stat = unsafe { stat.assume_init() };
+    #[allow(clippy::unnecessary_cast)]
+    Some(FileIdentity {
+        device: stat.st_dev as u64,
+        inode: stat.st_ino as u64,
     })
 }
 

@@ -9,10 +9,12 @@
 //! 1. **Baseline**: when the run starts, a [`HandleRoom`] is reserved for
 //!    twice the handles open then. After the body of the last warm-up
 //!    iteration and before that iteration's sample, the handles are listed
-//!    into it ([`HandleRoom::record`], descriptors kept by number and a hash
-//!    of their target): the listing's own memory is freed and its directory
-//!    closed before the sample, and what it keeps was counted from the first
-//!    sample on, so no series shows it.
+//!    into it ([`HandleRoom::record`], descriptors kept by number and the
+//!    identity, device and inode, of what each is open on, from `fstat`: no
+//!    link is read, so the baseline costs one cheap system call per
+//!    descriptor instead of a `/proc` path lookup): the listing's own memory
+//!    is freed and its directory closed before the sample, and what it keeps
+//!    was counted from the first sample on, so no series shows it.
 //! 2. **After**: once the series is complete (after the settle window and the
 //!    last verdict), and only if descriptors, threads or child processes leak,
 //!    a [`HandleListing`] is taken and every handle it has that the baseline
@@ -54,9 +56,7 @@ mod process;
 
 use crate::census::HandleCounts;
 use crate::model::{HandlesUnnamed, LeakedHandles, Resource};
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{Hash, Hasher};
 
 pub use group::MAX_GROUPS_RECORDED;
 
@@ -67,45 +67,80 @@ const ROOM_PER_HANDLE: usize = 2;
 const SPARE_ROOM: usize = 64;
 
 /// The handles of this process at one moment: each open descriptor with the
-/// target of its `/proc/self/fd` link, the thread ids and the ids of the
+/// identity of what it is open on (and, in a listing taken to name them, the
+/// target of its `/proc/self/fd` link), the thread ids and the ids of the
 /// child processes not yet reaped. Allocates as it lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HandleListing {
     /// The process the listing is of (descriptors on its `/proc` directory
     /// are the census's own).
     pid: u32,
-    /// Open descriptors and their link targets, except the listing's own.
-    fds: BTreeMap<i32, String>,
+    /// Open descriptors, except the listing's own.
+    fds: BTreeMap<i32, OpenFd>,
     /// Thread ids.
     threads: BTreeSet<u32>,
     /// Child process ids (zombies included).
     children: BTreeSet<u32>,
 }
 
+/// One open descriptor of a [`HandleListing`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OpenFd {
+    /// What it is open on.
+    identity: FileIdentity,
+    /// The target of its `/proc/self/fd` link, read only for a listing that
+    /// names descriptors (see [`Targets`]).
+    target: Option<String>,
+}
+
+/// What a descriptor is open on: the device and inode `fstat` reports. Two
+/// descriptors with the same identity are open on the same file, socket or
+/// pipe (every anonymous inode of a kind, an eventfd say, may share one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct FileIdentity {
+    pub(crate) device: u64,
+    pub(crate) inode: u64,
+}
+
+/// Whether a listing reads each descriptor's link target: only the listing
+/// that names leaked descriptors needs them; the baseline compares
+/// identities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Targets {
+    Read,
+    Skip,
+}
+
 impl HandleListing {
-    /// Lists the handles of this process now. Allocates, and opens (then
-    /// closes) a `/proc` directory: never call it between an iteration and
-    /// its sample.
+    /// Lists the handles of this process now, with every descriptor's link
+    /// target (for naming). Allocates, and opens (then closes) a `/proc`
+    /// directory: never call it between an iteration and its sample.
     pub fn take() -> Result<HandleListing, HandlesUnnamed> {
+        Self::take_with(Targets::Read)
+    }
+
+    fn take_with(targets: Targets) -> Result<HandleListing, HandlesUnnamed> {
         #[cfg(target_os = "linux")]
         {
-            linux::take_listing()
+            linux::take_listing(targets)
         }
         #[cfg(not(target_os = "linux"))]
         {
+            let _ = targets;
             Err(HandlesUnnamed::NotLinux)
         }
     }
 
-    /// Descriptors open now that were not open (or pointed elsewhere) at the
-    /// `baseline`, with their link targets; the census's own are left out.
+    /// Descriptors open now that were not open (or were open on something
+    /// else) at the `baseline`, with their link targets; the census's own are
+    /// left out.
     fn fds_since<'a>(&'a self, baseline: &HandleBaseline) -> Vec<(i32, &'a str)> {
         let own_proc = format!("/proc/{}/", self.pid);
         self.fds
             .iter()
-            .filter(|(&fd, target)| baseline.target_hash_of(fd) != Some(target_hash(target)))
+            .filter(|(&fd, open)| baseline.identity_of(fd) != Some(open.identity))
+            .filter_map(|(&fd, open)| Some((fd, open.target.as_deref()?)))
             .filter(|(_, target)| !target.starts_with(&own_proc))
-            .map(|(&fd, target)| (fd, target.as_str()))
             .collect()
     }
 
@@ -126,20 +161,12 @@ impl HandleListing {
     }
 }
 
-/// A hash of a descriptor's link target: the baseline keeps it instead of the
-/// text, so that it needs no allocation per descriptor.
-fn target_hash(target: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    target.hash(&mut hasher);
-    hasher.finish()
-}
-
 /// Room for a [`HandleBaseline`], reserved when the run starts so that
 /// recording the baseline later leaves no memory behind that was not already
 /// counted from the first sample on.
 #[derive(Debug, Default)]
 pub struct HandleRoom {
-    fds: Vec<(i32, u64)>,
+    fds: Vec<(i32, FileIdentity)>,
     threads: Vec<u32>,
     children: Vec<u32>,
 }
@@ -160,12 +187,12 @@ impl HandleRoom {
         }
     }
 
-    /// Lists the handles now and keeps them in the room. What the listing
-    /// allocates is freed before this returns, and the directory it opened
-    /// is closed; the room grows only if the process has more handles than
-    /// it was reserved for.
+    /// Lists the handles now (descriptors by identity, no link read) and
+    /// keeps them in the room. What the listing allocates is freed before
+    /// this returns, and the directory it opened is closed; the room grows
+    /// only if the process has more handles than it was reserved for.
     pub fn record(self) -> Result<HandleBaseline, HandlesUnnamed> {
-        let listing = HandleListing::take()?;
+        let listing = HandleListing::take_with(Targets::Skip)?;
         Ok(self.fill(&listing))
     }
 
@@ -175,7 +202,7 @@ impl HandleRoom {
             listing
                 .fds
                 .iter()
-                .map(|(&fd, target)| (fd, target_hash(target))),
+                .map(|(&fd, open)| (fd, open.identity)),
         );
         self.threads.clear();
         self.threads.extend(listing.threads.iter().copied());
@@ -191,16 +218,17 @@ impl HandleRoom {
 }
 
 /// The handles open when the judged iterations began: descriptors by number
-/// and a hash of their target, thread ids, child ids, each sorted.
+/// and the identity of what each was open on, thread ids, child ids, each
+/// sorted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandleBaseline {
-    fds: Vec<(i32, u64)>,
+    fds: Vec<(i32, FileIdentity)>,
     threads: Vec<u32>,
     children: Vec<u32>,
 }
 
 impl HandleBaseline {
-    fn target_hash_of(&self, fd: i32) -> Option<u64> {
+    fn identity_of(&self, fd: i32) -> Option<FileIdentity> {
         self.fds
             .binary_search_by_key(&fd, |&(number, _)| number)
             .ok()
@@ -276,12 +304,20 @@ fn name_appeared(
 mod tests {
     use super::*;
 
-    fn listing(fds: &[(i32, &str)], threads: &[u32], children: &[u32]) -> HandleListing {
+    /// A listing whose descriptors are `(number, inode, target)`, all on one
+    /// device.
+    fn listing(fds: &[(i32, u64, &str)], threads: &[u32], children: &[u32]) -> HandleListing {
         HandleListing {
             pid: 100,
             fds: fds
                 .iter()
-                .map(|&(fd, target)| (fd, target.to_owned()))
+                .map(|&(fd, inode, target)| {
+                    let open = OpenFd {
+                        identity: FileIdentity { device: 1, inode },
+                        target: Some(target.to_owned()),
+                    };
+                    (fd, open)
+                })
                 .collect(),
             threads: threads.iter().copied().collect(),
             children: children.iter().copied().collect(),
@@ -291,19 +327,19 @@ mod tests {
     #[test]
     fn only_handles_absent_from_the_baseline_count_as_appeared() {
         let before = listing(
-            &[(0, "/dev/null"), (3, "socket:[1]"), (4, "/proc/100/fd")],
+            &[(0, 6, "/dev/null"), (3, 1, "socket:[1]"), (4, 40, "/proc/100/fd")],
             &[100, 101],
             &[200],
         );
         let baseline = HandleRoom::default().fill(&before);
         let after = listing(
             &[
-                (0, "/dev/null"),
-                (3, "socket:[9]"),
-                (4, "/proc/100/fd"),
-                (5, "pipe:[7]"),
-                (6, "/proc/100/task"),
-                (7, "/proc/1000/status"),
+                (0, 6, "/dev/null"),
+                (3, 9, "socket:[9]"),
+                (4, 40, "/proc/100/fd"),
+                (5, 7, "pipe:[7]"),
+                (6, 41, "/proc/100/task"),
+                (7, 42, "/proc/1000/status"),
             ],
             &[100, 102],
             &[200, 201],
@@ -331,7 +367,7 @@ mod tests {
             room.children.capacity(),
         );
         let now = listing(
-            &[(0, "/dev/null"), (1, "/dev/null"), (2, "/dev/null")],
+            &[(0, 6, "/dev/null"), (1, 6, "/dev/null"), (2, 6, "/dev/null")],
             &[1, 2],
             &[],
         );
@@ -345,8 +381,14 @@ mod tests {
             capacities,
             "recording the baseline does not grow its room"
         );
-        assert_eq!(baseline.target_hash_of(1), Some(target_hash("/dev/null")));
-        assert_eq!(baseline.target_hash_of(9), None);
+        assert_eq!(
+            baseline.identity_of(1),
+            Some(FileIdentity {
+                device: 1,
+                inode: 6
+            })
+        );
+        assert_eq!(baseline.identity_of(9), None);
     }
 
     #[test]
