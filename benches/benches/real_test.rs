@@ -24,14 +24,14 @@
 //! `cargo bench -p leaktest-benches --bench real_test`; under `cargo test`
 //! (no `--bench` flag) one round runs, as a smoke test. With
 //! `LEAKTEST_BENCH_BEFORE=<path>` naming another build of the
-//! `leaktest_fixture` binary (say, a copy of `main`'s), its leak tests run
-//! in the same rounds as `before: ...` contenders, for a before/after
-//! comparison within one run.
+//! `leaktest_fixture` binary (say, a copy of `main`'s), its leak tests and
+//! its harness run in the same rounds as `before: ...` contenders, for a
+//! before/after comparison within one run.
 
 use leaktest_benches::process_bench::{
     child_mode, child_mode_of, measuring, run_and_report, Contender,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const FIXTURE: &str = env!("CARGO_BIN_EXE_leaktest_fixture");
@@ -52,8 +52,14 @@ fn leak_test(test: &'static str, records: PathBuf) -> Box<dyn Fn() -> Command> {
 }
 
 fn harness(test: &'static str) -> Box<dyn Fn() -> Command> {
+    harness_of(Path::new(FIXTURE), test)
+}
+
+/// `binary` as `cargo test` runs one of its tests: the harness's parent
+/// process, which starts the test's child process.
+fn harness_of(binary: &'static Path, test: &'static str) -> Box<dyn Fn() -> Command> {
     Box::new(move || {
-        let mut command = Command::new(FIXTURE);
+        let mut command = Command::new(binary);
         command.args(["--exact", test, "--quiet"]);
         command
     })
@@ -161,6 +167,12 @@ fn main() {
                 false,
             ));
         }
+        contenders.push(contender(
+            "before: harness: --exact (parent + child)",
+            harness_of(before, "realistic_body"),
+            0,
+            false,
+        ));
     }
     let rounds = if measuring() { ROUNDS } else { 1 };
     run_and_report(

@@ -257,7 +257,15 @@ mod tests {
             .expect("spawn true");
         assert!(exited_unreaped(ended.id(), true));
         let listings = [own_children(true), own_children(false)];
-        let command = command_line(running.id());
+        // `spawn` returns once the child's exec has replaced its memory, a
+        // moment before the kernel has set up its arguments: until then
+        // /proc shows none, and only the command name.
+        let started = std::time::Instant::now();
+        let mut command = command_line(running.id());
+        while command != "sleep 30" && started.elapsed() < std::time::Duration::from_secs(5) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            command = command_line(running.id());
+        }
         running.kill().expect("kill");
         running.wait().expect("reap");
         ended.wait().expect("reap");

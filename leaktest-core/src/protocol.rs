@@ -538,9 +538,7 @@ pub(crate) fn spawn_passing(
         }
         Ok(())
     };
-    let inheritable = fds
-        .iter()
-        .try_for_each(|&fd| set_close_on_exec(fd, false));
+    let inheritable = fds.iter().try_for_each(|&fd| set_close_on_exec(fd, false));
     let spawned = inheritable.and_then(|()| command.spawn());
     for &fd in fds {
         // A descriptor whose flag cannot be set again stays inheritable: only

@@ -63,7 +63,9 @@ pub(super) fn take_listing(targets: Targets) -> Result<HandleListing, HandlesUnn
     let children = if crate::census::may_have_children() {
         threads
             .iter()
-            .filter_map(|tid| std::fs::read_to_string(format!("{TASK_DIRECTORY}/{tid}/children")).ok())
+            .filter_map(|tid| {
+                std::fs::read_to_string(format!("{TASK_DIRECTORY}/{tid}/children")).ok()
+            })
             .flat_map(|text| process::parse_pid_list(&text))
             .collect()
     } else {

@@ -198,12 +198,8 @@ impl HandleRoom {
 
     fn fill(mut self, listing: &HandleListing) -> HandleBaseline {
         self.fds.clear();
-        self.fds.extend(
-            listing
-                .fds
-                .iter()
-                .map(|(&fd, open)| (fd, open.identity)),
-        );
+        self.fds
+            .extend(listing.fds.iter().map(|(&fd, open)| (fd, open.identity)));
         self.threads.clear();
         self.threads.extend(listing.threads.iter().copied());
         self.children.clear();
@@ -327,7 +323,11 @@ mod tests {
     #[test]
     fn only_handles_absent_from_the_baseline_count_as_appeared() {
         let before = listing(
-            &[(0, 6, "/dev/null"), (3, 1, "socket:[1]"), (4, 40, "/proc/100/fd")],
+            &[
+                (0, 6, "/dev/null"),
+                (3, 1, "socket:[1]"),
+                (4, 40, "/proc/100/fd"),
+            ],
             &[100, 101],
             &[200],
         );
@@ -367,7 +367,11 @@ mod tests {
             room.children.capacity(),
         );
         let now = listing(
-            &[(0, 6, "/dev/null"), (1, 6, "/dev/null"), (2, 6, "/dev/null")],
+            &[
+                (0, 6, "/dev/null"),
+                (1, 6, "/dev/null"),
+                (2, 6, "/dev/null"),
+            ],
             &[1, 2],
             &[],
         );
