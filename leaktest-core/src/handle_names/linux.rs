@@ -52,10 +52,18 @@ pub(super) fn take_listing(targets: Targets) -> Result<HandleListing, HandlesUnn
             })
             .collect()
     };
-    let threads: std::collections::BTreeSet<u32> = std::fs::read_dir(TASK_DIRECTORY)
-        .map_err(|e| unreadable(TASK_DIRECTORY, &e))?
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
+    // A process of one thread has only the calling one: the census's count
+    // (one `fstat`) spares listing the directory.
+    let threads: std::collections::BTreeSet<u32> = if crate::census::threads() == Some(1) {
+        // SAFETY: gettid takes no arguments and cannot fail.
+        let calling = unsafe { libc::syscall(libc::SYS_gettid) };
+        std::iter::once(u32::try_from(calling).unwrap_or_default()).collect()
+    } else {
+        std::fs::read_dir(TASK_DIRECTORY)
+            .map_err(|e| unreadable(TASK_DIRECTORY, &e))?
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+            .collect()
+    };
     // A thread that ended since the listing has no children file left;
     // kernels without CONFIG_PROC_CHILDREN have none at all (and the census
     // then does not count children either). A process the kernel says has no
