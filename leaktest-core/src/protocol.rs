@@ -481,8 +481,9 @@ impl InheritedFd {
     }
 }
 
+/// The device and inode of what descriptor `fd` is open on.
 #[cfg(unix)]
-fn identity(fd: i32) -> std::io::Result<(u64, u64)> {
+pub(crate) fn identity(fd: i32) -> std::io::Result<(u64, u64)> {
     // SAFETY: fstat writes only into the stat buffer we pass.
     let stat = unsafe {
         let mut stat: libc::stat = std::mem::zeroed();

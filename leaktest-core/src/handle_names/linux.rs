@@ -89,18 +89,8 @@ pub(super) fn take_listing(targets: Targets) -> Result<HandleListing, HandlesUnn
 
 /// The identity of what descriptor `fd` is open on; `None` once it is closed.
 fn identity_of(fd: RawFd) -> Option<FileIdentity> {
-    let mut stat = std::mem::MaybeUninit::<libc::stat>::zeroed();
-    // SAFETY: fstat writes at most one stat into the buffer we pass.
-    if unsafe { libc::fstat(fd, stat.as_mut_ptr()) } != 0 {
-        return None;
-    }
-    // SAFETY: fstat succeeded, so it filled the buffer.
-    let stat = unsafe { stat.assume_init() };
-    #[allow(clippy::unnecessary_cast)]
-    Some(FileIdentity {
-        device: stat.st_dev as u64,
-        inode: stat.st_ino as u64,
-    })
+    let (device, inode) = crate::protocol::identity(fd).ok()?;
+    Some(FileIdentity { device, inode })
 }
 
 /// Names descriptors from their link targets, reading the socket tables only
