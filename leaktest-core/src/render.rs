@@ -790,6 +790,10 @@ mod tests {
         assert_eq!(decimals_to_first_digit(0.05), 2);
         assert_eq!(decimals_to_first_digit(0.01), 2);
         assert_eq!(decimals_to_first_digit(0.0099), 3);
+        for decimals in 1..=18 {
+            let power = (0..decimals).fold(1.0, |value: f64, _| value / 10.0);
+            assert_eq!(decimals_to_first_digit(power), decimals, "10^-{decimals}");
+        }
         assert_eq!(decimals_to_first_digit(1e-30), 18);
     }
 }
