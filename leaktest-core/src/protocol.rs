@@ -829,6 +829,31 @@ mod tests {
         assert!(message.contains("same leaktest version"), "{message}");
     }
 
+    /// The passed descriptor is open in the child under its number, and
+    /// closed on `exec` again in this process once the spawn returned; one
+    /// not passed stays closed in the child.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_passed_descriptor_reaches_only_its_child() {
+        use std::os::fd::AsRawFd;
+        let dir = tempfile::tempdir().unwrap();
+        let passed = above_standard_streams(&File::open(dir.path()).unwrap()).unwrap();
+        let kept = above_standard_streams(&File::open(dir.path()).unwrap()).unwrap();
+        let (passed_fd, kept_fd) = (passed.as_raw_fd(), kept.as_raw_fd());
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(format!(
+            "test -e /proc/self/fd/{passed_fd} && ! test -e /proc/self/fd/{kept_fd}"
+        ));
+        let status = spawn_passing(&mut command, &[passed_fd])
+            .unwrap()
+            .wait()
+            .unwrap();
+        assert!(status.success(), "the child saw the wrong descriptors");
+        // SAFETY: F_GETFD only reads the flags of a descriptor we own.
+        let flags = unsafe { libc::fcntl(passed_fd, libc::F_GETFD) };
+        assert_eq!(flags & libc::FD_CLOEXEC, libc::FD_CLOEXEC);
+    }
+
     #[test]
     fn nothing_written_is_not_a_harness() {
         assert!(parse_description("", "bin").unwrap().is_none());
