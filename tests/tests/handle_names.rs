@@ -83,15 +83,7 @@ fn leaky_example_records(tmpdir: &std::path::Path) -> BTreeMap<String, Value> {
         .expect("run cargo leaktest");
     let run = Run::new(output, started.elapsed());
     assert_eq!(run.code, Some(0), "every leak found, as expected:\n{run}");
-    run.json_lines()
-        .into_iter()
-        .filter(|line| line["type"] == "test_finished")
-        .map(|line| {
-            let record = line["record"].clone();
-            let name = record["name"].as_str().unwrap_or_default().to_owned();
-            (name, record)
-        })
-        .collect()
+    run.records()
 }
 
 #[test]

@@ -21,6 +21,14 @@ impl<T> Sourced<T> {
     pub fn new(value: T, source: ConfigSource) -> Sourced<T> {
         Sourced { value, source }
     }
+
+    /// The value, when a layer other than the attribute and the default set
+    /// it: a child applies those two itself, so only this one needs passing
+    /// down in place of its own.
+    pub fn override_for_child(&self) -> Option<&T> {
+        (!matches!(self.source, ConfigSource::Attribute | ConfigSource::Default))
+            .then_some(&self.value)
+    }
 }
 
 /// The per-test settings one layer gives (unset ones are left to lower layers).

@@ -71,28 +71,14 @@ impl Resolved {
     /// from a layer other than the attribute and the default (which the
     /// child applies itself).
     pub fn memory_limit_override(&self) -> Option<u64> {
-        Some(&self.memory_limit_bytes)
-            .filter(|limit| {
-                !matches!(
-                    limit.source,
-                    ConfigSource::Attribute | ConfigSource::Default
-                )
-            })
-            .map(|limit| limit.value)
+        self.memory_limit_bytes.override_for_child().copied()
     }
 
     /// The confirmation window to pass a child in place of its own, when it
     /// comes from a layer other than the attribute and the default (which
     /// the child applies itself).
     pub fn confirm_override(&self) -> Option<u64> {
-        Some(&self.confirm_ms)
-            .filter(|confirm| {
-                !matches!(
-                    confirm.source,
-                    ConfigSource::Attribute | ConfigSource::Default
-                )
-            })
-            .map(|confirm| confirm.value)
+        self.confirm_ms.override_for_child().copied()
     }
 
     /// The timeout.
