@@ -50,7 +50,7 @@ pub const CLASSES: &[Class] = &[
     ),
     corpus(
         "bounded_doubling",
-        "the latest 200 or 400 events in a `Vec` that doubles up to its bound",
+        "the latest 200 or 400 events in a `Vec` that doubles up to its bound, or 240 in one that started with 30",
     ),
     corpus(
         "transient_noise",
@@ -78,7 +78,7 @@ pub const CLASSES: &[Class] = &[
     ),
     corpus(
         "doubling_leak",
-        "a `HashSet` of closed ids, a `Vec` of events, and two `Vec`s appended side by side, never pruned",
+        "a `HashSet` of closed ids, a `Vec` of events (empty, or starting with 15 or 30), and two `Vec`s appended side by side, never pruned",
     ),
     corpus(
         "leak_under_transient_noise",

@@ -115,6 +115,7 @@ mod bounded_doubling {
     clean_cases! { RecentEvents, |events| events.record();
         bound_200 => RecentEvents::new(200);
         bound_400 => RecentEvents::new(400);
+        bound_240_from_30 => RecentEvents::starting_with(240, 30);
     }
 }
 
@@ -195,6 +196,8 @@ mod doubling_leak {
     }
     leak_cases! { EventHistory, |history| history.record();
         event_history_never_trimmed => EventHistory::default();
+        event_history_from_15_never_trimmed => EventHistory::starting_with(15);
+        event_history_from_30_never_trimmed => EventHistory::starting_with(30);
     }
     leak_cases! { ParallelHistory, |history| history.record();
         two_vecs_never_trimmed => ParallelHistory::default();

@@ -48,8 +48,10 @@
 //!    doubling at nearby iterations) do not make a dense rate whose pause
 //!    would mean it stopped.
 //! 6. **At the declared length:** no late growth is **not leaking** (it grew,
-//!    then plateaued); late growth no larger than the noise is **not leaking**
-//!    (within noise). Anything else grows, as here (`4 > 2`), and the series
+//!    then plateaued), once the floor has been flat for more than three times
+//!    the longest gap between its rises (else it **needs more iterations**:
+//!    see "Why half of the run" below); late growth no larger than the noise
+//!    is **not leaking** (within noise). Anything else grows, as here (`4 > 2`), and the series
 //!    alone cannot tell a leak from a bounded structure still filling up: it
 //!    **needs more iterations**.
 //!
@@ -88,7 +90,8 @@
 //! with the same steps, its late part being the second half of the longer run.
 //! With the run extended to `L` iterations:
 //!
-//! - no late growth is **not leaking** (plateaued);
+//! - no late growth is **not leaking** (plateaued), with the same proviso on
+//!   the quiet tail and the gaps between rises;
 //! - late growth no larger than `L / n` times the noise is **not leaking**: the
 //!   noise is allowed once per half of the *declared* run, so the rate a leak
 //!   must exceed (noise per `n / 2` iterations) is the same however far the run
@@ -126,14 +129,25 @@
 //!
 //! ## Why half of the run, and why a single late rise needs more iterations
 //!
-//! A container growing without bound by doubling its capacity steps at `t, 2t,
-//! 4t, ...`: steps get rarer but never stop. Its last step before `n` lies at
-//! `n / 2` or later (otherwise the next one, at twice its iteration, would still
-//! be before `n`), so unbounded geometric growth always shows at least one rise
-//! in the late part, at every length. A bounded structure's last resize can
-//! land there too. One late rise therefore cannot be judged: in the doubled run
-//! a bounded structure's last resize falls in the first half (no late growth,
-//! not leaking), while unbounded doubling steps again in the late half.
+//! A container growing without bound by doubling its capacity, from empty,
+//! steps at `t, 2t, 4t, ...`: steps get rarer but never stop. Its last step
+//! before `n` lies at `n / 2` or later (otherwise the next one, at twice its
+//! iteration, would still be before `n`), so such growth shows at least one
+//! rise in the late part, at every length. A bounded structure's last resize
+//! can land there too. One late rise therefore cannot be judged: in the doubled
+//! run a bounded structure's last resize falls in the first half (no late
+//! growth, not leaking), while unbounded doubling steps again in the late half.
+//!
+//! A container that did not start empty (a `Vec` of 30 elements, with room for
+//! just them, gaining one per call) steps at `30, 90, 210, 450, ...`: each gap
+//! twice the one before, but the steps are not tied to the run's halves, and
+//! the doubled run of 200 iterations sees nothing after 90. What holds
+//! wherever the growth began is the gaps: the next step comes within twice
+//! the last gap. So a flat late part counts as a plateau only once the floor
+//! has been flat for more than [`QUIET_GAPS`] times the longest gap between
+//! its rises; until then the run needs more iterations (a third more than
+//! twice covers rises that come every few calls). Where the run cannot go on,
+//! a flat late part is reported as the plateau it shows: it is never a leak.
 //!
 //! ## Why the noise scales with the extension
 //!
@@ -160,6 +174,12 @@
 //!   key per call) is taken for a leak; so, often, is a table filled by keys
 //!   drawn at random from a space of more than about the declared iterations,
 //!   which fills ever more slowly. Declare more iterations for such tests.
+//! - A collection that already holds many elements when the run starts and
+//!   gains one per call steps only once within a run shorter than about three
+//!   times what it held (its next doubling falls after the run's end): one
+//!   rise followed by a flat late part reads as a plateau, exactly as the one
+//!   resize of a bounded structure does. Its own elements' allocations, if
+//!   any, are rises of their own and are caught as usual.
 //! - A leak much slower than the fluctuation around it (one block every tenth
 //!   call inside a pool that moves by a block every call) is taken for the
 //!   fluctuation.
@@ -186,6 +206,15 @@ pub const EXTENSION_MAX_FACTOR: u64 = 100;
 /// its pace pauses that long by chance with probability about `e^-7`, one in
 /// a thousand, when its rises come at random.
 const QUIET_SPACINGS: u64 = 7;
+
+/// A floor that rose at least twice counts as plateaued only once it has been
+/// flat for more than this many times the longest gap between its rises. A
+/// collection that grows by doubling its capacity steps again within twice
+/// its last gap, wherever its growth began (a `Vec` that starts with 30
+/// elements and gains one per call steps at calls 30, 90, 210, 450: each gap
+/// twice the one before); a third more covers rises that come every few
+/// calls, or a growth factor up to three.
+const QUIET_GAPS: u64 = 3;
 
 /// What the rule concluded about a series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +254,11 @@ pub struct SeriesAnalysis {
     pub late_rises: u64,
     /// The iteration of the floor's last rise, when it grew and then stopped.
     pub plateau_from: Option<u64>,
+    /// The longest gap, in iterations, between two consecutive rises of the
+    /// floor over the judged iterations (0 with fewer than two rises). A
+    /// flat second half counts as a plateau only once the floor has been
+    /// flat for more than three times this (see [`Reason::QuietShorterThanGaps`]).
+    pub longest_rise_gap: u64,
     /// Iterations in the judged series (more than `declared_iterations` when
     /// the run was extended).
     pub iterations: u64,
@@ -256,7 +290,9 @@ impl SeriesAnalysis {
     /// Iterations that would let a test whose run had to be extended be
     /// judged at its declared length: the growth stopped at iteration
     /// [`plateau_from`](Self::plateau_from), so a run more than twice as long
-    /// sees a flat second half. Rounded up to two significant digits, and
+    /// sees a flat second half, and one that goes on for more than three
+    /// times [`longest_rise_gap`](Self::longest_rise_gap) after it sees a
+    /// quiet tail long enough. Rounded up to two significant digits, and
     /// never more than the run's own length. `None` unless the run was
     /// extended and then found growth that stopped with a flat second half:
     /// growth judged stopped by its quiet tail alone (its last rise in the
@@ -278,7 +314,11 @@ impl SeriesAnalysis {
             return None;
         }
         let last_rise = self.plateau_from?;
-        let needed = last_rise.saturating_add(1).saturating_mul(2);
+        let flat_second_half = last_rise.saturating_add(1).saturating_mul(2);
+        let quiet_tail_past_gaps = last_rise
+            .saturating_add(2)
+            .saturating_add(QUIET_GAPS.saturating_mul(self.longest_rise_gap));
+        let needed = flat_second_half.max(quiet_tail_past_gaps);
         (needed > self.declared_iterations && needed <= self.iterations)
             .then(|| round_up_to_two_digits(needed).min(self.iterations))
     }
@@ -414,8 +454,10 @@ pub fn next_length_past_cap(declared: u64, current: u64) -> Option<u64> {
 /// needed more iterations is a leak when it was steady (it kept rising
 /// through the run, or through its extension), and is reported as not
 /// confirmed, not as a leak, when it was a single late step or rises that
-/// had paused, in a run that could not even be doubled. Other analyses are
-/// returned unchanged.
+/// had paused, in a run that could not even be doubled. A flat late part
+/// whose quiet tail was too short to rule out another doubling
+/// ([`Reason::QuietShorterThanGaps`]) is the plateau it shows. Other
+/// analyses are returned unchanged.
 ///
 /// ```
 /// use leaktest_core::analysis::{analyze, conclude, Verdict};
@@ -436,6 +478,23 @@ pub fn conclude(analysis: SeriesAnalysis, end: ExtensionEnd) -> SeriesAnalysis {
     let (verdict, reason) = match analysis.reason {
         steady @ (Reason::KeptRising { .. } | Reason::GrewThroughExtension { .. }) => {
             (Verdict::Leaking, steady)
+        }
+        // A flat second half is never a leak: where the run must end, it
+        // plateaued, as far as the run could tell.
+        Reason::QuietShorterThanGaps {
+            growth,
+            last_rise_iteration,
+            ..
+        } => {
+            return SeriesAnalysis {
+                verdict: Verdict::NotLeaking,
+                plateau_from: Some(last_rise_iteration),
+                reason: Reason::Plateaued {
+                    growth,
+                    since_iteration: last_rise_iteration,
+                },
+                ..analysis
+            };
         }
         pending => {
             let pending = Box::new(pending);
@@ -562,6 +621,7 @@ pub(crate) fn analyze_points(points: &[Point], warmup: u64, options: &Options) -
     });
     let extended = iterations > declared_iterations;
     let last_rise = rise_iterations.last().copied();
+    let longest_rise_gap = longest_gap(&rise_iterations);
     // The late growth a leak must exceed: the noise over every half of the
     // declared run, so the rate caught is the same however far the run was
     // extended, while a fluctuation's reach grows only with the square root
@@ -578,6 +638,21 @@ pub(crate) fn analyze_points(points: &[Point], warmup: u64, options: &Options) -
 
     let (verdict, plateau_from, reason) = if late_growth <= 0 {
         match last_rise {
+            Some(last_rise)
+                if retained_growth > 0
+                    && quiet_iterations <= QUIET_GAPS.saturating_mul(longest_rise_gap) =>
+            {
+                (
+                    Verdict::NeedsMoreIterations,
+                    None,
+                    Reason::QuietShorterThanGaps {
+                        growth: retained_growth,
+                        last_rise_iteration: last_rise,
+                        longest_gap: longest_rise_gap,
+                        quiet_iterations,
+                    },
+                )
+            }
             Some(last_rise) if retained_growth > 0 => (
                 Verdict::NotLeaking,
                 Some(last_rise),
@@ -669,6 +744,7 @@ pub(crate) fn analyze_points(points: &[Point], warmup: u64, options: &Options) -
         late_growth,
         late_rises: late_rises.len() as u64,
         plateau_from,
+        longest_rise_gap,
         iterations,
         declared_iterations,
         reason,
@@ -784,6 +860,7 @@ fn too_few_judged(judged_iterations: u64, iterations: u64) -> SeriesAnalysis {
         late_growth: 0,
         late_rises: 0,
         plateau_from: None,
+        longest_rise_gap: 0,
         iterations,
         declared_iterations: iterations,
         reason: Reason::TooFewJudged { judged_iterations },
@@ -872,6 +949,16 @@ fn rise_spacing(rises: &[u64], late_rises: &[u64]) -> Option<u64> {
         (_, [.., before_last, last]) => Some(last - before_last),
         _ => None,
     }
+}
+
+/// The longest gap between two consecutive rises at `rise_iterations`; 0
+/// with fewer than two.
+fn longest_gap(rise_iterations: &[u64]) -> u64 {
+    rise_iterations
+        .windows(2)
+        .map(|pair| pair[1] - pair[0])
+        .max()
+        .unwrap_or(0)
 }
 
 /// The largest amount by which a sample of `points` rose above its floor: in

@@ -201,6 +201,23 @@ pub enum Reason {
         /// Iterations since its last rise.
         quiet_iterations: u64,
     },
+    /// The floor rose at least twice, then stayed flat through the second
+    /// half, but for no longer than three times the longest gap between its
+    /// rises: a collection that doubles its capacity steps again within
+    /// twice its last gap (its steps need not fall in the second half when
+    /// it did not start empty), so the run must be extended to tell a
+    /// plateau from the next doubling. Where the run cannot go on, a flat
+    /// second half is [`Reason::Plateaued`].
+    QuietShorterThanGaps {
+        /// What the floor gained over the judged iterations.
+        growth: i64,
+        /// The iteration of its last rise.
+        last_rise_iteration: u64,
+        /// The longest gap between two consecutive rises, in iterations.
+        longest_gap: u64,
+        /// Iterations since its last rise.
+        quiet_iterations: u64,
+    },
     /// The floor rose once in the second half: the run must be extended to
     /// tell a bounded structure's last resize from unbounded growth.
     SingleLateStep {

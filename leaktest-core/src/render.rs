@@ -265,6 +265,19 @@ pub fn reason_sentence(resource: Resource, reason: &Reason) -> String {
             "rose {steps} times in the second half but not in the last {quiet_iterations} \
              iterations; more iterations are needed to tell whether it plateaued"
         ),
+        Reason::QuietShorterThanGaps {
+            growth,
+            last_rise_iteration,
+            longest_gap,
+            quiet_iterations,
+        } => format!(
+            "grew {} until iteration {last_rise_iteration}, then stayed flat for \
+             {quiet_iterations} iterations, no more than three times the {longest_gap} \
+             iterations between two of its rises (a collection that doubles steps \
+             again within twice its last gap); more iterations are needed to tell \
+             whether it plateaued",
+            amount(*growth)
+        ),
         Reason::SingleLateStep {
             late_growth,
             at_iteration,

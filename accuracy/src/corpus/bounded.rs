@@ -206,6 +206,19 @@ impl RecentEvents {
         }
     }
 
+    /// Like [`RecentEvents::new`], already holding `initial` events (loaded
+    /// at start-up, with room for just them): its capacity doubles at calls
+    /// `initial` and `3 × initial`, ... up to the bound.
+    pub fn starting_with(bound: usize, initial: usize) -> RecentEvents {
+        let mut events = Vec::with_capacity(initial);
+        events.extend(0..initial as u64);
+        RecentEvents {
+            events,
+            bound,
+            calls: initial as u64,
+        }
+    }
+
     /// One call: records an event.
     pub fn record(&mut self) {
         if self.events.len() == self.bound {

@@ -209,6 +209,15 @@ pub struct EventHistory {
 }
 
 impl EventHistory {
+    /// A history that already holds `initial` events, with room for just
+    /// them (loaded at start-up): its doublings come at calls `initial`,
+    /// `3 × initial`, `7 × initial`, ..., not tied to the run's halves.
+    pub fn starting_with(initial: usize) -> EventHistory {
+        let mut events = Vec::with_capacity(initial);
+        events.extend(0..initial as u64);
+        EventHistory { events }
+    }
+
     /// One call: an event is appended.
     pub fn record(&mut self) {
         self.events.push(self.events.len() as u64);

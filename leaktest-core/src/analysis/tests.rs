@@ -979,6 +979,99 @@ fn two_collections_bounded_below_the_declared_iterations_still_plateau() {
     assert_eq!(analysis.plateau_from, Some(64));
 }
 
+/// Bytes held by a `Vec<u64>` that starts with `initial` elements (and room
+/// for just them) and gains one per iteration, cleared (keeping its
+/// capacity) once it holds `bound` elements: it doubles at iterations 0,
+/// `initial`, `3 × initial`, `7 × initial`, ..., each gap twice the one
+/// before, none of them tied to the run's halves (the repro of a missed
+/// leak: 30, 90, 210, 450, 930).
+fn seeded_vec_bytes(initial: usize, bound: usize, iteration: usize) -> i64 {
+    let length = (initial + iteration + 1).min(bound);
+    let mut capacity = initial;
+    while capacity < length {
+        capacity *= 2;
+    }
+    8 * capacity as i64
+}
+
+#[test]
+fn a_collection_that_did_not_start_empty_leaks() {
+    // Steps at 30 and 90, then quiet to 199: the floor stayed flat through
+    // the second half of the doubled run, but doubling from 30 elements steps
+    // next at 210, twice the last gap after 90.
+    let at_200 = series(2 * ITERATIONS, |i| seeded_vec_bytes(30, usize::MAX, i));
+    let analysis = assert_verdict(&at_200, WARMUP, ITERATIONS, Verdict::NeedsMoreIterations);
+    assert_eq!(
+        analysis.reason,
+        Reason::QuietShorterThanGaps {
+            growth: 1440,
+            last_rise_iteration: 90,
+            longest_gap: 60,
+            quiet_iterations: 109,
+        }
+    );
+    // From 15 elements both steps of the declared run (15, 45) fall in its
+    // first half: its flat second half is no plateau either.
+    for initial in [15, 20, 30] {
+        let analysis = assert_judged(ITERATIONS, WARMUP, Verdict::Leaking, |i| {
+            seeded_vec_bytes(initial, usize::MAX, i)
+        });
+        assert!(
+            matches!(analysis.reason, Reason::GrewThroughExtension { .. }),
+            "from {initial}: {:?}",
+            analysis.reason
+        );
+    }
+}
+
+#[test]
+fn the_same_collection_bounded_plateaus_once_flat_for_three_gaps() {
+    // Bounded at 240 elements its last step is at 90: flat for 109
+    // iterations at 200 (no more than three gaps of 60), for 309 at 400.
+    let bounded = |i: usize| seeded_vec_bytes(30, 240, i);
+    let analysis = assert_judged(ITERATIONS, WARMUP, Verdict::NotLeaking, bounded);
+    assert_eq!(analysis.iterations, 4 * ITERATIONS as u64);
+    assert_eq!(analysis.longest_rise_gap, 60);
+    assert_eq!(
+        analysis.reason,
+        Reason::Plateaued {
+            growth: 1440,
+            since_iteration: 90
+        }
+    );
+    // The suggested iterations see three gaps of quiet after the last step
+    // at the declared length, and judge it there.
+    let suggested = analysis.iterations_without_extension().unwrap();
+    assert_eq!(suggested, 280);
+    let at_suggested = judge_extending(
+        suggested as usize,
+        crate::model::default_warmup(suggested) as usize,
+        bounded,
+    );
+    assert_eq!(at_suggested.verdict, Verdict::NotLeaking);
+    assert_eq!(at_suggested.iterations, suggested);
+}
+
+#[test]
+fn a_flat_second_half_that_cannot_be_extended_is_a_plateau() {
+    // Where the run must end, a quiet tail shorter than three gaps is still
+    // a flat second half: never a leak, reported as the plateau it shows.
+    let at_200 = series(2 * ITERATIONS, |i| seeded_vec_bytes(30, usize::MAX, i));
+    let analysis = analyze_declared(&at_200, WARMUP, ITERATIONS);
+    for end in [ExtensionEnd::Timeout, ExtensionEnd::Cap] {
+        let concluded = conclude(analysis.clone(), end);
+        assert_eq!(concluded.verdict, Verdict::NotLeaking);
+        assert_eq!(
+            concluded.reason,
+            Reason::Plateaued {
+                growth: 1440,
+                since_iteration: 90
+            }
+        );
+        assert_eq!(concluded.plateau_from, Some(90));
+    }
+}
+
 #[test]
 fn a_cache_that_filled_in_the_late_part_still_stopped_growing() {
     // Dense late rises and a long quiet tail: the rate really stopped, and the
