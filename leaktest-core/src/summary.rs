@@ -184,12 +184,59 @@ pub fn out_of_memory_sentence(limit_bytes: u64, iteration: Option<u64>) -> Strin
     }
 }
 
-/// The processes a test left running, e.g. `pid 4242 (sleep 3600)`, comma separated.
+/// Pids listed for processes of one command line; the others are counted.
+const PIDS_LISTED_PER_COMMAND: usize = 3;
+
+/// The processes a test left running, comma separated, grouped by command
+/// line in the order they were found: `pid 4242 (sleep 3600)` for one,
+/// `98 × sleep 30 (pids 101, 102, 103 and 95 more)` for several.
+///
+/// ```
+/// use leaktest_core::model::{LeakedProcess, Outcome, Settings, TestDescription, TestRecord};
+/// use leaktest_core::summary::leaked_processes_list;
+///
+/// let test = TestDescription::new("spawns", "tests/leaks.rs:3", Settings::default());
+/// let mut record = TestRecord::without_run(&test, Outcome::Leaked, 12);
+/// record.leaked_processes = vec![
+///     LeakedProcess::new(101, "sleep 30"),
+///     LeakedProcess::new(7, "exporter --daemon"),
+///     LeakedProcess::new(102, "sleep 30"),
+/// ];
+/// assert_eq!(
+///     leaked_processes_list(&record),
+///     "2 × sleep 30 (pids 101, 102), pid 7 (exporter --daemon)"
+/// );
+/// ```
 pub fn leaked_processes_list(record: &TestRecord) -> String {
-    record
-        .leaked_processes
+    let mut groups: Vec<(&str, Vec<u32>)> = Vec::new();
+    for process in &record.leaked_processes {
+        match groups
+            .iter_mut()
+            .find(|(command, _)| *command == process.command)
+        {
+            Some((_, pids)) => pids.push(process.pid),
+            None => groups.push((&process.command, vec![process.pid])),
+        }
+    }
+    groups
         .iter()
-        .map(|process| format!("pid {} ({})", process.pid, process.command))
+        .map(|(command, pids)| match pids.as_slice() {
+            [pid] => format!("pid {pid} ({command})"),
+            _ => {
+                let listed: Vec<String> = pids
+                    .iter()
+                    .take(PIDS_LISTED_PER_COMMAND)
+                    .map(u32::to_string)
+                    .collect();
+                let more = pids.len().saturating_sub(PIDS_LISTED_PER_COMMAND);
+                let listed = if more > 0 {
+                    format!("{} and {more} more", listed.join(", "))
+                } else {
+                    listed.join(", ")
+                };
+                format!("{} × {command} (pids {listed})", pids.len())
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -283,6 +330,23 @@ pub fn format_duration_ms(millis: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leaked_processes_are_grouped_by_command_with_a_few_pids_each() {
+        use crate::model::{LeakedProcess, Outcome, Settings, TestDescription};
+        let test = TestDescription::new("spawns", "tests/leaks.rs:3", Settings::default());
+        let mut record = TestRecord::without_run(&test, Outcome::Leaked, 12);
+        record.leaked_processes = (0..98)
+            .map(|n| LeakedProcess::new(100 + n, "sleep 30"))
+            .chain([LeakedProcess::new(7, "(exe)")])
+            .collect();
+        assert_eq!(
+            leaked_processes_list(&record),
+            "98 × sleep 30 (pids 100, 101, 102 and 95 more), pid 7 ((exe))"
+        );
+        record.leaked_processes.truncate(1);
+        assert_eq!(leaked_processes_list(&record), "pid 100 (sleep 30)");
+    }
 
     #[test]
     fn durations_read_like_the_attribute() {

@@ -30,7 +30,7 @@ pub fn name_fd(
     pipe_end: Option<PipeEnd>,
 ) -> NamedHandle {
     match target {
-        FdTarget::Path(path) => NamedHandle::new(HandleKind::File).fixed(path.as_str()),
+        FdTarget::Path(path) => name_path(path),
         FdTarget::Pipe { .. } => {
             let end = match pipe_end {
                 Some(PipeEnd::Read) => "(read end)",
@@ -56,6 +56,28 @@ pub fn name_fd(
             .varying(id.as_str())
             .fixed("]"),
     }
+}
+
+/// A file by its path, each run of digits in it a varying part: rotated
+/// logs, numbered lock files and per-job spools differ only there, and
+/// group as `/var/log/app.log.*` (a single file keeps its number).
+fn name_path(path: &str) -> NamedHandle {
+    let mut handle = NamedHandle::new(HandleKind::File);
+    let mut rest = path;
+    while !rest.is_empty() {
+        let digits = rest.starts_with(|c: char| c.is_ascii_digit());
+        let end = rest
+            .find(|c: char| c.is_ascii_digit() != digits)
+            .unwrap_or(rest.len());
+        let (run, after) = rest.split_at(end);
+        handle = if digits {
+            handle.varying(run)
+        } else {
+            handle.fixed(run)
+        };
+        rest = after;
+    }
+    handle
 }
 
 /// `127.0.0.1:40312 LISTEN`, `127.0.0.1:* -> 127.0.0.1:8080 ESTABLISHED`,
@@ -153,6 +175,11 @@ mod tests {
             rendered(&name_fd(&file, &none, None)),
             "file /var/log/app.log"
         );
+        let numbered = FdTarget::Path("/run/jobs/job-17.lock".to_owned());
+        assert_eq!(
+            rendered(&name_fd(&numbered, &none, None)),
+            "file /run/jobs/job-17.lock"
+        );
         let pipe = FdTarget::Pipe { inode: 7 };
         assert_eq!(
             rendered(&name_fd(&pipe, &none, Some(PipeEnd::Read))),
@@ -176,6 +203,39 @@ mod tests {
         assert_eq!(
             rendered(&name_fd(&namespace, &none, None)),
             "kernel object net:[4026531840]"
+        );
+    }
+
+    #[test]
+    fn files_differing_only_in_their_numbers_group_together() {
+        let none = SocketTables::new();
+        let mut handles: Vec<NamedHandle> = (1..=3)
+            .map(|n| FdTarget::Path(format!("/var/log/app.log.{n}")))
+            .chain([
+                FdTarget::Path("/var/log/app2.log".to_owned()),
+                FdTarget::Path("/var/log/other.log".to_owned()),
+            ])
+            .map(|target| name_fd(&target, &none, None))
+            .collect();
+        handles.push(name_fd(
+            &FdTarget::Path("/run/jobs/job-17.lock".to_owned()),
+            &none,
+            None,
+        ));
+        let grouped = super::super::group::group(&handles);
+        let names: Vec<(u64, &str)> = grouped
+            .groups
+            .iter()
+            .map(|group| (group.count, group.name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (3, "/var/log/app.log.*"),
+                (1, "/run/jobs/job-17.lock"),
+                (1, "/var/log/app2.log"),
+                (1, "/var/log/other.log"),
+            ]
         );
     }
 

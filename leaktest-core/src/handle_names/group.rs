@@ -6,7 +6,9 @@
 //! group, and a varying part is shown as it is when every handle of the group
 //! has the same value there, as `*` otherwise. So listeners on 96 ephemeral
 //! ports collapse into `127.0.0.1:* LISTEN`, a single one keeps its port, and
-//! 96 files with distinct paths stay 96 groups.
+//! 96 files with distinct paths stay 96 groups, unless their paths differ only
+//! in their numbers (each run of digits in a path varies): 96 rotated logs
+//! collapse into `/var/log/app.log.*`.
 
 use crate::model::{HandleGroup, HandleKind};
 use std::collections::BTreeMap;
