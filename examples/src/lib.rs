@@ -33,6 +33,7 @@ pub mod ffi_strings;
 pub mod handles;
 pub mod hooks;
 pub mod rc_cycle;
+pub mod revoked_tokens;
 pub mod route_labels;
 pub mod subscribers;
 pub mod threads;

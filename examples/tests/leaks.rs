@@ -21,6 +21,7 @@ use leaktest_examples::{
     handles::{self, NeverClosingFixture},
     hooks, large_allocations, lazy_init, metrics_flusher, rc_cycle,
     reused_buffer::LineEncoder,
+    revoked_tokens::{self, ExpiringRevocationList, RevocationList},
     route_labels,
     subscribers::{self, EventBus},
     thread_pool,
@@ -70,6 +71,24 @@ fn audit_trail_in_two_vecs_leaks(trail: &mut AuditTrail) {
 #[leak_test(setup = RecentAuditTrail::new)]
 fn recent_audit_trail_is_clean(trail: &mut RecentAuditTrail) {
     trail.record(next_number(), 7);
+}
+
+// ---------------------------------------------------------------------------
+// Revoked tokens appended to a list loaded at start-up, never expired: its
+// doublings (30, 90, 210, 450, ...) are not tied to the run's halves.
+
+#[leak_test(should_leak, setup = || RevocationList::loaded(&revoked_tokens::persisted_tokens()))]
+fn revoked_tokens_never_expired_leak(list: &mut RevocationList) {
+    let token = next_number();
+    list.revoke(token);
+    black_box(list.is_revoked(token));
+}
+
+#[leak_test(setup = || ExpiringRevocationList::loaded(&revoked_tokens::persisted_tokens()))]
+fn revoked_tokens_expiring_with_their_sessions_are_clean(list: &mut ExpiringRevocationList) {
+    let token = next_number();
+    list.revoke(token);
+    black_box(list.is_revoked(token));
 }
 
 // ---------------------------------------------------------------------------

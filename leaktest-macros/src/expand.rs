@@ -106,10 +106,13 @@ fn run_call(item: &ItemFn, args: &LeakTestArgs, test_fn: &TestFn) -> TokenStream
         .map(|(setup, state_type)| {
             let callable = &setup.value;
             // A path is called as written; any other expression (a closure)
-            // in parentheses, so that the call applies to all of it.
+            // through `call_setup`, not in place: `(|| ..)()` in the user's
+            // code is what clippy's `redundant_closure_call` flags.
             let call = match callable {
                 syn::Expr::Path(path) => quote_spanned!(path.span()=> #path()),
-                other => quote_spanned!(other.span()=> (#other)()),
+                other => {
+                    quote_spanned!(other.span()=> ::leaktest_core::__private::call_setup(#other))
+                }
             };
             (call, state_arg(state_type))
         });

@@ -332,7 +332,7 @@ fn async_test_requires_tokio_and_picks_the_flavor() {
 }
 
 #[test]
-fn a_setup_closure_is_called_in_parentheses() {
+fn a_setup_closure_is_called_through_call_setup() {
     let out = expand(
         quote!(setup = || Lru::new(64)),
         quote!(
@@ -340,7 +340,9 @@ fn a_setup_closure_is_called_in_parentheses() {
         ),
     );
     assert!(
-        out.contains("run_sync_with_setup (|| (| | Lru :: new (64)) () ,"),
+        out.contains(
+            "run_sync_with_setup (|| :: leaktest_core :: __private :: call_setup (| | Lru :: new (64)) ,"
+        ),
         "{out}"
     );
     let out = expand(
@@ -350,7 +352,9 @@ fn a_setup_closure_is_called_in_parentheses() {
         ),
     );
     assert!(
-        out.contains("SetupWrap :: new ((move | | async move { Server :: start () . await }) ())"),
+        out.contains(
+            "SetupWrap :: new (:: leaktest_core :: __private :: call_setup (move | | async move { Server :: start () . await }))"
+        ),
         "{out}"
     );
 }
