@@ -144,7 +144,7 @@
 //! the doubled run of 200 iterations sees nothing after 90. What holds
 //! wherever the growth began is the gaps: the next step comes within twice
 //! the last gap. So a flat late part counts as a plateau only once the floor
-//! has been flat for more than [`QUIET_GAPS`] times the longest gap between
+//! has been flat for more than three times the longest gap between
 //! its rises; until then the run needs more iterations (a third more than
 //! twice covers rises that come every few calls). Where the run cannot go on,
 //! a flat late part is reported as the plateau it shows: it is never a leak.
