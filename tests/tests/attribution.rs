@@ -46,6 +46,11 @@ const LEAKING_EXAMPLES: &[(&str, &str, &str)] = &[
         "RememberingTracker::close",
     ),
     (
+        "revoked_tokens_never_expired_leak",
+        "revoked_tokens.rs",
+        "RevocationList::revoke",
+    ),
+    (
         "subscribers_never_removed_leaks",
         "subscribers.rs",
         "AuditService::start",
