@@ -336,13 +336,15 @@ fn announce(environment: &Layer, arguments: &Arguments) {
     }
 }
 
-/// libtest options that take a value (`--skip NAME`): the value is no filter.
-const OPTIONS_WITH_VALUE: [&str; 5] = [
+/// libtest options that take a value (`--skip NAME`, `-Z unstable-options`):
+/// the value is no filter.
+const OPTIONS_WITH_VALUE: [&str; 6] = [
     "--test-threads",
     "--logfile",
     "--skip",
     "--color",
     "--format",
+    "-Z",
 ];
 
 /// Splits the command line into what libtest-mimic parses and the name
@@ -434,6 +436,21 @@ mod tests {
             ])
         );
         assert_eq!(filters, ["alpha", "beta", "--gamma"]);
+    }
+
+    #[test]
+    fn unstable_options_are_no_filter_in_either_spelling() {
+        for spelling in [&["-Z", "unstable-options"][..], &["-Zunstable-options"]] {
+            let mut args = vec!["leaks"];
+            args.extend(spelling);
+            args.extend(["--format", "json", "clean"]);
+            let (command_line, filters) = split_filters(os(&args));
+            let mut expected = vec!["leaks"];
+            expected.extend(spelling);
+            expected.extend(["--format", "json"]);
+            assert_eq!(command_line, os(&expected));
+            assert_eq!(filters, ["clean"]);
+        }
     }
 
     fn names(names: &[&str]) -> Vec<String> {
