@@ -97,6 +97,10 @@ impl Invocation {
 /// Runs the harness: child mode, describe mode, or the libtest command line.
 /// `allocator` is the wrapped allocator's type name, when known.
 pub fn run_main(allocator: Option<&'static str>) -> ! {
+    // Every mode waits for children: the harness for each test's process,
+    // the keeper for the test's, so an inherited SIG_IGN must go first (the
+    // test's process, forked from the keeper, is then free to set its own).
+    crate::isolation::wait_for_children_normally();
     match Invocation::from_env() {
         Invocation::Child(request) => child::run_child_and_exit(request, allocator),
         Invocation::Describe(pipe) => describe_and_exit(pipe, allocator),

@@ -186,6 +186,17 @@ pub fn stop_all_running() {
     }
 }
 
+/// Makes this process able to wait for its children: for a runner's `main`,
+/// before it starts any. A process started with SIGCHLD ignored (some
+/// supervisors and agents leave it so, and it survives `exec`) has its
+/// children reaped by the kernel, so no exit status or record of theirs could
+/// be read; this sets the signal back to its default. A handler the program
+/// installed is left alone. The harness of `main!` does it itself.
+pub fn wait_for_children_normally() {
+    #[cfg(unix)]
+    process::restore_default_child_signal();
+}
+
 /// While alive, makes this process adopt the orphans of its descendants (on
 /// Linux it is a child subreaper); dropping it kills and reaps every child
 /// this process has then, generation by generation. For a runner that starts
