@@ -647,3 +647,78 @@ fn an_inherited_ignored_sigchld_changes_no_verdict() {
         "{run}"
     );
 }
+
+/// A test that used up its descriptors, or lowered its file size limit
+/// below its record's size, still delivers its verdict (the record's file is
+/// created before the test runs); a panic that ends the process (in a `Drop`
+/// while unwinding, which aborts; in a setup value's `Drop`, which ends
+/// `main`) is reported with its message and location.
+#[test]
+fn verdicts_survive_used_up_descriptors_and_panics_that_end_the_process() {
+    let run = cargo_leaktest_in(
+        &fixture_dir("reliability"),
+        &[
+            "--test",
+            "leaks",
+            "--no-fail-fast",
+            "--message-format",
+            "json",
+            "--include-ignored",
+            "--exact",
+            "leaks_descriptors_until_none_is_left",
+            "panics_under_a_tiny_file_size_limit",
+            "panics_in_drop_while_unwinding",
+            "setup_value_panics_in_drop",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{run}");
+    let records = run.records();
+
+    let descriptors = &records["leaks_descriptors_until_none_is_left"];
+    assert_eq!(descriptors["outcome"]["kind"], "leaked", "{descriptors}");
+    let fds = descriptors["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|report| report["resource"] == "fds")
+        .unwrap_or_else(|| panic!("no fds report: {descriptors}"));
+    assert_eq!(fds["judgement"]["leaking"], true, "{fds}");
+
+    let tiny_files = &records["panics_under_a_tiny_file_size_limit"];
+    assert_eq!(tiny_files["outcome"]["kind"], "failed", "{tiny_files}");
+    let message = tiny_files["outcome"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("panicked at tests/leaks.rs:")
+            && message.contains("under a 64-byte file size limit"),
+        "{tiny_files}"
+    );
+
+    for (name, ending, panics) in [
+        (
+            "panics_in_drop_while_unwinding",
+            "killed by SIGABRT",
+            &["the body panicked first", "the guard panicked in drop"][..],
+        ),
+        (
+            "setup_value_panics_in_drop",
+            "exited with code 101",
+            &["the setup value panicked in drop"],
+        ),
+    ] {
+        let record = &records[name];
+        assert_eq!(record["outcome"]["kind"], "crashed", "{record}");
+        let description = record["outcome"]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            description.starts_with(ending)
+                && description.contains("after it panicked at tests/leaks.rs:"),
+            "{name}: {description}"
+        );
+        for panic in panics {
+            assert!(description.contains(panic), "{name}: {description}");
+        }
+    }
+}
