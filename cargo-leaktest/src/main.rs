@@ -25,6 +25,8 @@ mod source_paths;
 mod test_key;
 
 fn main() {
+    // cargo, the describe runs and every test are waited for.
+    leaktest_core::isolation::wait_for_children_normally();
     let mut args = cli::Args::from_env();
     let outcome = match args.command.take() {
         Some(command) => baseline::commands::run(command),

@@ -69,6 +69,7 @@ pub(crate) fn run_child_and_exit(request: ChildRequest, allocator: Option<&str>)
         request.parent,
     );
     let test_pid = std::process::id();
+    prepare_record(&request.record_dir, test_pid);
     let Some(test) = find_test(&request.test_name) else {
         eprintln!(
             "leaktest: this binary has no leak test named `{}` (run it with --list to see them)",
@@ -84,7 +85,7 @@ pub(crate) fn run_child_and_exit(request: ChildRequest, allocator: Option<&str>)
         }
     };
     let description = test.description_with(&overrides);
-    crate::panic_capture::install();
+    crate::panic_capture::install(&request.record_dir);
     let started = Instant::now();
     limit_memory(&description, &request.record_dir, started);
     let record = match &request.attribution_dir {
@@ -107,9 +108,29 @@ pub(crate) fn run_child_and_exit(request: ChildRequest, allocator: Option<&str>)
     match deliver(&request.record_dir, &record) {
         Ok(()) => std::process::exit(0),
         Err(error) => {
-            eprintln!("leaktest: could not write the test's record: {error}");
+            eprintln!("{RECORD_UNWRITABLE_NOTE}{error}");
             std::process::exit(EXIT_RECORD_UNWRITABLE);
         }
+    }
+}
+
+/// What a test's process prints on stderr, followed by the cause, when it
+/// cannot write its record (and exits with [`EXIT_RECORD_UNWRITABLE`]); the
+/// runner reads the cause from there.
+pub(crate) const RECORD_UNWRITABLE_NOTE: &str = "leaktest: could not write the test's record: ";
+
+/// The record's file, created before the test runs (see [`prepare_record`]).
+static PREPARED_RECORD: OnceLock<protocol::PreparedFile> = OnceLock::new();
+
+/// Creates the file the record of this process (`test_pid`) will be written
+/// to, before the test runs: a test that uses up its descriptors (a leak
+/// running into `ulimit -n`) can then still deliver its verdict. When it
+/// cannot be created now, delivery tries again at the end.
+fn prepare_record(record_dir: &File, test_pid: u32) {
+    if let Ok(prepared) =
+        protocol::PreparedFile::create(record_dir, &protocol::record_file_name(test_pid))
+    {
+        let _ = PREPARED_RECORD.set(prepared);
     }
 }
 
@@ -132,14 +153,36 @@ fn is_named(test: &LeakTest, full_name: &str) -> bool {
     }
 }
 
-/// Writes `record` into the record directory under this process's name.
+/// Writes `record` into the record directory under this process's name:
+/// into the file prepared before the test ran, or, when the test closed or
+/// replaced its descriptor, into a new one. The test's own file size limit
+/// is lifted first (a body may lower `RLIMIT_FSIZE`; its run is over).
 fn deliver(record_dir: &File, record: &TestRecord) -> std::io::Result<()> {
     let json = serde_json::to_vec(record).map_err(std::io::Error::other)?;
-    protocol::write_file_atomically(
-        record_dir,
-        &protocol::record_file_name(std::process::id()),
-        &json,
-    )
+    lift_file_size_limit();
+    match PREPARED_RECORD.get() {
+        Some(prepared) if prepared.is_intact() => prepared.deliver(record_dir, &json),
+        _ => protocol::write_file_atomically(
+            record_dir,
+            &protocol::record_file_name(std::process::id()),
+            &json,
+        ),
+    }
+}
+
+/// Raises the soft `RLIMIT_FSIZE` to the hard one, which a process may always do.
+fn lift_file_size_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit read and write only the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_FSIZE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+        }
+    }
 }
 
 /// Runs one test in this process and returns its record.

@@ -97,6 +97,10 @@ impl Invocation {
 /// Runs the harness: child mode, describe mode, or the libtest command line.
 /// `allocator` is the wrapped allocator's type name, when known.
 pub fn run_main(allocator: Option<&'static str>) -> ! {
+    // Every mode waits for children: the harness for each test's process,
+    // the keeper for the test's, so an inherited SIG_IGN must go first (the
+    // test's process, forked from the keeper, is then free to set its own).
+    crate::isolation::wait_for_children_normally();
     match Invocation::from_env() {
         Invocation::Child(request) => child::run_child_and_exit(request, allocator),
         Invocation::Describe(pipe) => describe_and_exit(pipe, allocator),
@@ -336,13 +340,15 @@ fn announce(environment: &Layer, arguments: &Arguments) {
     }
 }
 
-/// libtest options that take a value (`--skip NAME`): the value is no filter.
-const OPTIONS_WITH_VALUE: [&str; 5] = [
+/// libtest options that take a value (`--skip NAME`, `-Z unstable-options`):
+/// the value is no filter.
+const OPTIONS_WITH_VALUE: [&str; 6] = [
     "--test-threads",
     "--logfile",
     "--skip",
     "--color",
     "--format",
+    "-Z",
 ];
 
 /// Splits the command line into what libtest-mimic parses and the name
@@ -434,6 +440,21 @@ mod tests {
             ])
         );
         assert_eq!(filters, ["alpha", "beta", "--gamma"]);
+    }
+
+    #[test]
+    fn unstable_options_are_no_filter_in_either_spelling() {
+        for spelling in [&["-Z", "unstable-options"][..], &["-Zunstable-options"]] {
+            let mut args = vec!["leaks"];
+            args.extend(spelling);
+            args.extend(["--format", "json", "clean"]);
+            let (command_line, filters) = split_filters(os(&args));
+            let mut expected = vec!["leaks"];
+            expected.extend(spelling);
+            expected.extend(["--format", "json"]);
+            assert_eq!(command_line, os(&expected));
+            assert_eq!(filters, ["clean"]);
+        }
     }
 
     fn names(names: &[&str]) -> Vec<String> {

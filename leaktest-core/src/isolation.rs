@@ -126,7 +126,11 @@ pub enum IsolationError {
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
     /// The private directory for the record could not be made.
-    #[error("could not create a temporary directory for the test record: {0}")]
+    #[error(
+        "could not create a temporary directory for the test record in {dir} (TMPDIR): {0}: \
+         point TMPDIR at a writable directory with free space",
+        dir = std::env::temp_dir().display()
+    )]
     RecordDir(std::io::Error),
     /// The directory of [`ChildSpec::attribution_dir`] could not be opened.
     #[error("could not open {path} for the attribution run's profile: {source}")]
@@ -184,6 +188,17 @@ pub fn stop_all_running() {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
+}
+
+/// Makes this process able to wait for its children: for a runner's `main`,
+/// before it starts any. A process started with SIGCHLD ignored (some
+/// supervisors and agents leave it so, and it survives `exec`) has its
+/// children reaped by the kernel, so no exit status or record of theirs could
+/// be read; this sets the signal back to its default. A handler the program
+/// installed is left alone. The harness of `main!` does it itself.
+pub fn wait_for_children_normally() {
+    #[cfg(unix)]
+    process::restore_default_child_signal();
 }
 
 /// While alive, makes this process adopt the orphans of its descendants (on
@@ -359,7 +374,11 @@ pub fn run_isolated(spec: &ChildSpec) -> Result<TestRecord, IsolationError> {
     };
     record.stdout_tail = stdout_tail.text();
     record.stderr_tail = stderr_tail.text();
-    explain_crash(&mut record);
+    explain_crash(&mut record, record_dir.path().parent());
+    if !timed_out {
+        let noted = crate::panic_capture::read_noted(record_dir.path(), test_pid);
+        tell_panics_before_the_crash(&mut record, &noted);
+    }
     crate::budget::apply(&mut record, &spec.budgets);
     if let Some(report) = report {
         record.leaked_processes = report.leaked_processes;
@@ -524,16 +543,24 @@ fn judge_leaked_processes(record: &mut TestRecord) {
 
 /// Says what a bare signal or exit code means where the test's output tells:
 /// Rust reports a stack overflow or a refused allocation on stderr and then
-/// aborts; a SIGKILL nobody here sent is most often the out-of-memory killer.
-fn explain_crash(record: &mut TestRecord) {
+/// aborts; a SIGKILL nobody here sent is most often the out-of-memory killer;
+/// leaktest's own exit code for a record it could not write comes with the
+/// cause on stderr. `temporary_dir` is where the record directory was made.
+fn explain_crash(record: &mut TestRecord, temporary_dir: Option<&Path>) {
     let Outcome::Crashed {
         description,
         signal,
-        ..
+        exit_code,
     } = &mut record.outcome
     else {
         return;
     };
+    if *exit_code == Some(crate::child::EXIT_RECORD_UNWRITABLE) {
+        if let Some(cause) = record_unwritable_cause(&record.stderr_tail) {
+            *description = record_unwritable(cause, temporary_dir);
+            return;
+        }
+    }
     if record.stderr_tail.contains("has overflowed its stack") {
         *description = format!("overflowed its stack ({description})");
     } else if record.stderr_tail.contains("memory allocation of") {
@@ -544,6 +571,65 @@ fn explain_crash(record: &mut TestRecord) {
         *description = format!(
             "{description}, from outside leaktest (the kernel's out-of-memory killer sends it)"
         );
+    }
+}
+
+/// The cause a test's process (or its keeper) gave on stderr for a record
+/// (or report) it could not write: its last such line.
+fn record_unwritable_cause(stderr_tail: &str) -> Option<&str> {
+    const KEEPER_NOTE: &str = "leaktest: could not write the test's supervisor report: ";
+    stderr_tail.lines().rev().find_map(|line| {
+        line.strip_prefix(crate::child::RECORD_UNWRITABLE_NOTE)
+            .or_else(|| line.strip_prefix(KEEPER_NOTE))
+    })
+}
+
+/// `could not write its record: <cause>`, with what to do for the causes a
+/// user can fix: descriptors used up, a temporary directory that is full or
+/// not writable, a file size limit.
+fn record_unwritable(cause: &str, temporary_dir: Option<&Path>) -> String {
+    let errno = cause
+        .rsplit_once("(os error ")
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .and_then(|number| number.parse::<i32>().ok());
+    let temporary_dir = temporary_dir.map_or_else(
+        || "the temporary directory".to_owned(),
+        |dir| format!("the temporary directory {}", dir.display()),
+    );
+    let advice = match errno {
+        Some(libc::EMFILE | libc::ENFILE) => {
+            " (the test used up its file descriptors: close what it opens, or raise              `ulimit -n`)"
+                .to_owned()
+        }
+        Some(libc::ENOSPC | libc::EDQUOT) => format!(
+            " ({temporary_dir} is full: free space there, or point TMPDIR at a              directory with room)"
+        ),
+        Some(libc::EROFS | libc::EACCES | libc::EPERM) => format!(
+            " ({temporary_dir} is not writable: point TMPDIR at a writable directory)"
+        ),
+        Some(libc::EFBIG) => {
+            " (the file size limit is too small: raise `ulimit -f`)".to_owned()
+        }
+        Some(libc::EBADF | libc::ENOTDIR) => " (the test closed or replaced leaktest's              descriptor of its record directory)"
+            .to_owned(),
+        _ => String::new(),
+    };
+    format!("could not write its record: {cause}{advice}")
+}
+
+/// Adds the panics the test's process noted before it crashed (see
+/// [`crate::panic_capture`]): a panic in a `Drop` during unwinding aborts,
+/// one after the test's run ends the process with code 101, and the crash
+/// alone would not say which panic.
+fn tell_panics_before_the_crash(
+    record: &mut TestRecord,
+    noted: &[crate::panic_capture::NotedPanic],
+) {
+    if let Outcome::Crashed { description, .. } = &mut record.outcome {
+        if let Some(panics) = crate::panic_capture::describe_noted(noted) {
+            description.push_str(", ");
+            description.push_str(&panics);
+        }
     }
 }
 
@@ -707,6 +793,83 @@ mod tests {
         assert_eq!(timed_out.outcome, Outcome::TimedOut { timeout_ms: 5 });
     }
 
+    /// The description of a test's process that exited with `code` after
+    /// printing `stderr`.
+    fn explained(code: i32, stderr: &str) -> String {
+        let status = ExitStatus {
+            code: Some(code),
+            signal: None,
+        };
+        let mut record = record(crashed(Some(status), false), false);
+        record.stderr_tail = stderr.to_owned();
+        explain_crash(&mut record, Some(Path::new("/scratch/tmp")));
+        let Outcome::Crashed { description, .. } = record.outcome else {
+            panic!("{:?}", record.outcome)
+        };
+        description
+    }
+
+    #[test]
+    fn a_record_that_could_not_be_written_is_told_with_its_cause_and_the_fix() {
+        let note = crate::child::RECORD_UNWRITABLE_NOTE;
+        let full = explained(
+            4,
+            &format!("noise\n{note}No space left on device (os error 28)\n"),
+        );
+        assert!(
+            full.starts_with("could not write its record: No space left on device")
+                && full.contains("/scratch/tmp is full")
+                && full.contains("TMPDIR"),
+            "{full}"
+        );
+        let descriptors = explained(4, &format!("{note}Too many open files (os error 24)"));
+        assert!(descriptors.contains("ulimit -n"), "{descriptors}");
+        let read_only = explained(4, &format!("{note}Read-only file system (os error 30)"));
+        assert!(
+            read_only.contains("not writable: point TMPDIR"),
+            "{read_only}"
+        );
+        let keeper = explained(
+            4,
+            "leaktest: could not write the test's supervisor report: Disk quota exceeded (os error 122)",
+        );
+        assert!(keeper.contains("is full"), "{keeper}");
+        let other = explained(4, &format!("{note}Input/output error (os error 5)"));
+        assert_eq!(
+            other,
+            "could not write its record: Input/output error (os error 5)"
+        );
+        assert_eq!(
+            explained(4, "the test's own exit code 4, nothing of leaktest's"),
+            "exited with code 4 before delivering its result"
+        );
+    }
+
+    #[test]
+    fn panics_noted_before_a_crash_are_told_with_it() {
+        use crate::panic_capture::NotedPanic;
+        let aborted = ExitStatus {
+            code: None,
+            signal: Some(libc::SIGABRT),
+        };
+        let mut crashed_record = record(crashed(Some(aborted), false), false);
+        let noted = [NotedPanic {
+            message: "first panic".to_owned(),
+            location: Some("tests/a.rs:3:5".to_owned()),
+        }];
+        tell_panics_before_the_crash(&mut crashed_record, &noted);
+        let Outcome::Crashed { description, .. } = &crashed_record.outcome else {
+            panic!("{:?}", crashed_record.outcome)
+        };
+        assert_eq!(
+            description,
+            "killed by SIGABRT (abort), after it panicked at tests/a.rs:3:5: first panic"
+        );
+        let mut timed_out = record(Outcome::TimedOut { timeout_ms: 5 }, false);
+        tell_panics_before_the_crash(&mut timed_out, &noted);
+        assert_eq!(timed_out.outcome, Outcome::TimedOut { timeout_ms: 5 });
+    }
+
     #[test]
     fn a_refused_allocation_is_told_as_out_of_memory() {
         let mut record = record(
@@ -720,7 +883,7 @@ mod tests {
             false,
         );
         record.stderr_tail = "memory allocation of 1048576 bytes failed\n".to_owned();
-        explain_crash(&mut record);
+        explain_crash(&mut record, None);
         let Outcome::Crashed { description, .. } = &record.outcome else {
             panic!("{:?}", record.outcome)
         };

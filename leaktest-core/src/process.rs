@@ -38,6 +38,25 @@ impl From<std::process::ExitStatus> for ExitStatus {
     }
 }
 
+/// Sets SIGCHLD back to its default disposition when this process was
+/// started with it ignored (a parent may leave it so, and `exec` keeps an
+/// ignored disposition). Ignored, the kernel reaps every child on its own,
+/// and a process waiting for one (`waitpid`, `waitid`) gets `ECHILD` instead
+/// of its exit status. A handler the program installed is left alone.
+#[cfg(unix)]
+pub(crate) fn restore_default_child_signal() {
+    // SAFETY: sigaction with a null new action only reads the disposition
+    // into the struct we pass; setting SIG_DFL has no preconditions.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGCHLD, std::ptr::null(), &mut current) == 0
+            && current.sa_sigaction == libc::SIG_IGN
+        {
+            libc::signal(libc::SIGCHLD, libc::SIG_DFL);
+        }
+    }
+}
+
 /// Sends `signal` to every process of process group `group`. A group that is
 /// gone already is not an error: the caller wanted it gone.
 #[cfg(unix)]

@@ -553,29 +553,70 @@ pub(crate) fn spawn_passing(
 /// nothing or all of it: to a temporary name first, then renamed.
 #[cfg(unix)]
 pub(crate) fn write_file_atomically(dir: &File, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    use std::ffi::CString;
-    use std::io::Write;
-    use std::os::fd::{AsRawFd, FromRawFd};
-    let temporary = format!(".{name}.{}.tmp", std::process::id());
-    let temporary_c = CString::new(temporary).map_err(std::io::Error::other)?;
-    let name_c = CString::new(name).map_err(std::io::Error::other)?;
-    // SAFETY: openat with a valid directory descriptor and C string; the new
-    // descriptor is owned by the File made from it.
-    let mut file = unsafe {
-        let fd = libc::openat(
-            dir.as_raw_fd(),
-            temporary_c.as_ptr(),
-            libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
-            0o600 as libc::c_uint,
-        );
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        File::from_raw_fd(fd)
-    };
-    file.write_all(bytes)?;
-    drop(file);
-    rename_in(dir, &temporary_c, &name_c)
+    PreparedFile::create(dir, name)?.deliver(dir, bytes)
+}
+
+/// A file to be written whole, later, under `name` in a directory: created
+/// now under a temporary name and kept open, so that writing it needs no
+/// new descriptor (a test that used up its descriptors can still deliver its
+/// record), and renamed into place once written.
+#[cfg(unix)]
+#[derive(Debug)]
+pub(crate) struct PreparedFile {
+    file: File,
+    /// What `file` is open on, to notice a descriptor the test closed or replaced.
+    identity: (u64, u64),
+    temporary: std::ffi::CString,
+    name: std::ffi::CString,
+}
+
+#[cfg(unix)]
+impl PreparedFile {
+    /// Creates the temporary file of `name` in directory `dir`.
+    pub(crate) fn create(dir: &File, name: &str) -> std::io::Result<PreparedFile> {
+        use std::ffi::CString;
+        use std::os::fd::{AsRawFd, FromRawFd};
+        let temporary = format!(".{name}.{}.tmp", std::process::id());
+        let temporary = CString::new(temporary).map_err(std::io::Error::other)?;
+        let name = CString::new(name).map_err(std::io::Error::other)?;
+        // SAFETY: openat with a valid directory descriptor and C string; the
+        // new descriptor is owned by the File made from it.
+        let file = unsafe {
+            let fd = libc::openat(
+                dir.as_raw_fd(),
+                temporary.as_ptr(),
+                libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC,
+                0o600 as libc::c_uint,
+            );
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            File::from_raw_fd(fd)
+        };
+        let identity = identity(file.as_raw_fd())?;
+        Ok(PreparedFile {
+            file,
+            identity,
+            temporary,
+            name,
+        })
+    }
+
+    /// Whether the descriptor is still open on the file it was created as
+    /// (a test may close descriptors it does not own, or reuse their numbers).
+    pub(crate) fn is_intact(&self) -> bool {
+        use std::os::fd::AsRawFd;
+        identity(self.file.as_raw_fd()).is_ok_and(|identity| identity == self.identity)
+    }
+
+    /// Replaces what the file holds with `bytes` and renames it to its name
+    /// in `dir`. Opens nothing. Check [`PreparedFile::is_intact`] first.
+    pub(crate) fn deliver(&self, dir: &File, bytes: &[u8]) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        self.file.set_len(0)?;
+        self.file.write_all_at(bytes, 0)?;
+        rename_in(dir, &self.temporary, &self.name)
+    }
 }
 
 /// Renames `from` to `to`, both in directory `dir` (replacing `to`).

@@ -409,6 +409,32 @@ fn libtest_filters_and_list_work_on_the_harness() {
         "{filtered_out}"
     );
 
+    // libtest's documented spelling, with a space: `-Z` takes a value.
+    let json = run_harness(
+        &binary,
+        &[
+            "-Z",
+            "unstable-options",
+            "--format",
+            "json",
+            "--exact",
+            "clean_passes",
+        ],
+    );
+    assert_eq!(json.exit_code, Some(0), "{}{}", json.stdout, json.stderr);
+    let events: Vec<serde_json::Value> = json
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|event| event["name"] == "clean_passes" && event["event"] == "ok"),
+        "{}",
+        json.stdout
+    );
+
     let no_threads = run_harness(&binary, &["--test-threads", "0"]);
     assert_eq!(no_threads.exit_code, Some(101), "rejected as libtest does");
     assert!(

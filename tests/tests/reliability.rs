@@ -567,3 +567,158 @@ fn tests_run_from_the_binary_that_was_described_even_after_a_rebuild() {
     );
     scope.assert_nothing_left(&run);
 }
+
+/// Runs `command` with SIGCHLD ignored, as a parent that leaves it so (some
+/// supervisors and agents do) starts it: `exec` keeps an ignored disposition.
+fn with_sigchld_ignored(command: &mut Command) -> &mut Command {
+    // SAFETY: the closure runs between fork and exec and calls only signal,
+    // which is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGCHLD, libc::SIG_IGN);
+            Ok(())
+        })
+    }
+}
+
+/// Started with SIGCHLD ignored, the harness under `cargo test` and
+/// `cargo leaktest` still wait for their children: each test gets its own
+/// verdict, not a timeout (the kernel would reap the test's process before
+/// its keeper could), and `cargo leaktest` still runs `cargo metadata`. A
+/// test that ignores SIGCHLD itself still has the child it left found,
+/// killed and reported by its keeper.
+#[test]
+fn an_inherited_ignored_sigchld_changes_no_verdict() {
+    let tests = [
+        "--include-ignored",
+        "--exact",
+        "runs_despite_the_others",
+        "ignores_sigchld_and_leaves_a_child",
+    ];
+    let binary = build_checked_in_fixture("reliability");
+    let scope = Scope::new();
+    let mut harness = Command::new(binary);
+    harness.args(tests);
+    scope.apply(with_sigchld_ignored(&mut harness));
+    let harness = run_bounded(harness, &scope);
+    assert_eq!(harness.code, Some(101), "{harness}");
+    let status = |name: &str| {
+        harness.stdout.lines().find_map(|line| {
+            let (test, status) = line.strip_prefix("test ")?.split_once(" ... ")?;
+            (test.trim() == name).then(|| status.trim().to_owned())
+        })
+    };
+    assert_eq!(
+        status("runs_despite_the_others").as_deref(),
+        Some("ok"),
+        "{harness}"
+    );
+    assert_eq!(
+        status("ignores_sigchld_and_leaves_a_child").as_deref(),
+        Some("FAILED"),
+        "{harness}"
+    );
+    assert!(
+        harness
+            .stdout
+            .contains("leak: the test left processes running")
+            && harness.stdout.contains("(sleep 4321.9)"),
+        "{harness}"
+    );
+
+    let scope = Scope::new();
+    let mut cargo_leaktest = cargo_leaktest_command_in(
+        &fixture_dir("reliability"),
+        &[&["--test", "leaks", "--message-format", "json"][..], &tests].concat(),
+        &scope,
+    );
+    with_sigchld_ignored(&mut cargo_leaktest);
+    let run = run_bounded(cargo_leaktest, &scope);
+    assert_eq!(run.code, Some(1), "{run}");
+    let records = run.records();
+    assert_eq!(
+        records["runs_despite_the_others"]["outcome"]["kind"], "passed",
+        "{run}"
+    );
+    let left_a_child = &records["ignores_sigchld_and_leaves_a_child"];
+    assert_eq!(left_a_child["outcome"]["kind"], "leaked", "{run}");
+    assert_eq!(
+        left_a_child["leaked_processes"][0]["command"], "sleep 4321.9",
+        "{run}"
+    );
+}
+
+/// A test that used up its descriptors, or lowered its file size limit
+/// below its record's size, still delivers its verdict (the record's file is
+/// created before the test runs); a panic that ends the process (in a `Drop`
+/// while unwinding, which aborts; in a setup value's `Drop`, which ends
+/// `main`) is reported with its message and location.
+#[test]
+fn verdicts_survive_used_up_descriptors_and_panics_that_end_the_process() {
+    let run = cargo_leaktest_in(
+        &fixture_dir("reliability"),
+        &[
+            "--test",
+            "leaks",
+            "--no-fail-fast",
+            "--message-format",
+            "json",
+            "--include-ignored",
+            "--exact",
+            "leaks_descriptors_until_none_is_left",
+            "panics_under_a_tiny_file_size_limit",
+            "panics_in_drop_while_unwinding",
+            "setup_value_panics_in_drop",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{run}");
+    let records = run.records();
+
+    let descriptors = &records["leaks_descriptors_until_none_is_left"];
+    assert_eq!(descriptors["outcome"]["kind"], "leaked", "{descriptors}");
+    let fds = descriptors["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|report| report["resource"] == "fds")
+        .unwrap_or_else(|| panic!("no fds report: {descriptors}"));
+    assert_eq!(fds["judgement"]["leaking"], true, "{fds}");
+
+    let tiny_files = &records["panics_under_a_tiny_file_size_limit"];
+    assert_eq!(tiny_files["outcome"]["kind"], "failed", "{tiny_files}");
+    let message = tiny_files["outcome"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("panicked at tests/leaks.rs:")
+            && message.contains("under a 64-byte file size limit"),
+        "{tiny_files}"
+    );
+
+    for (name, ending, panics) in [
+        (
+            "panics_in_drop_while_unwinding",
+            "killed by SIGABRT",
+            &["the body panicked first", "the guard panicked in drop"][..],
+        ),
+        (
+            "setup_value_panics_in_drop",
+            "exited with code 101",
+            &["the setup value panicked in drop"],
+        ),
+    ] {
+        let record = &records[name];
+        assert_eq!(record["outcome"]["kind"], "crashed", "{record}");
+        let description = record["outcome"]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            description.starts_with(ending)
+                && description.contains("after it panicked at tests/leaks.rs:"),
+            "{name}: {description}"
+        );
+        for panic in panics {
+            assert!(description.contains(panic), "{name}: {description}");
+        }
+    }
+}
