@@ -9,19 +9,19 @@ use crate::output::github::GithubReporter;
 use crate::output::junit::JunitReporter;
 use crate::output::Reporter;
 use crate::source_paths::SourcePaths;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// The reporters `args` ask for besides the one on stdout: the JUnit file
 /// (`junit`: `--junit`, else Leaktest.toml's `junit`), and on GitHub Actions
 /// the annotations (on stdout, or on stderr when stdout carries JSON lines)
-/// and the step summary.
+/// and the step summary; each with where it writes, for its error.
 pub fn extra_reporters(
     args: &Args,
     junit: Option<&Path>,
     workspace_root: &Path,
-) -> Vec<Box<dyn Reporter>> {
-    let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
+) -> Vec<(String, Box<dyn Reporter>)> {
+    let mut reporters: Vec<(String, Box<dyn Reporter>)> = Vec::new();
     let github = args
         .github_actions
         .enabled(std::env::var("GITHUB_ACTIONS").ok().as_deref());
@@ -30,17 +30,32 @@ pub fn extra_reporters(
     }
     let paths = SourcePaths::from_env(workspace_root);
     if let Some(path) = junit {
-        reporters.push(Box::new(JunitReporter::new(path.to_owned(), paths.clone())));
+        reporters.push((
+            format!("the JUnit report {}", path.display()),
+            Box::new(JunitReporter::new(path.to_owned(), paths.clone())),
+        ));
     }
     if github {
         let summary = std::env::var_os("GITHUB_STEP_SUMMARY")
             .filter(|value| !value.is_empty())
             .map(PathBuf::from);
-        let reporter: Box<dyn Reporter> = match args.message_format {
-            MessageFormat::Json => Box::new(GithubReporter::new(io::stderr(), paths, summary)),
-            MessageFormat::Human => Box::new(GithubReporter::new(io::stdout(), paths, summary)),
+        let reporter: (&str, Box<dyn Reporter>) = match args.message_format {
+            MessageFormat::Json => (
+                "stderr",
+                Box::new(GithubReporter::new(io::stderr(), paths, summary)),
+            ),
+            MessageFormat::Human => (
+                "stdout",
+                Box::new(GithubReporter::new(io::stdout(), paths, summary)),
+            ),
         };
-        reporters.push(reporter);
+        reporters.push((
+            format!(
+                "the GitHub Actions annotations (on {}) or step summary",
+                reporter.0
+            ),
+            reporter.1,
+        ));
     }
     reporters
 }
@@ -51,7 +66,7 @@ pub fn announce_emptiness(emptiness: &Emptiness, mode: NoTestsMode) -> bool {
     match (emptiness, mode) {
         (Emptiness::HasTests, _) | (Emptiness::NoTests { .. }, NoTestsMode::Pass) => false,
         (Emptiness::EmptyShard { note }, _) => {
-            eprintln!("{} {note}", console::style("note:").for_stderr().bold());
+            say(format_args!("{} {note}", console::style("note:").for_stderr().bold()));
             false
         }
         (Emptiness::NoTests { message }, NoTestsMode::Warn) => {
@@ -59,10 +74,9 @@ pub fn announce_emptiness(emptiness: &Emptiness, mode: NoTestsMode) -> bool {
             false
         }
         (Emptiness::NoTests { message }, NoTestsMode::Fail) => {
-            eprintln!(
-                "{} {message} (`--no-tests=warn` or `--no-tests=pass` accepts an empty run)",
-                console::style("error:").for_stderr().red().bold()
-            );
+            error(&format!(
+                "{message} (`--no-tests=warn` or `--no-tests=pass` accepts an empty run)"
+            ));
             true
         }
     }
@@ -70,21 +84,36 @@ pub fn announce_emptiness(emptiness: &Emptiness, mode: NoTestsMode) -> bool {
 
 /// `warning: ...` on stderr.
 pub fn warn(message: &str) {
-    eprintln!(
+    say(format_args!(
         "{} {message}",
         console::style("warning:").for_stderr().yellow().bold()
-    );
+    ));
+}
+
+/// `error: ...` on stderr.
+pub fn error(message: &str) {
+    say(format_args!(
+        "{} {message}",
+        console::style("error:").for_stderr().red().bold()
+    ));
+}
+
+/// One line on stderr. Unlike `eprintln!`, a stderr that cannot be written
+/// (`2>&1 | head`) does not panic and end the run: the line is let go, and
+/// the exit code still tells how the run went.
+pub fn say(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr(), "{line}");
 }
 
 /// Says on stderr where the baseline was saved, or why not.
 pub fn announce_saved(saved: &Saved) {
     match saved {
-        Saved::Written { path, tests } => eprintln!(
+        Saved::Written { path, tests } => say(format_args!(
             "{} saved the baseline of {tests} test{} to {}",
             console::style("note:").for_stderr().bold(),
             if *tests == 1 { "" } else { "s" },
             path.display()
-        ),
+        )),
         Saved::Skipped { path, why } => warn(&format!(
             "the baseline {} was not saved: {why}",
             path.display()

@@ -247,6 +247,9 @@ pub struct Args {
 
     /// Let the tests print to the terminal instead of keeping the tail of
     /// their output for the failure report.
+    ///
+    /// With `--message-format json` their stdout goes to stderr, so stdout
+    /// holds only JSON lines.
     #[arg(long, alias = "no-capture", help_heading = "Run Options")]
     pub nocapture: bool,
 

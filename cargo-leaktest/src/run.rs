@@ -17,7 +17,7 @@ use crate::no_tests;
 use crate::output::html::{self, HtmlReporter};
 use crate::output::human::{self, HumanReporter, Verbosity};
 use crate::output::json::{self, JsonReporter};
-use crate::output::{listed_targets, Reporter, Reporters, RunStart, Tally};
+use crate::output::{listed_targets, Reporter, Reporters, RunStart, Tally, UnwrittenReport};
 use crate::schedule::{self, Event, Pool};
 use crate::select::{self, Filter, IgnoredMode, PlannedTest};
 use crate::test_key::TestKey;
@@ -25,6 +25,7 @@ use leaktest_core::config::Resolved;
 use leaktest_core::isolation::{ChildSpec, IsolationError};
 use leaktest_core::model::{warmup_for, Outcome, TestDescription, TestRecord};
 use leaktest_core::protocol::{self, SettingsOverride};
+use std::convert::Infallible;
 use std::ffi::OsString;
 use std::io::{self, IsTerminal};
 use std::sync::atomic::AtomicBool;
@@ -177,7 +178,12 @@ pub fn run(args: Args) -> Result<i32, Error> {
         .or(harness_args.test_threads)
         .map(|jobs| jobs as usize)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let capture_output = !(args.nocapture || harness_args.nocapture);
+    let output = ChildOutput {
+        captured: !(args.nocapture || harness_args.nocapture),
+        // JSON lines on stdout stay JSON lines: uncaptured test output goes
+        // to stderr, where people watching a `--nocapture` run see it too.
+        to_stderr: args.message_format == MessageFormat::Json,
+    };
     let resolved: Vec<Resolved> = plan
         .to_run
         .iter()
@@ -187,7 +193,7 @@ pub fn run(args: Args) -> Result<i32, Error> {
         .to_run
         .iter()
         .zip(&resolved)
-        .map(|(test, resolved)| child_spec(test, resolved, capture_output, &cancel))
+        .map(|(test, resolved)| child_spec(test, resolved, output, &cancel))
         .collect();
     let primary: Box<dyn Reporter + '_> = match args.message_format {
         MessageFormat::Human => {
@@ -202,17 +208,16 @@ pub fn run(args: Args) -> Result<i32, Error> {
         }
         MessageFormat::Json => Box::new(JsonReporter::new(stdout)),
     };
-    let mut reporters = vec![primary];
+    let mut reporter = Reporters::default();
+    reporter.push("the report on stdout", primary);
     let junit = args.junit.clone().or_else(|| config.run.junit.clone());
-    reporters.extend(ci::extra_reporters(
-        &args,
-        junit.as_deref(),
-        &discovered.workspace_root,
-    ));
-    if let Some(dir) = report_dir {
-        reporters.push(Box::new(HtmlReporter::new(dir, !args.quiet)));
+    for (destination, extra) in ci::extra_reporters(&args, junit.as_deref(), &discovered.workspace_root) {
+        reporter.push(destination, extra);
     }
-    let mut reporter = Reporters(reporters);
+    if let Some(dir) = report_dir {
+        let destination = format!("the HTML report {}", dir.display());
+        reporter.push(destination, Box::new(HtmlReporter::new(dir, !args.quiet)));
+    }
 
     let started = Instant::now();
     reporter.run_started(&RunStart {
@@ -225,7 +230,7 @@ pub fn run(args: Args) -> Result<i32, Error> {
         partitioned_out: plan.partitioned_out,
         baseline: gate.as_ref().and_then(Gate::info),
         overrides: &overrides,
-    })?;
+    });
     let mut tally = Tally {
         filtered_out: plan.filtered_out,
         no_tests,
@@ -234,7 +239,7 @@ pub fn run(args: Args) -> Result<i32, Error> {
     for (test, reason) in &plan.ignored {
         let record = ignored_record(test, reason.clone());
         tally.count(&record);
-        reporter.test_finished(test, &record)?;
+        reporter.test_finished(test, &record);
     }
     let pool = Pool {
         jobs,
@@ -242,9 +247,11 @@ pub fn run(args: Args) -> Result<i32, Error> {
         cancel: Arc::clone(&cancel),
         attribution,
     };
-    let progress = schedule::run(&specs, &pool, |event| -> Result<(), Error> {
+    // A report that cannot be written stops nothing: every test still runs
+    // and reaches the other reports (see `Reporters`).
+    let Ok(progress) = schedule::run(&specs, &pool, |event| -> Result<(), Infallible> {
         match event {
-            Event::Started(index) => reporter.test_started(&plan.to_run[index])?,
+            Event::Started(index) => reporter.test_started(&plan.to_run[index]),
             Event::Finished(index, result) => match *result {
                 Err(IsolationError::Cancelled) => {}
                 result => {
@@ -258,34 +265,58 @@ pub fn run(args: Args) -> Result<i32, Error> {
                             &record,
                         )
                     });
-                    reporter.test_finished(test, &record)?;
+                    reporter.test_finished(test, &record);
                     if let Some(comparison) = comparison {
-                        reporter.test_compared(test, &comparison)?;
+                        reporter.test_compared(test, &comparison);
                     }
                 }
             },
         }
         Ok(())
-    })?;
+    });
     tally.not_run = progress.not_started.len() + progress.cancelled.len();
     tally.stopped_after_failure = progress.stopped_after_failure;
     tally.interrupted_by = interrupt.signal();
     tally.duration = started.elapsed();
     tally.baseline = gate.as_ref().and_then(Gate::counts).cloned();
-    reporter.run_finished(&tally)?;
+    reporter.run_finished(&tally);
+    let unwritten = reporter.finish();
+    announce_unwritten(&unwritten);
     if let Some(gate) = &mut gate {
         if let Some(saved) = gate.save(tally.interrupted(), args.partition.as_ref())? {
             ci::announce_saved(&saved);
         }
     }
-    Ok(tally.exit_code())
+    Ok(exit_codes::with_unwritten_reports(
+        tally.exit_code(),
+        !unwritten.is_empty(),
+    ))
+}
+
+/// Says on stderr, once each, which reports could not be written: the run
+/// went on without them, so every other report holds every result.
+fn announce_unwritten(unwritten: &[UnwrittenReport]) {
+    for report in unwritten {
+        ci::error(&format!(
+            "{report} (every test still ran, and the other reports have every result)"
+        ));
+    }
+}
+
+/// Where the output of the tests goes.
+#[derive(Debug, Clone, Copy)]
+struct ChildOutput {
+    /// Captured (kept as tails in the record), as libtest does by default.
+    captured: bool,
+    /// When not captured: the test's stdout goes to stderr.
+    to_stderr: bool,
 }
 
 /// The child process of `test`, with the settings it resolved to.
 fn child_spec(
     test: &PlannedTest<'_>,
     resolved: &Resolved,
-    capture_output: bool,
+    output: ChildOutput,
     cancel: &Arc<AtomicBool>,
 ) -> ChildSpec {
     let mut description = test.test.clone();
@@ -313,7 +344,8 @@ fn child_spec(
             resolved.memory_limit_override(),
         )
         .with_confirm_ms(resolved.confirm_override()),
-        capture_output,
+        capture_output: output.captured,
+        uncaptured_stdout_to_stderr: output.to_stderr,
         env,
         current_dir: Some(target.package_root.clone()),
         cancel: Some(Arc::clone(cancel)),

@@ -224,6 +224,7 @@ fn trial(
         test: description,
         overrides,
         capture_output,
+        uncaptured_stdout_to_stderr: false,
         env: Vec::new(),
         current_dir: None,
         cancel: None,

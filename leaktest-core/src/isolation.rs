@@ -60,6 +60,11 @@ pub struct ChildSpec {
     pub overrides: protocol::SettingsOverride,
     /// Capture stdout/stderr (kept as tails in the record); otherwise inherit them.
     pub capture_output: bool,
+    /// When output is not captured, send the child's stdout to this
+    /// process's stderr instead of its stdout, so that a stdout carrying
+    /// machine-readable lines (`cargo leaktest --message-format json`) holds
+    /// nothing else.
+    pub uncaptured_stdout_to_stderr: bool,
     /// Extra environment for the child.
     pub env: Vec<(OsString, OsString)>,
     /// Working directory of the child (the package root under cargo).
@@ -103,6 +108,7 @@ impl ChildSpec {
             timeout,
             overrides: protocol::SettingsOverride::default(),
             capture_output: true,
+            uncaptured_stdout_to_stderr: false,
             env: Vec::new(),
             current_dir: None,
             cancel: None,
@@ -438,6 +444,8 @@ fn spawn(spec: &ChildSpec, record_dir: &Path) -> Result<(Child, Vec<File>), Isol
     }
     if spec.capture_output {
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    } else if spec.uncaptured_stdout_to_stderr {
+        command.stdout(std::io::stderr());
     }
     #[cfg(unix)]
     {

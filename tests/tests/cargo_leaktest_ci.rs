@@ -714,3 +714,93 @@ fn run_plain_failure() -> Run {
         &[("GATE_FAIL", "1")],
     )
 }
+
+/// `cargo leaktest ARGS` in the gate fixture with `env` set, its stdout
+/// going to `stdout`; it must leave nothing behind.
+fn run_with_stdout(args: &[&str], env: &[(&str, &str)], stdout: std::process::Stdio) -> Run {
+    let started = std::time::Instant::now();
+    let scope = Scope::new();
+    let mut command = gate().cargo_leaktest_command(args, &scope);
+    command.envs(env.iter().copied()).stdout(stdout);
+    let output = command.output().expect("run cargo-leaktest");
+    let run = Run::new(output, started.elapsed());
+    scope.assert_nothing_left(&run);
+    run
+}
+
+#[test]
+fn a_stdout_that_cannot_be_written_loses_no_result_from_the_other_reports() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let junit = dir.path().join("leaktest.xml");
+    let report = dir.path().join("report");
+    let baseline = dir.path().join("baseline.json");
+    let path = |path: &Path| path.to_str().expect("a UTF-8 path").to_owned();
+    // A pipe whose reader is gone before the run starts, as after `| head -1`:
+    // every write to stdout fails with EPIPE.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let closed = run_with_stdout(
+        &[
+            "--no-fail-fast",
+            "--junit",
+            &path(&junit),
+            "--report",
+            &path(&report),
+            "--save-baseline-file",
+            &path(&baseline),
+        ],
+        &[("GATE_FAIL", "1")],
+        writer.into(),
+    );
+    // The failing test decides the exit code; the lost stdout is said once.
+    assert_eq!(closed.code, Some(1), "{closed}");
+    assert_eq!(
+        closed
+            .stderr
+            .matches("could not write the report on stdout: Broken pipe")
+            .count(),
+        1,
+        "{closed}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report was written");
+    let parsed = Report::deserialize_from_str(&xml).expect("the JUnit report parses");
+    assert_eq!(
+        (parsed.tests, parsed.failures, parsed.skipped),
+        (5, 1, 1),
+        "{xml}"
+    );
+    let html = std::fs::read_to_string(report.join("index.html")).expect("the HTML report");
+    for name in RUNNING {
+        assert!(html.contains(name), "{name} is not in the HTML report");
+    }
+    let saved = read_json(&baseline);
+    let keys: BTreeSet<&str> = saved["tests"]
+        .as_object()
+        .expect("tests")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), RUNNING.len(), "{saved}");
+
+    // A full disk behind stdout fails a green run with 2; the JUnit report
+    // still has every test.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let green = run_with_stdout(
+        &["--message-format", "json", "--junit", &path(&junit)],
+        &[],
+        full.into(),
+    );
+    assert_eq!(green.code, Some(2), "{green}");
+    assert!(
+        green
+            .stderr
+            .contains("could not write the report on stdout: No space left on device"),
+        "{green}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report was written");
+    let parsed = Report::deserialize_from_str(&xml).expect("the JUnit report parses");
+    assert_eq!((parsed.tests, parsed.failures), (5, 0), "{xml}");
+}

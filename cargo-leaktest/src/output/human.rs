@@ -8,7 +8,7 @@ use crate::baseline::{Comparison, Status};
 use crate::discovery::SkipReason;
 use crate::select::PlannedTest;
 use console::{style, StyledObject};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 use leaktest_core::model::{Budget, ConfigSource, Outcome, Resource, Settings, TestRecord};
 use leaktest_core::render::{budget_breach_short, format_bytes, format_resource_rate, sparkline};
 use leaktest_core::summary::{
@@ -57,7 +57,9 @@ impl<W: Write> HumanReporter<W> {
         } else {
             ProgressDrawTarget::hidden()
         };
-        let bar = ProgressBar::with_draw_target(Some(0), target);
+        // Cleared when dropped too: a reporter whose stdout failed gets no
+        // `run_finished`, and its bar must not stay on the terminal.
+        let bar = ProgressBar::with_draw_target(Some(0), target).with_finish(ProgressFinish::AndClear);
         if let Ok(bar_style) = ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
         ) {

@@ -166,45 +166,93 @@ pub trait Reporter {
     fn run_finished(&mut self, tally: &Tally) -> io::Result<()>;
 }
 
-/// Several reporters, each given every step in turn. A step that fails in
-/// one still reaches the others (so a full disk for the JUnit file does not
-/// lose the summary); the first error is returned.
-pub struct Reporters<'a>(pub Vec<Box<dyn Reporter + 'a>>);
-
-impl Reporters<'_> {
-    fn each(
-        &mut self,
-        mut step: impl FnMut(&mut (dyn Reporter + '_)) -> io::Result<()>,
-    ) -> io::Result<()> {
-        let mut first_error = None;
-        for reporter in &mut self.0 {
-            if let Err(error) = step(reporter.as_mut()) {
-                first_error.get_or_insert(error);
-            }
-        }
-        first_error.map_or(Ok(()), Err)
-    }
+/// Several reporters, each given every step in turn and each on its own.
+///
+/// A reporter whose step fails (stdout a pipe whose reader went away, a full
+/// disk) is set aside with its first error and given no further step, so it
+/// never writes half a line after a failure; the others still get every
+/// result and finish their files (the JUnit report, the HTML report, the
+/// step summary). The run goes on to the end: [`Reporters::finish`] returns
+/// what could not be written, for the run to say so once and fail.
+#[derive(Default)]
+pub struct Reporters<'a> {
+    entries: Vec<Entry<'a>>,
 }
 
-impl Reporter for Reporters<'_> {
-    fn run_started(&mut self, start: &RunStart<'_>) -> io::Result<()> {
-        self.each(|reporter| reporter.run_started(start))
+/// One reporter, where it writes, and its first error.
+struct Entry<'a> {
+    destination: String,
+    reporter: Box<dyn Reporter + 'a>,
+    error: Option<io::Error>,
+}
+
+/// A report that could not be written to the end.
+#[derive(Debug, thiserror::Error)]
+#[error("could not write {destination}: {error}")]
+pub struct UnwrittenReport {
+    /// Where the report went: `the report on stdout`, `the JUnit report j.xml`.
+    pub destination: String,
+    /// The first error writing it.
+    pub error: io::Error,
+}
+
+impl<'a> Reporters<'a> {
+    /// Adds `reporter`, writing to `destination` (named in its error).
+    pub fn push(&mut self, destination: impl Into<String>, reporter: Box<dyn Reporter + 'a>) {
+        self.entries.push(Entry {
+            destination: destination.into(),
+            reporter,
+            error: None,
+        });
     }
 
-    fn test_started(&mut self, test: &PlannedTest<'_>) -> io::Result<()> {
-        self.each(|reporter| reporter.test_started(test))
+    /// Hands `step` to every reporter that has not failed yet.
+    fn each(&mut self, mut step: impl FnMut(&mut (dyn Reporter + '_)) -> io::Result<()>) {
+        for entry in self.entries.iter_mut().filter(|entry| entry.error.is_none()) {
+            if let Err(error) = step(entry.reporter.as_mut()) {
+                entry.error = Some(error);
+            }
+        }
     }
 
-    fn test_finished(&mut self, test: &PlannedTest<'_>, record: &TestRecord) -> io::Result<()> {
-        self.each(|reporter| reporter.test_finished(test, record))
+    /// Before any test starts.
+    pub fn run_started(&mut self, start: &RunStart<'_>) {
+        self.each(|reporter| reporter.run_started(start));
     }
 
-    fn test_compared(&mut self, test: &PlannedTest<'_>, comparison: &Comparison) -> io::Result<()> {
-        self.each(|reporter| reporter.test_compared(test, comparison))
+    /// A test's child process is starting.
+    pub fn test_started(&mut self, test: &PlannedTest<'_>) {
+        self.each(|reporter| reporter.test_started(test));
     }
 
-    fn run_finished(&mut self, tally: &Tally) -> io::Result<()> {
-        self.each(|reporter| reporter.run_finished(tally))
+    /// A test ended (or, for ignored tests, was not run).
+    pub fn test_finished(&mut self, test: &PlannedTest<'_>, record: &TestRecord) {
+        self.each(|reporter| reporter.test_finished(test, record));
+    }
+
+    /// A test that just ended was compared with the baseline.
+    pub fn test_compared(&mut self, test: &PlannedTest<'_>, comparison: &Comparison) {
+        self.each(|reporter| reporter.test_compared(test, comparison));
+    }
+
+    /// After the last test, or after an interrupt.
+    pub fn run_finished(&mut self, tally: &Tally) {
+        self.each(|reporter| reporter.run_finished(tally));
+    }
+
+    /// Ends the reporting (dropping the reporters clears the progress bar)
+    /// and returns the reports that could not be written, in the order the
+    /// reporters were added.
+    pub fn finish(self) -> Vec<UnwrittenReport> {
+        self.entries
+            .into_iter()
+            .filter_map(|entry| {
+                entry.error.map(|error| UnwrittenReport {
+                    destination: entry.destination,
+                    error,
+                })
+            })
+            .collect()
     }
 }
 
@@ -376,6 +424,79 @@ mod tests {
             ..Tally::default()
         };
         assert_eq!(empty.exit_code(), 4);
+    }
+
+    /// Counts the steps it gets; fails from step `fails_at` on (1-based).
+    struct Counting<'a> {
+        steps: &'a std::cell::Cell<usize>,
+        fails_at: usize,
+    }
+
+    impl Counting<'_> {
+        fn step(&mut self) -> io::Result<()> {
+            self.steps.set(self.steps.get() + 1);
+            if self.steps.get() >= self.fails_at {
+                return Err(io::Error::from(io::ErrorKind::BrokenPipe));
+            }
+            Ok(())
+        }
+    }
+
+    impl Reporter for Counting<'_> {
+        fn run_started(&mut self, _start: &RunStart<'_>) -> io::Result<()> {
+            self.step()
+        }
+        fn test_started(&mut self, _test: &PlannedTest<'_>) -> io::Result<()> {
+            self.step()
+        }
+        fn test_finished(&mut self, _: &PlannedTest<'_>, _: &TestRecord) -> io::Result<()> {
+            self.step()
+        }
+        fn run_finished(&mut self, _tally: &Tally) -> io::Result<()> {
+            self.step()
+        }
+    }
+
+    #[test]
+    fn a_failing_reporter_is_set_aside_and_the_others_get_every_step() {
+        let (stdout_steps, junit_steps) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+        let mut reporters = Reporters::default();
+        let stdout = Counting {
+            steps: &stdout_steps,
+            fails_at: 2,
+        };
+        let junit = Counting {
+            steps: &junit_steps,
+            fails_at: usize::MAX,
+        };
+        reporters.push("the report on stdout", Box::new(stdout));
+        reporters.push("the JUnit report j.xml", Box::new(junit));
+        let start = RunStart {
+            to_run: 0,
+            harnesses: 0,
+            skipped_targets: &[],
+            filtered_out: 0,
+            jobs: 1,
+            partition: None,
+            partitioned_out: 0,
+            baseline: None,
+            overrides: &[],
+        };
+        for _ in 0..3 {
+            reporters.run_started(&start);
+        }
+        reporters.run_finished(&Tally::default());
+        assert_eq!(junit_steps.get(), 4, "every step reached the JUnit reporter");
+        assert_eq!(stdout_steps.get(), 2, "no step after the failure");
+        let unwritten = reporters.finish();
+        assert_eq!(unwritten.len(), 1, "{unwritten:?}");
+        assert_eq!(
+            unwritten[0].to_string(),
+            format!(
+                "could not write the report on stdout: {}",
+                io::Error::from(io::ErrorKind::BrokenPipe)
+            )
+        );
     }
 
     #[test]

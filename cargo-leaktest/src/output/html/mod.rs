@@ -270,7 +270,7 @@ impl Reporter for HtmlReporter {
         let html = page::render(&self.run);
         let path = write(&self.dir, &html).map_err(io::Error::other)?;
         if self.announce {
-            eprintln!("report: {}", path.display());
+            crate::ci::say(format_args!("report: {}", path.display()));
         }
         Ok(())
     }
