@@ -70,6 +70,10 @@ pub fn run(args: Args) -> Result<i32, Error> {
     // Leaktest.toml and the baseline are read before the build, so their
     // errors come at once.
     let mut config = RunConfig::load(&args, &discovered.workspace_root)?;
+    let variables = std::env::vars_os().map(|(name, _)| name);
+    for unknown in leaktest_core::config::unknown_variables(variables) {
+        ci::warn(&unknown.to_string());
+    }
     let listing = args.list || harness_args.list;
     // `--report` wins over the profile's `report`, as `--junit` over `junit`.
     let report_dir = args.report.clone().or_else(|| config.run.report.clone());
@@ -211,7 +215,9 @@ pub fn run(args: Args) -> Result<i32, Error> {
     let mut reporter = Reporters::default();
     reporter.push("the report on stdout", primary);
     let junit = args.junit.clone().or_else(|| config.run.junit.clone());
-    for (destination, extra) in ci::extra_reporters(&args, junit.as_deref(), &discovered.workspace_root) {
+    for (destination, extra) in
+        ci::extra_reporters(&args, junit.as_deref(), &discovered.workspace_root)
+    {
         reporter.push(destination, extra);
     }
     if let Some(dir) = report_dir {
@@ -374,6 +380,8 @@ fn finished_record(result: Result<TestRecord, IsolationError>, spec: &ChildSpec)
         }
     };
     record.settings.timeout_ms = spec.test.settings.timeout_ms;
+    // A harness built with an older leaktest-core stores the message whole.
+    record.outcome.bound_failure_message();
     record
 }
 

@@ -759,14 +759,11 @@ impl Driver {
         let leaked = self.reports.iter().any(|report| report.judgement.leaking);
         let ran = self.failure.is_some() || self.iterations_run > 0;
         let outcome = match (&self.failure, ran) {
-            (Some(failure), _) => Outcome::Failed {
-                message: failure.message.clone(),
-                iteration: failure.iteration,
-            },
-            (None, false) => Outcome::Failed {
-                message: "the test body was never run (leaktest-macros and leaktest-core versions differ?)".to_owned(),
-                iteration: None,
-            },
+            (Some(failure), _) => Outcome::failed(failure.message.clone(), failure.iteration),
+            (None, false) => Outcome::failed(
+                "the test body was never run (leaktest-macros and leaktest-core versions differ?)",
+                None,
+            ),
             (None, true) => match (leaked, self.settings.should_leak) {
                 (true, false) => Outcome::Leaked,
                 (false, true) => Outcome::LeakNotFound,

@@ -477,7 +477,49 @@ pub enum Outcome {
     },
 }
 
+/// Longest failure message a record keeps, in bytes. A panic message can be
+/// megabytes on one line (`unwrap()` on an error whose `Debug` prints a huge
+/// value); it is cut here, where it enters the record, so that every report
+/// made from the record (terminal, JUnit, HTML, annotations) stays readable.
+pub const MAX_FAILURE_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Room kept below a bound for the note saying how much was cut.
+const CUT_NOTE_BYTES: usize = 64;
+
+/// `text`, whole when it has at most `max_bytes` bytes; else its start, cut
+/// on a character boundary, and a note of how many bytes were cut, together
+/// at most `max_bytes` long (so bounding twice changes nothing).
+pub fn bound_text(text: String, max_bytes: usize) -> String {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let kept_bytes = text.floor_char_boundary(max_bytes.saturating_sub(CUT_NOTE_BYTES));
+    let note = format!("\n… ({} more bytes cut)", text.len() - kept_bytes);
+    let mut bounded = text;
+    bounded.truncate(kept_bytes);
+    bounded.push_str(&note);
+    bounded
+}
+
 impl Outcome {
+    /// The body failed with `message` (cut to [`MAX_FAILURE_MESSAGE_BYTES`])
+    /// in `iteration`, when known.
+    pub fn failed(message: impl Into<String>, iteration: Option<u64>) -> Outcome {
+        Outcome::Failed {
+            message: bound_text(message.into(), MAX_FAILURE_MESSAGE_BYTES),
+            iteration,
+        }
+    }
+
+    /// Cuts the message of a failure to [`MAX_FAILURE_MESSAGE_BYTES`], as
+    /// [`Outcome::failed`] does: for records a runner reads from a harness
+    /// built with an older leaktest, which did not.
+    pub fn bound_failure_message(&mut self) {
+        if let Outcome::Failed { message, .. } = self {
+            *message = bound_text(std::mem::take(message), MAX_FAILURE_MESSAGE_BYTES);
+        }
+    }
+
     /// True for outcomes that fail a run.
     pub fn is_failure(&self) -> bool {
         !matches!(self, Outcome::Passed | Outcome::Ignored { .. })
@@ -1047,6 +1089,58 @@ impl HarnessDescription {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_failure_message_is_cut_on_a_char_boundary_saying_how_much() {
+        // 'é' is two bytes: a cut at an odd byte must step back.
+        let huge = "é".repeat(MAX_FAILURE_MESSAGE_BYTES);
+        let Outcome::Failed { message, .. } = Outcome::failed(huge.clone(), Some(3)) else {
+            panic!("not a failure");
+        };
+        assert!(
+            message.len() <= MAX_FAILURE_MESSAGE_BYTES,
+            "{}",
+            message.len()
+        );
+        let (kept, note) = message.rsplit_once('\n').expect("a note");
+        assert!(huge.starts_with(kept));
+        assert_eq!(
+            note,
+            format!("… ({} more bytes cut)", huge.len() - kept.len())
+        );
+        // Bounding again changes nothing; a short message is kept whole.
+        assert_eq!(
+            bound_text(message.clone(), MAX_FAILURE_MESSAGE_BYTES),
+            message
+        );
+        let mut short = Outcome::failed("boom", None);
+        short.bound_failure_message();
+        assert_eq!(
+            short,
+            Outcome::Failed {
+                message: "boom".to_owned(),
+                iteration: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_record_from_an_older_harness_gets_its_message_bounded() {
+        let mut outcome = Outcome::Failed {
+            message: "x".repeat(3 * MAX_FAILURE_MESSAGE_BYTES),
+            iteration: None,
+        };
+        outcome.bound_failure_message();
+        let Outcome::Failed { message, .. } = outcome else {
+            panic!("not a failure");
+        };
+        assert!(message.len() <= MAX_FAILURE_MESSAGE_BYTES);
+        assert!(
+            message.ends_with(" more bytes cut)"),
+            "{}",
+            &message[message.len() - 40..]
+        );
+    }
 
     #[test]
     fn the_charted_resource_is_what_failed_the_test() {

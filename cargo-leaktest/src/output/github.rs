@@ -9,7 +9,7 @@
 //! past ten one notice points to the summary.
 
 use super::step_summary::{self, Detail, Row, Summary};
-use super::{outcome_headline, Reporter, RunStart, Tally};
+use super::{outcome_headline, shorten, Reporter, RunStart, Tally};
 use crate::baseline::{Comparison, Status};
 use crate::select::PlannedTest;
 use crate::source_paths::{SourceLocation, SourcePaths};
@@ -25,6 +25,8 @@ use std::path::{Path, PathBuf};
 pub const MAX_ERROR_ANNOTATIONS: usize = 10;
 /// Longest annotation message; the rest is in the log and the summary.
 const MAX_MESSAGE_CHARS: usize = 4000;
+/// Longest annotation title: GitHub cuts a title at 255 characters.
+pub const MAX_TITLE_CHARS: usize = 255;
 
 /// Escapes the message of a workflow command: `%`, `\r`, `\n`.
 pub fn escape_data(text: &str) -> String {
@@ -109,8 +111,8 @@ impl<W: Write> GithubReporter<W> {
                 annotation(
                     "error",
                     problem.location.as_ref(),
-                    &problem.title,
-                    &shorten(&problem.text, MAX_MESSAGE_CHARS),
+                    &shorten(&problem.title, MAX_TITLE_CHARS, "…"),
+                    &shorten(&problem.text, MAX_MESSAGE_CHARS, THE_REST_IS_IN_THE_LOG),
                 )
             })
             .collect();
@@ -189,14 +191,8 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-fn shorten(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_owned();
-    }
-    let mut short: String = text.chars().take(max_chars).collect();
-    short.push_str("\n… (the rest is in the log)");
-    short
-}
+/// Ends an annotation message that was cut.
+const THE_REST_IS_IN_THE_LOG: &str = "\n… (the rest is in the log)";
 
 /// The summary row of a finished test.
 fn row(binary: &str, record: &TestRecord) -> Row {
@@ -397,6 +393,27 @@ mod tests {
             });
         }
         reporter
+    }
+
+    #[test]
+    fn a_huge_title_and_message_are_cut_to_what_github_shows() {
+        let mut reporter = reporter_with(1);
+        reporter.problems[0].title = format!("leaks t failed {}", "x".repeat(1 << 20));
+        reporter.problems[0].text = "y".repeat(1 << 20);
+        let lines = reporter.annotations(false);
+        let (properties, message) = lines[0]
+            .split_once("::")
+            .and_then(|(_, rest)| rest.split_once("::"))
+            .expect("an annotation");
+        let title = properties.strip_prefix("error title=").expect("a title");
+        assert_eq!(title.chars().count(), MAX_TITLE_CHARS, "{title}");
+        assert!(title.ends_with("xx…"), "{title}");
+        assert!(
+            message.chars().count() < MAX_MESSAGE_CHARS + 10,
+            "{}",
+            message.len()
+        );
+        assert!(message.ends_with("(the rest is in the log)"));
     }
 
     #[test]

@@ -208,7 +208,11 @@ impl<'a> Reporters<'a> {
 
     /// Hands `step` to every reporter that has not failed yet.
     fn each(&mut self, mut step: impl FnMut(&mut (dyn Reporter + '_)) -> io::Result<()>) {
-        for entry in self.entries.iter_mut().filter(|entry| entry.error.is_none()) {
+        for entry in self
+            .entries
+            .iter_mut()
+            .filter(|entry| entry.error.is_none())
+        {
             if let Err(error) = step(entry.reporter.as_mut()) {
                 entry.error = Some(error);
             }
@@ -254,6 +258,18 @@ impl<'a> Reporters<'a> {
             })
             .collect()
     }
+}
+
+/// `text` whole when it has at most `max_chars` characters; else its start
+/// and `more` (`…`), together `max_chars` characters long.
+pub fn shorten(text: &str, max_chars: usize, more: &str) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let kept = max_chars.saturating_sub(more.chars().count());
+    let mut short: String = text.chars().take(kept).collect();
+    short.push_str(more);
+    short
 }
 
 /// One line saying how a test ended, for titles and messages:
@@ -486,7 +502,11 @@ mod tests {
             reporters.run_started(&start);
         }
         reporters.run_finished(&Tally::default());
-        assert_eq!(junit_steps.get(), 4, "every step reached the JUnit reporter");
+        assert_eq!(
+            junit_steps.get(),
+            4,
+            "every step reached the JUnit reporter"
+        );
         assert_eq!(stdout_steps.get(), 2, "no step after the failure");
         let unwritten = reporters.finish();
         assert_eq!(unwritten.len(), 1, "{unwritten:?}");
@@ -497,6 +517,13 @@ mod tests {
                 io::Error::from(io::ErrorKind::BrokenPipe)
             )
         );
+    }
+
+    #[test]
+    fn shortened_text_keeps_its_start_and_fits_with_the_note() {
+        assert_eq!(shorten("short", 5, "…"), "short");
+        assert_eq!(shorten("longer text", 6, "…"), "longe…");
+        assert_eq!(shorten(&"é".repeat(300), 255, "…").chars().count(), 255);
     }
 
     #[test]

@@ -6,12 +6,18 @@
 //! so the text is built to fit the room left: pieces are added in order of
 //! importance until the next would not fit, and a note says what was left out.
 
+use super::shorten;
 use std::fmt::Write;
 
 /// GitHub's limit for one step's summary, in bytes.
 pub const STEP_SUMMARY_LIMIT_BYTES: usize = 1024 * 1024;
 /// Room kept free below the limit, for what later commands of the step add.
 pub const STEP_SUMMARY_MARGIN_BYTES: usize = 64 * 1024;
+/// Longest explanation of one failure: a huge panic message must not take
+/// the room of every other failure and of the table.
+pub const MAX_DETAIL_CHARS: usize = 16 * 1024;
+/// Longest title of one failure (one line, as an annotation's title).
+pub const MAX_DETAIL_TITLE_CHARS: usize = 255;
 
 /// One test in the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,11 +138,16 @@ fn truncation_note(details: usize, rows: usize) -> String {
 }
 
 fn details_block(detail: &Detail) -> String {
-    let fence = "`".repeat(longest_backtick_run(&detail.text).max(2) + 1);
+    let text = shorten(
+        &detail.text,
+        MAX_DETAIL_CHARS,
+        "\n… (the rest is in the job log and the JUnit report)",
+    );
+    let fence = "`".repeat(longest_backtick_run(&text).max(2) + 1);
     format!(
         "<details><summary>{}</summary>\n\n{fence}text\n{}\n{fence}\n\n</details>\n\n",
-        escape_html(&detail.title),
-        detail.text.trim_end()
+        escape_html(&shorten(&detail.title, MAX_DETAIL_TITLE_CHARS, "…")),
+        text.trim_end()
     )
 }
 
@@ -204,6 +215,19 @@ mod tests {
                 .map(|i| row(&format!("test_{i}"), i == rows - 1))
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_huge_failure_is_cut_and_leaves_room_for_the_table() {
+        let mut huge = summary(2);
+        huge.details[0].title = format!("alpha::leaks t: failed: {}", "x".repeat(20 << 20));
+        huge.details[0].text = "y".repeat(20 << 20);
+        let text = render(&huge, STEP_SUMMARY_LIMIT_BYTES - STEP_SUMMARY_MARGIN_BYTES);
+        assert!(text.len() < 2 * MAX_DETAIL_CHARS, "{}", text.len());
+        assert!(text.contains("xx…</summary>"));
+        assert!(text.contains("y\n… (the rest is in the job log and the JUnit report)"));
+        assert!(text.contains("| ✅ | `alpha::leaks` `test_0` |"), "{text}");
+        assert!(!text.contains("The summary stops here"), "{text}");
     }
 
     #[test]
