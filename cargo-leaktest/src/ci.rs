@@ -66,7 +66,10 @@ pub fn announce_emptiness(emptiness: &Emptiness, mode: NoTestsMode) -> bool {
     match (emptiness, mode) {
         (Emptiness::HasTests, _) | (Emptiness::NoTests { .. }, NoTestsMode::Pass) => false,
         (Emptiness::EmptyShard { note }, _) => {
-            say(format_args!("{} {note}", console::style("note:").for_stderr().bold()));
+            say(format_args!(
+                "{} {note}",
+                console::style("note:").for_stderr().bold()
+            ));
             false
         }
         (Emptiness::NoTests { message }, NoTestsMode::Warn) => {

@@ -8,7 +8,9 @@
 //! through environment variables the runs set, so one build serves every
 //! run: `GATE_BUFFER_BYTES` sizes the buffer `sized_buffer` allocates each
 //! iteration, `GATE_LEAK` makes `maybe_leaks` leak, `GATE_FAIL` makes
-//! `fails_loudly` print and panic.
+//! `fails_loudly` print and panic (`GATE_FAIL=huge`: with a 4 MiB message on
+//! one line), `GATE_GARBAGE` makes `steady` print bytes that are no JSON
+//! (nor UTF-8) to stdout.
 
 use leaktest_e2e::{fixture_target_dir, leaktest_core_dependency, Fixture, Run, Scope};
 use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
@@ -39,12 +41,20 @@ fn maybe_leaks() {
 
 #[leak_test(iterations = 12)]
 fn steady() {
+    if std::env::var_os("GATE_GARBAGE").is_some() {
+        use std::io::Write;
+        let garbage = b"\xff\xfe\x00 garbage {\"type\":\"run_finished\",\"exit_code\":0}\n";
+        let _ = std::io::stdout().write_all(garbage);
+    }
     std::hint::black_box(String::from("steady"));
 }
 
 #[leak_test(iterations = 5)]
 fn fails_loudly() {
-    if std::env::var_os("GATE_FAIL").is_some() {
+    if let Some(how) = std::env::var_os("GATE_FAIL") {
+        if how == "huge" {
+            panic!("huge: {}", "x".repeat(4 << 20));
+        }
         println!("about to fail: 100% sure, a: b");
         panic!("boom, with a comma");
     }
@@ -803,4 +813,104 @@ fn a_stdout_that_cannot_be_written_loses_no_result_from_the_other_reports() {
     let xml = std::fs::read_to_string(&junit).expect("the JUnit report was written");
     let parsed = Report::deserialize_from_str(&xml).expect("the JUnit report parses");
     assert_eq!((parsed.tests, parsed.failures), (5, 0), "{xml}");
+}
+
+#[test]
+fn json_lines_stay_json_lines_when_the_tests_output_is_not_captured() {
+    let run = run(
+        &[
+            "--message-format",
+            "json",
+            "--exact",
+            "steady",
+            "--",
+            "--nocapture",
+        ],
+        &[("GATE_GARBAGE", "1")],
+    );
+    assert_eq!(run.code, Some(0), "{run}");
+    // `records` parses every stdout line as JSON, failing on any other.
+    assert_eq!(
+        run.records()["steady"]["outcome"]["kind"],
+        "passed",
+        "{run}"
+    );
+    assert!(
+        run.stderr.contains("garbage {\"type\":\"run_finished\""),
+        "the test's output is on stderr: {run}"
+    );
+}
+
+#[test]
+fn a_huge_panic_message_is_cut_in_every_report() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let junit = dir.path().join("leaktest.xml");
+    let summary = dir.path().join("summary.md");
+    let run = run(
+        &[
+            "--exact",
+            "fails_loudly",
+            "--message-format",
+            "json",
+            "--junit",
+            junit.to_str().expect("a UTF-8 path"),
+        ],
+        &[
+            ("GATE_FAIL", "huge"),
+            ("GITHUB_ACTIONS", "true"),
+            (
+                "GITHUB_STEP_SUMMARY",
+                summary.to_str().expect("a UTF-8 path"),
+            ),
+        ],
+    );
+    assert_eq!(run.code, Some(1), "exit code {:?}", run.code);
+    let records = run.records();
+    let message = records["fails_loudly"]["outcome"]["message"]
+        .as_str()
+        .expect("a failure message");
+    assert!(message.contains("huge: xxx"), "{}", &message[..200]);
+    assert!(message.len() <= 64 * 1024, "{} bytes", message.len());
+    assert!(
+        message.ends_with(" more bytes cut)"),
+        "{}",
+        &message[message.len() - 100..]
+    );
+    let junit_bytes = std::fs::metadata(&junit).expect("the JUnit report").len();
+    assert!(junit_bytes < 512 * 1024, "{junit_bytes} bytes of JUnit");
+    // With JSON on stdout, annotations go to stderr.
+    let annotation = run
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("::error "))
+        .expect("an annotation");
+    let title = annotation
+        .split_once(",title=")
+        .and_then(|(_, rest)| rest.split_once("::"))
+        .map(|(title, _)| title)
+        .expect("a title");
+    assert!(title.chars().count() < 300, "{title}");
+    assert!(annotation.len() < 16 * 1024, "{} bytes", annotation.len());
+    let markdown = std::fs::read_to_string(&summary).expect("the step summary");
+    assert!(
+        markdown.contains("| ❌ | `gate::leaks` `fails_loudly` | FAILED |"),
+        "the failing test's row is in the summary"
+    );
+    assert!(markdown.len() < 64 * 1024, "{} bytes", markdown.len());
+}
+
+#[test]
+fn a_misspelled_leaktest_variable_is_named_once_with_the_one_meant() {
+    let run = run(&["--list"], &[("LEAKTEST_MAX_PEAKK", "1KiB")]);
+    assert_eq!(run.code, Some(0), "a warning, not an error: {run}");
+    assert_eq!(
+        run.stderr
+            .matches(
+                "warning: LEAKTEST_MAX_PEAKK is not a variable leaktest reads, so it changes \
+                 nothing (did you mean LEAKTEST_MAX_PEAK?)"
+            )
+            .count(),
+        1,
+        "{run}"
+    );
 }

@@ -753,9 +753,24 @@ fn stale_protocol_variables_are_ignored_and_overrides_are_announced() {
         );
     }
 
-    let iterations = [("LEAKTEST_ITERATIONS", "12")];
+    // A misspelled variable changes nothing: a warning names it, once.
+    let iterations = [
+        ("LEAKTEST_ITERATIONS", "12"),
+        ("LEAKTEST_MAX_PEAKK", "1KiB"),
+    ];
     let run = run_harness_with(&binary, &["--exact", "clean_passes"], &iterations);
     assert_eq!(run.exit_code, Some(0), "{}", run.stdout);
+    assert_eq!(
+        run.stderr
+            .matches(
+                "leaktest: warning: LEAKTEST_MAX_PEAKK is not a variable leaktest reads, so it \
+                 changes nothing (did you mean LEAKTEST_MAX_PEAK?)"
+            )
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stdout
             .contains("LEAKTEST_ITERATIONS sets iterations = 12 for every test"),

@@ -255,7 +255,7 @@ fn sigterm_while_cargo_builds_stops_cargo_and_its_build_script() {
     let scope = Scope::new();
     let started = scope.tmpdir().join("build-started");
     let mut command = cargo_leaktest_command_in(&fixture_dir("slow-build"), &[], &scope);
-    command.env("LEAKTEST_E2E_BUILD_STARTED", &started);
+    command.env("E2E_BUILD_STARTED", &started);
     let run = interrupt(command, &scope, || started.exists(), libc::SIGTERM, false);
     assert_eq!(run.code, Some(143), "{run}");
     assert!(run.stderr.contains("interrupted by SIGTERM"), "{run}");

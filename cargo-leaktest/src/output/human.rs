@@ -59,7 +59,8 @@ impl<W: Write> HumanReporter<W> {
         };
         // Cleared when dropped too: a reporter whose stdout failed gets no
         // `run_finished`, and its bar must not stay on the terminal.
-        let bar = ProgressBar::with_draw_target(Some(0), target).with_finish(ProgressFinish::AndClear);
+        let bar =
+            ProgressBar::with_draw_target(Some(0), target).with_finish(ProgressFinish::AndClear);
         if let Ok(bar_style) = ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
         ) {

@@ -6,7 +6,8 @@
 //! - [`discover`] finds the file (the harness under `cargo test` and
 //!   `cargo nextest run` does so on its own, from `CARGO_MANIFEST_DIR`);
 //! - [`ConfigFile`] parses it, with errors naming the file, line and key;
-//! - [`environment_layer`] reads `LEAKTEST_*` variables;
+//! - [`environment_layer`] reads `LEAKTEST_*` variables, and
+//!   [`unknown_variables`] names those leaktest does not know (a warning);
 //! - [`Config::resolve`] picks each setting by precedence (command line >
 //!   environment > matching override > attribute > profile > default).
 //!
@@ -22,7 +23,10 @@ mod pattern;
 mod resolve;
 
 pub use discover::{discover, package_dir_at_run_time};
-pub use env::{environment_layer, process_env, profile_from_env, ENV_PROFILE, ENV_TIMEOUT};
+pub use env::{
+    environment_layer, process_env, profile_from_env, unknown_variables, user_variables,
+    warn_about_unknown_variables, UnknownVariable, ENV_PREFIX, ENV_PROFILE, ENV_TIMEOUT,
+};
 pub use error::{ConfigError, Location, Loosened};
 pub use file::{ConfigFile, Override, Profile, RunSettings, DEFAULT_PROFILE, FILE_NAME};
 pub use layer::{Layer, Sourced};
@@ -87,7 +91,11 @@ impl Config {
     /// `cargo nextest run`: the `Leaktest.toml` found from the package
     /// directory, the profile `LEAKTEST_PROFILE` selects, and the
     /// environment (there is no command-line layer).
+    ///
+    /// Warns on stderr about `LEAKTEST_*` variables leaktest does not know
+    /// (once: the harness reads its configuration once).
     pub fn for_harness() -> Result<Config, ConfigError> {
+        warn_about_unknown_variables("leaktest: warning: ");
         let file = package_dir_at_run_time()
             .and_then(|dir| discover(&dir))
             .map(|path| ConfigFile::load(&path))
