@@ -23,7 +23,7 @@
 //!
 //! `cargo bench -p leaktest-benches --bench real_test`; under `cargo test`
 //! (no `--bench` flag) one round runs, as a smoke test. With
-//! `LEAKTEST_BENCH_BEFORE=<path>` naming another build of the
+//! `BENCH_BEFORE=<path>` naming another build of the
 //! `leaktest_fixture` binary (say, a copy of `main`'s), its leak tests and
 //! its harness run in the same rounds as `before: ...` contenders, for a
 //! before/after comparison within one run.
@@ -144,7 +144,7 @@ fn main() {
             false,
         ),
     ];
-    let before = std::env::var_os("LEAKTEST_BENCH_BEFORE").map(|path| {
+    let before = std::env::var_os("BENCH_BEFORE").map(|path| {
         let path: &'static std::path::Path = Box::leak(PathBuf::from(path).into_boxed_path());
         path
     });

@@ -74,7 +74,7 @@ def count(binary, workload, scratch):
     out = Path(scratch) / f"{Path(binary).name}-{workload}.callgrind"
     subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", binary],
-        env={**os.environ, "LEAKTEST_BENCH_RAW": "1", "LEAKTEST_BENCH_WORKLOADS": workload},
+        env={**os.environ, "BENCH_RAW": "1", "BENCH_WORKLOADS": workload},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=True,

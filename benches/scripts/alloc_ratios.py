@@ -48,7 +48,7 @@ ROUND_FIGURE = {"wall": "ns_per_op_min", "cpu": "cpu_ns_per_op_min"}
 def run_raw(executable, samples, workloads):
     output = subprocess.run(
         [executable],
-        env={**os.environ, "LEAKTEST_BENCH_RAW": str(samples), "LEAKTEST_BENCH_WORKLOADS": ",".join(workloads)},
+        env={**os.environ, "BENCH_RAW": str(samples), "BENCH_WORKLOADS": ",".join(workloads)},
         stdout=subprocess.PIPE,
         text=True,
         check=True,

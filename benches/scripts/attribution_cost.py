@@ -51,7 +51,7 @@ def build_allocator_benches(checkout):
 def run_raw(executable, samples):
     output = subprocess.run(
         [executable],
-        env={**os.environ, "LEAKTEST_BENCH_RAW": str(samples)},
+        env={**os.environ, "BENCH_RAW": str(samples)},
         stdout=subprocess.PIPE,
         text=True,
         check=True,

@@ -3,7 +3,7 @@
 //! A process has one global allocator, so each allocator gets a binary of its
 //! own that declares it and then calls [`allocator_benches!`](crate::allocator_benches).
 //! Under `cargo bench` the binary runs divan benches of every
-//! [`Workload`]. With `LEAKTEST_BENCH_RAW=N` it instead times each workload
+//! [`Workload`]. With `BENCH_RAW=N` it instead times each workload
 //! `N` times on 1 and on 2 threads and prints one JSON line per workload and
 //! thread count, which `benches/scripts/alloc_ratios.py` collects from all
 //! the binaries, interleaved round by round, to print the ratios.
@@ -13,10 +13,10 @@ use crate::Summary;
 
 /// Environment variable selecting the raw mode used by the ratio script; its
 /// value is the number of timed runs per workload and thread count (default 31).
-pub const RAW_MODE_ENV: &str = "LEAKTEST_BENCH_RAW";
+pub const RAW_MODE_ENV: &str = "BENCH_RAW";
 /// Environment variable naming the workloads the raw mode runs, separated by
 /// commas (default: all of them).
-pub const RAW_WORKLOADS_ENV: &str = "LEAKTEST_BENCH_WORKLOADS";
+pub const RAW_WORKLOADS_ENV: &str = "BENCH_WORKLOADS";
 /// Allocator calls per thread in one timed run of the churn: about 1.5 ms
 /// with the system allocator, long enough to dwarf the timer, short enough
 /// for many samples.

@@ -410,8 +410,8 @@ fn the_harness_finds_leaktest_toml_on_its_own_under_cargo_test_and_nextest() {
         .is_ok_and(|output| output.status.success());
     if !nextest_available {
         assert!(
-            std::env::var_os("LEAKTEST_REQUIRE_NEXTEST").is_none(),
-            "LEAKTEST_REQUIRE_NEXTEST is set but cargo-nextest is not installed"
+            std::env::var_os("E2E_REQUIRE_NEXTEST").is_none(),
+            "E2E_REQUIRE_NEXTEST is set but cargo-nextest is not installed"
         );
         eprintln!("cargo-nextest is not installed: skipping its part (CI installs it)");
         return;

@@ -458,7 +458,7 @@ fn libtest_filters_and_list_work_on_the_harness() {
 
 /// Set to `1` to run the end-to-end tests without cargo-nextest installed:
 /// the nextest test then passes without checking anything, and says so.
-const SKIP_NEXTEST_VARIABLE: &str = "LEAKTEST_SKIP_NEXTEST";
+const SKIP_NEXTEST_VARIABLE: &str = "E2E_SKIP_NEXTEST";
 
 /// nextest lists the tests with `--list --format terse` and runs each with
 /// `--exact NAME --nocapture`: the harness must give the same verdicts there.

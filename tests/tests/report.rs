@@ -1,8 +1,8 @@
 //! `cargo leaktest --report DIR` on a fixture package, the report loaded in a
 //! real browser: headless Chromium from the system's packages (`chromium`,
-//! or the program named by `LEAKTEST_CHROMIUM`). Without Chromium the browser
+//! or the program named by `E2E_CHROMIUM`). Without Chromium the browser
 //! test fails (a test that checked nothing must not pass), unless
-//! `LEAKTEST_SKIP_CHROMIUM=1` says to skip it; `.ci/run` installs Chromium.
+//! `E2E_SKIP_CHROMIUM=1` says to skip it; `.ci/run` installs Chromium.
 //! Two of the fixture's tests have budgets, which the table and the plots
 //! show (the `report` key of Leaktest.toml is tested in `budgets.rs`).
 
@@ -78,12 +78,12 @@ fn fixture() -> &'static Fixture {
 
 /// Set to `1` to run the end-to-end tests without Chromium installed: the
 /// browser test then passes without checking the page in a browser, and says so.
-const SKIP_CHROMIUM_VARIABLE: &str = "LEAKTEST_SKIP_CHROMIUM";
+const SKIP_CHROMIUM_VARIABLE: &str = "E2E_SKIP_CHROMIUM";
 
 /// Chromium's program; `None` only when it is not installed and
 /// [`SKIP_CHROMIUM_VARIABLE`] says to skip (otherwise the test fails here).
 fn chromium() -> Option<PathBuf> {
-    let candidates: Vec<PathBuf> = match std::env::var_os("LEAKTEST_CHROMIUM") {
+    let candidates: Vec<PathBuf> = match std::env::var_os("E2E_CHROMIUM") {
         Some(program) => vec![PathBuf::from(program)],
         None => ["chromium", "chromium-browser"]
             .iter()
@@ -103,7 +103,7 @@ fn chromium() -> Option<PathBuf> {
         assert!(
             skip,
             "Chromium is not installed, so the report cannot be checked in a browser: \
-             install it (`apt-get install chromium`, as .ci/run does; or set LEAKTEST_CHROMIUM \
+             install it (`apt-get install chromium`, as .ci/run does; or set E2E_CHROMIUM \
              to its program) or set {SKIP_CHROMIUM_VARIABLE}=1 to skip this check knowingly"
         );
         eprintln!(
