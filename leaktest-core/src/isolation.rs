@@ -585,10 +585,9 @@ fn explain_crash(record: &mut TestRecord, temporary_dir: Option<&Path>) {
 /// The cause a test's process (or its keeper) gave on stderr for a record
 /// (or report) it could not write: its last such line.
 fn record_unwritable_cause(stderr_tail: &str) -> Option<&str> {
-    const KEEPER_NOTE: &str = "leaktest: could not write the test's supervisor report: ";
     stderr_tail.lines().rev().find_map(|line| {
         line.strip_prefix(crate::child::RECORD_UNWRITABLE_NOTE)
-            .or_else(|| line.strip_prefix(KEEPER_NOTE))
+            .or_else(|| line.strip_prefix(protocol::SUPERVISOR_REPORT_UNWRITABLE_NOTE))
     })
 }
 
@@ -606,20 +605,20 @@ fn record_unwritable(cause: &str, temporary_dir: Option<&Path>) -> String {
     );
     let advice = match errno {
         Some(libc::EMFILE | libc::ENFILE) => {
-            " (the test used up its file descriptors: close what it opens, or raise              `ulimit -n`)"
+            " (the test used up its file descriptors: close what it opens, or raise `ulimit -n`)"
                 .to_owned()
         }
         Some(libc::ENOSPC | libc::EDQUOT) => format!(
-            " ({temporary_dir} is full: free space there, or point TMPDIR at a              directory with room)"
+            " ({temporary_dir} is full: free space there, or point TMPDIR at a directory with room)"
         ),
-        Some(libc::EROFS | libc::EACCES | libc::EPERM) => format!(
-            " ({temporary_dir} is not writable: point TMPDIR at a writable directory)"
-        ),
-        Some(libc::EFBIG) => {
-            " (the file size limit is too small: raise `ulimit -f`)".to_owned()
+        Some(libc::EROFS | libc::EACCES | libc::EPERM) => {
+            format!(" ({temporary_dir} is not writable: point TMPDIR at a writable directory)")
         }
-        Some(libc::EBADF | libc::ENOTDIR) => " (the test closed or replaced leaktest's              descriptor of its record directory)"
-            .to_owned(),
+        Some(libc::EFBIG) => " (the file size limit is too small: raise `ulimit -f`)".to_owned(),
+        Some(libc::EBADF | libc::ENOTDIR) => {
+            " (the test closed or replaced leaktest's descriptor of its record directory)"
+                .to_owned()
+        }
         _ => String::new(),
     };
     format!("could not write its record: {cause}{advice}")

@@ -300,7 +300,7 @@ fn finish(
     match written {
         Ok(()) => exit(0),
         Err(error) => {
-            eprintln!("leaktest: could not write the test's supervisor report: {error}");
+            eprintln!("{}{error}", protocol::SUPERVISOR_REPORT_UNWRITABLE_NOTE);
             exit(EXIT_REPORT_UNWRITABLE);
         }
     }

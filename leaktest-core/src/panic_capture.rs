@@ -79,11 +79,7 @@ fn note(noted: &mut Vec<NotedPanic>, panic: NotedPanic) {
 
 /// `text` cut to at most `bytes` bytes, at a character boundary.
 fn cut(text: &str, bytes: usize) -> &str {
-    let mut end = text.len().min(bytes);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
+    &text[..text.floor_char_boundary(bytes)]
 }
 
 /// Writes the panics noted so far into the record directory `record_dir`.

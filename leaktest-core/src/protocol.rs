@@ -94,6 +94,11 @@ pub fn record_file_name(pid: u32) -> String {
 /// The name of the supervisor's report in the record directory.
 pub const SUPERVISOR_REPORT_FILE: &str = "supervisor.json";
 
+/// What a keeper prints on stderr, followed by the cause, when it cannot
+/// write its report; the runner reads the cause from there.
+pub(crate) const SUPERVISOR_REPORT_UNWRITABLE_NOTE: &str =
+    "leaktest: could not write the test's supervisor report: ";
+
 /// What went wrong talking to a harness binary.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -414,7 +414,7 @@ fn outcome_details(record: &TestRecord) -> String {
         }
         Outcome::Failed { message, iteration } => {
             let first_line = message.lines().next().unwrap_or_default();
-            let mut text = shorten(first_line, MESSAGE_WIDTH);
+            let mut text = super::shorten(first_line, MESSAGE_WIDTH, "…");
             if let Some(iteration) = iteration {
                 text.push_str(&format!(" (iteration {iteration})"));
             }
@@ -495,15 +495,6 @@ fn measurements(record: &TestRecord) -> String {
         }
     }
     parts.join("  ")
-}
-
-fn shorten(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
-    }
-    let mut short: String = text.chars().take(width.saturating_sub(1)).collect();
-    short.push('…');
-    short
 }
 
 /// `iterations=100 warmup=10 timeout=1m settle=200ms should_leak async(multi_thread) setup`.
